@@ -1,0 +1,1 @@
+"""rectify engine: checklist loading, workflows, journal and reports."""

@@ -1,0 +1,54 @@
+"""The exception tree every user-facing failure goes through.
+
+The CLI catches :class:`RectifyError` once and maps it to an exit code;
+anything else is an internal error (exit 3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RectifyError(Exception):
+    """Base of every error a user is meant to read."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem in a checklist file (lines and columns from 1)."""
+
+    line: int
+    col: int
+    message: str
+    file: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class ChecklistError(RectifyError):
+    """A checklist file is invalid; carries every problem found, by line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.line, p.col, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Refused(RectifyError):
+    """An operation was refused; ``reasons`` lists every unmet requirement."""
+
+    def __init__(self, reasons: list[str], headline: str = ""):
+        self.reasons = list(reasons)
+        self.headline = headline
+        super().__init__("; ".join(([headline] if headline else []) + self.reasons))
+
+
+class StoreError(RectifyError):
+    """The journal cannot be opened, read or written."""
+
+
+class UsageProblem(RectifyError):
+    """A well-formed command line whose values make no sense together."""
+
+    exit_code = 2

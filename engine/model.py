@@ -1,0 +1,248 @@
+"""Frozen records of a loaded checklist. Nothing past the loader sees raw YAML."""
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Optional, Union
+
+BUILTIN_ROLES = ("owner", "participant")
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    op: str
+    value: float
+
+    def met_by(self, value: float) -> bool:
+        return OPERATORS[self.op](value, self.value)
+
+    def __str__(self) -> str:
+        number = int(self.value) if self.value == int(self.value) else self.value
+        return f"{self.op} {number}"
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    kind: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    unit: str
+    roles: tuple[str, ...] = ()
+    title: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    label: str
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Requirements:
+    note: bool = False
+    evidence: Union[str, tuple[str, ...], None] = None  # "all" or ids
+    indicators: Union[str, tuple[str, ...], None] = None  # "met" or ids
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    label: str
+    sources: tuple[str, ...]
+    dest: str
+    by: tuple[str, ...] = ()
+    not_by: tuple[str, ...] = ()
+    requires: Requirements = field(default_factory=Requirements)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    id: str
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    @cached_property
+    def state_by_id(self) -> dict[str, State]:
+        return {s.id: s for s in self.states}
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def triggers(self) -> list[str]:
+        return list(dict.fromkeys(t.trigger for t in self.transitions))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: str
+    name: str
+    copies: Optional[int] = None
+    description: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    unit: str = ""
+    target: Optional[Target] = None
+    veto: bool = False
+
+    def met_by(self, value: Optional[float]) -> bool:
+        if value is None:
+            return False
+        return self.target is None or self.target.met_by(value)
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    title: str
+    owners: tuple[str, ...]
+    workflow: str
+    deadline: dt.date
+    veto: bool = False
+    description: Optional[str] = None
+    evidence: tuple[Evidence, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+
+    @property
+    def is_veto(self) -> bool:
+        """A duty is a veto duty (一票否决) itself or through one of its indicators."""
+        return self.veto or any(i.veto for i in self.indicators)
+
+    def evidence_by_id(self, evidence_id: str) -> Optional[Evidence]:
+        return next((e for e in self.evidence if e.id == evidence_id), None)
+
+    def indicator_by_id(self, indicator_id: str) -> Optional[Indicator]:
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One duty of one unit: the thing that moves through a workflow."""
+
+    unit: Unit
+    duty: Duty
+
+    @property
+    def id(self) -> str:
+        return f"{self.unit.id}/{self.duty.id}"
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.duty.deadline
+
+    @property
+    def veto(self) -> bool:
+        return self.duty.is_veto
+
+
+@dataclass(frozen=True)
+class Inspection:
+    id: str
+    name: str
+    start: dt.date
+    end: dt.date
+    scope: tuple[str, ...]  # unit ids
+    sample: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    deadline: dt.date
+    units: tuple[Unit, ...]
+    groups: tuple[Group, ...]
+    people: tuple[Person, ...]
+    workflows: tuple[Workflow, ...]
+    duties: tuple[Duty, ...]
+    inspections: tuple[Inspection, ...] = ()
+    source: Optional[str] = None
+    issued: Optional[dt.date] = None
+    previous: Optional[str] = None
+    next: Optional[str] = None
+    description: Optional[str] = None
+    warning_days: int = 3
+    calendar: Optional[Calendar] = None
+    path: str = ""
+    sha256: str = ""
+
+    @cached_property
+    def unit_by_id(self) -> dict[str, Unit]:
+        return {u.id: u for u in self.units}
+
+    @cached_property
+    def person_by_id(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people}
+
+    @cached_property
+    def workflow_by_id(self) -> dict[str, Workflow]:
+        return {w.id: w for w in self.workflows}
+
+    @cached_property
+    def duty_by_id(self) -> dict[str, Duty]:
+        return {d.id: d for d in self.duties}
+
+    @cached_property
+    def items(self) -> tuple[Item, ...]:
+        """Every item, unit order first (the order of the 整改责任表 rows)."""
+        by_unit: dict[str, list[Duty]] = {}
+        for duty in self.duties:
+            for unit_id in duty.owners:
+                by_unit.setdefault(unit_id, []).append(duty)
+        return tuple(
+            Item(unit, duty) for unit in self.units for duty in by_unit.get(unit.id, ())
+        )
+
+    def item(self, item_id: str) -> Optional[Item]:
+        """The item ``UNIT/DUTY`` or None, without expanding every item."""
+        unit_id, _, duty_id = item_id.partition("/")
+        unit = self.unit_by_id.get(unit_id)
+        duty = self.duty_by_id.get(duty_id)
+        if unit is None or duty is None or unit_id not in duty.owners:
+            return None
+        return Item(unit, duty)
+
+    def workflow_of(self, item: Item) -> Workflow:
+        return self.workflow_by_id[item.duty.workflow]
+
+    def roles(self) -> set[str]:
+        return {role for p in self.people for role in p.roles}
