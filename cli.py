@@ -16,7 +16,7 @@ from typing import Any, Optional
 import click
 
 from engine import i18n
-from engine.errors import ChecklistError, Refused, RectifyError
+from engine.errors import ChecklistError, RectifyError, Refused
 from engine.i18n import _
 
 
@@ -108,6 +108,170 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
             workflows=len(checklist.workflows)))
     if failed:
         sys.exit(1)
+
+
+FORMAT_NAMES = ["table", "markdown", "csv", "json", "html", "xlsx"]
+
+
+def format_options(func: Any) -> Any:
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                        help="Write to FILE instead of stdout (needed for xlsx).")(func)
+    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table",
+                        show_default=True, help="Output format.")(func)
+
+
+def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
+    """Render reports in ``fmt`` to ``output`` or stdout (binary formats never to a terminal)."""
+    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, render
+
+    if fmt in BINARY_FORMATS and output is None:
+        if sys.stdout.isatty():
+            raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
+    rendered = render(fmt, reports, tty=output is None and sys.stdout.isatty())
+    if output is None:
+        if isinstance(rendered, bytes):
+            sys.stdout.buffer.write(rendered)
+        else:
+            click.echo(rendered, nl=not rendered.endswith("\n"))
+        return
+    data = rendered if isinstance(rendered, bytes) else (
+        csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
+    with open(output, "wb") as f:
+        f.write(data)
+    click.echo(_("written: {path}").format(path=output), err=True)
+
+
+def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
+    """The checklist (through the compiled cache) and its journal store."""
+    from engine.cache import load_cached
+    from engine.journal import open_store
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    return checklist, open_store(session.db, path, checklist.id, create=create)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("trigger")
+@click.option("--note", default="", help="Why (required by some steps).")
+@click.pass_obj
+def advance(session: Session, item: str, trigger: str, note: str) -> None:
+    """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
+    from engine import tracker
+
+    checklist, store = open_journal(session)
+    event = tracker.advance(checklist, store, session.actor, item, trigger, note)
+    _echo_event(checklist, event)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
+@click.pass_obj
+def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
+    """Record indicator values of ITEM."""
+    from engine import tracker
+
+    checklist, store = open_journal(session)
+    event = tracker.record(checklist, store, session.actor, item, list(assignments))
+    _echo_event(checklist, event)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("evidence")
+@click.option("--file", "file_path", type=click.Path(), help="The material's file (its sha256 is recorded).")
+@click.pass_obj
+def attach(session: Session, item: str, evidence: str, file_path: Optional[str]) -> None:
+    """Register evidence of ITEM (with the sha256 of --file)."""
+    from engine import tracker
+
+    checklist, store = open_journal(session)
+    event = tracker.attach(checklist, store, session.actor, item, evidence, file_path)
+    _echo_event(checklist, event)
+
+
+def _echo_event(checklist: Any, event: Any) -> None:
+    from engine.reports import step_label
+
+    item = checklist.item(event.item)
+    states = checklist.workflow_of(item).state_by_id
+    click.echo(_("#{seq} {item}: {step}, {before} → {after}").format(
+        seq=event.seq, item=event.item, step=step_label(checklist, item, event.trigger),
+        before=states[event.from_state].label, after=states[event.to_state].label))
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("trigger", required=False)
+@click.option("--note", default="", help="Explain as if this note were given.")
+@click.pass_obj
+def explain(session: Session, item: str, trigger: Optional[str], note: str) -> None:
+    """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
+    from engine import tracker
+
+    checklist, store = open_journal(session, create=False)
+    state, options = tracker.explain(checklist, store, item, trigger, session.actor, note)
+    workflow = checklist.workflow_of(checklist.item(item))
+    click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
+    for option in options:
+        verdict = _("possible") if not option.reasons else _("not yet")
+        click.echo(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
+        for reason in option.reasons:
+            click.echo(f"    - {reason}")
+    if not options:
+        click.echo("  " + _("no step leads on from here"))
+
+
+@cli.command()
+@click.argument("item")
+@format_options
+@click.pass_obj
+def history(session: Session, item: str, fmt: str, output: Optional[str]) -> None:
+    """The events of ITEM, oldest first."""
+    from engine import tracker
+    from engine.listings import history_report
+
+    checklist, store = open_journal(session, create=False)
+    events = tracker.history(checklist, store, item)
+    emit([history_report(checklist, item, events)], fmt, output)
+
+
+@cli.command()
+@click.option("--anchor", metavar="HASH", help="A head hash published earlier that must still be in the chain.")
+@click.pass_obj
+def audit(session: Session, anchor: Optional[str]) -> None:
+    """Recompute the hash chain; print 'head N HASH'."""
+    from engine.audit import audit as run_audit
+
+    _checklist, store = open_journal(session, create=False)
+    report = run_audit(store, anchor)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if not report.ok:
+        click.echo(_("audit failed: first bad position {seq}").format(seq=report.first_bad), err=True)
+        sys.exit(1)
+    click.echo(f"head {report.head_seq} {report.head_hash}")
+
+
+@cli.command()
+@click.option("--unit", help="Only this unit id.")
+@click.option("--duty", help="Only this duty id.")
+@click.option("--state", help="Only items in this state id.")
+@click.option("--overdue", is_flag=True, help="Only overdue items.")
+@click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
+@format_options
+@click.pass_obj
+def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
+           overdue: bool, veto: bool, fmt: str, output: Optional[str]) -> None:
+    """One row per item: state, deadline, days left, traffic light."""
+    from engine.listings import status_report
+    from engine.reports import StatusFilter
+
+    checklist, store = open_journal(session, create=False)
+    keep = StatusFilter(unit, duty, state, overdue, veto)
+    emit([status_report(checklist, store, today(), keep)], fmt, output)
 
 
 def today() -> dt.date:

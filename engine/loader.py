@@ -9,14 +9,26 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from engine.errors import ChecklistError, Problem
 from engine.i18n import _
-from engine.model import (BUILTIN_ROLES, Calendar, Checklist, Duty, Evidence, Group,
-                          Indicator, Inspection, Person, Requirements, State, Target,
-                          Transition, Unit, Workflow)
+from engine.model import (
+    BUILTIN_ROLES,
+    Calendar,
+    Checklist,
+    Duty,
+    Evidence,
+    Group,
+    Indicator,
+    Inspection,
+    Person,
+    Target,
+    Unit,
+    Workflow,
+)
 from engine.schema import schema_problems
 from engine.workflow_check import check_workflow
 from engine.yamlread import Mark, YMap, YSeq, read_yaml
@@ -28,7 +40,11 @@ _TARGET = re.compile(r"\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*\Z")
 def load_checklist(path: str | os.PathLike[str]) -> Checklist:
     """Load and check one checklist file; raise ChecklistError with every problem."""
     name = os.fspath(path)
-    data = _read_bytes(name)
+    return load_checklist_bytes(name, read_bytes(name))
+
+
+def load_checklist_bytes(name: str, data: bytes) -> Checklist:
+    """Load a checklist from bytes already read from ``name``."""
     root, problems = check_bytes(data)
     checklist = None
     if not problems:
@@ -71,7 +87,7 @@ def _type_word(value: Any) -> str:
     return _("a text value") if isinstance(value, str) else _("nothing")
 
 
-def _read_bytes(name: str) -> bytes:
+def read_bytes(name: str) -> bytes:
     try:
         size = os.path.getsize(name)
         if size > MAX_FILE_BYTES:

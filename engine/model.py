@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 BUILTIN_ROLES = ("owner", "participant")
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from engine.errors import Problem
 from engine.i18n import _
 from engine.resources import data_dir
 from engine.yamlread import Mark, YMap, YSeq
-
 
 _PATTERN_HINTS = {
     "^[a-z0-9][a-z0-9_-]*$": "an id of lowercase letters, digits, '_' and '-', starting with a letter or digit",

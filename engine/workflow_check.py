@@ -11,6 +11,9 @@ from engine.i18n import _
 from engine.model import BUILTIN_ROLES, Requirements, State, Transition, Workflow
 from engine.yamlread import Mark, YMap, YSeq
 
+#: Event names the journal uses for ``rectify record`` and ``rectify attach``.
+RESERVED_TRIGGERS = frozenset({"record", "attach"})
+
 
 def _at(mark: Mark, message: str) -> Problem:
     return Problem(mark[0], mark[1], message)
@@ -81,6 +84,10 @@ def _ids_or_word(value: object) -> str | tuple[str, ...] | None:
 def _check_transition(workflow_id: str, entry: YMap, transition: Transition, declared: set[str],
                       roles: set[str], problems: list[Problem]) -> None:
     where = _("workflow {wf!r}, trigger {trigger!r}").format(wf=workflow_id, trigger=transition.trigger)
+    if transition.trigger in RESERVED_TRIGGERS:
+        problems.append(_at(entry.value_marks["trigger"], _(
+            "{where}: {trigger!r} is reserved for the {trigger} command; choose another trigger name")
+            .format(where=where, trigger=transition.trigger)))
     for state in transition.sources:
         if state not in declared:
             problems.append(_at(entry.value_marks["from"], _("{where}: from-state {state!r} is not declared")

@@ -1,0 +1,74 @@
+"""A compiled form of a checklist, so that each command need not re-validate YAML.
+
+``load_cached(path)`` hashes the file's bytes and returns the pickled model
+stored under that hash when one exists; otherwise it runs the full loader
+and stores the result. The key also covers the engine's own source, so a
+new version of rectify never reads an old model. The cache lives in
+``$RECTIFY_CACHE_DIR``, else ``$XDG_CACHE_HOME/rectify``, else
+``~/.cache/rectify``: a directory of the user's own (pickle is only read
+from there). When it cannot be written, the checklist is simply loaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from engine.model import Checklist
+
+_KEYED_SOURCES = ("model.py", "loader.py", "schema.py", "yamlread.py", "workflow_check.py", "cache.py")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("RECTIFY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rectify"
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    digest = hashlib.sha256()
+    engine = Path(__file__).parent
+    for name in _KEYED_SOURCES:
+        digest.update((engine / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_cached(path: str) -> Checklist:
+    from engine.loader import load_checklist_bytes, read_bytes
+
+    data = read_bytes(path)
+    key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"
+    cached = _read(cache_dir() / key)
+    if cached is not None:
+        return replace(cached, path=path)
+    checklist = load_checklist_bytes(path, data)
+    _write(cache_dir() / key, checklist)
+    return checklist
+
+
+def _read(file: Path) -> Optional[Checklist]:
+    try:
+        with open(file, "rb") as f:
+            value = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return value if isinstance(value, Checklist) else None
+
+
+def _write(file: Path, checklist: Checklist) -> None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(checklist, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)
+    except OSError:
+        pass  # no cache: every command loads the YAML, correct but slower

@@ -1,0 +1,72 @@
+"""Listings as Reports: report rows with translated column headers and page metadata."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from engine.errors import Refused
+from engine.formats import Column, Report
+from engine.i18n import _
+from engine.journal import Event, SQLiteStore
+from engine.model import Checklist
+from engine.reports import NO_FILTER, StatusFilter, status_rows, step_label
+
+
+def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
+    return [Column(key, _(header)) for key, header in pairs]
+
+
+STATUS_COLUMNS = [
+    ("item", "Item"), ("unit", "Unit id"), ("unit_name", "Unit"), ("duty", "Duty id"),
+    ("title", "Duty"), ("state", "State id"), ("state_label", "State"), ("deadline", "Deadline"),
+    ("days_left", "Days left"), ("light", "Light"), ("overdue", "Overdue"), ("veto", "Veto"),
+    ("returns", "Returned"), ("last_step", "Last step"), ("last_at", "Last step at"),
+]
+HISTORY_COLUMNS = [
+    ("seq", "No."), ("recorded_at", "Recorded at"), ("trigger", "Trigger"), ("step", "Step"),
+    ("from", "From"), ("to", "To"), ("from_label", "From state"), ("to_label", "To state"), ("actor", "Actor"), ("actor_name", "Name"), ("os_user", "OS user"),
+    ("note", "Note"), ("data", "Data"),
+]
+
+
+def page_meta(checklist: Checklist, today: dt.date | None = None) -> dict[str, str]:
+    return {"checklist": checklist.title, "source": checklist.source or "",
+            "date": (today or dt.date.today()).isoformat()}
+
+
+def check_filter(checklist: Checklist, keep: StatusFilter) -> None:
+    reasons = []
+    if keep.unit is not None and keep.unit not in checklist.unit_by_id:
+        reasons.append(_("unknown unit {id!r}").format(id=keep.unit))
+    if keep.duty is not None and keep.duty not in checklist.duty_by_id:
+        reasons.append(_("unknown duty {id!r}").format(id=keep.duty))
+    states = {s.id for w in checklist.workflows for s in w.states}
+    if keep.state is not None and keep.state not in states:
+        reasons.append(_("unknown state {id!r}; states: {known}").format(id=keep.state, known=", ".join(sorted(states))))
+    if reasons:
+        raise Refused(reasons)
+
+
+def status_report(checklist: Checklist, store: SQLiteStore, today: dt.date,
+                  keep: StatusFilter = NO_FILTER) -> Report:
+    check_filter(checklist, keep)
+    return Report(_("Rectification status"), _columns(STATUS_COLUMNS),
+                  status_rows(checklist, store, today, keep), page_meta(checklist, today), light_key="light")
+
+
+def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
+    item = checklist.item(item_id)
+    assert item is not None
+    states = checklist.workflow_of(item).state_by_id
+    person = checklist.person_by_id.get(event.actor)
+    label = lambda state: states[state].label if state in states else state  # noqa: E731
+    return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
+            "step": step_label(checklist, item, event.trigger), "from": event.from_state,
+            "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
+            "actor_name": person.name if person else event.actor, "os_user": event.os_user,
+            "note": event.note, "data": event.data}
+
+
+def history_report(checklist: Checklist, item_id: str, events: list[Event]) -> Report:
+    return Report(_("History of {item}").format(item=item_id), _columns(HISTORY_COLUMNS),
+                  [history_row(checklist, item_id, e) for e in events], page_meta(checklist))

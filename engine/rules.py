@@ -1,0 +1,127 @@
+"""Declarative requirements of a transition -> the list of unmet reasons.
+
+Each requirement kind maps to one handler in ``RULES``; a handler returns
+reasons in the user's words and has no side effects (the explainer and the
+transitions condition both call it). A transition may be taken when the
+list is empty.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Optional
+
+from engine.i18n import _
+from engine.model import Item, Person, Transition
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the journal knows of one item: its state and everything recorded so far."""
+
+    state: str
+    values: dict[str, float] = field(default_factory=dict)  # indicator id -> last value
+    evidence: dict[str, dict] = field(default_factory=dict)  # evidence id -> last attachment
+    participants: frozenset[str] = frozenset()  # person ids with any event on the item
+    returns: int = 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who wants to take which step on which item, with what note."""
+
+    item: Item
+    transition: Transition
+    actor: Optional[Person]  # None when explaining without an actor
+    note: str
+    facts: Facts
+
+
+def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
+    if role == "owner":
+        return person.unit == attempt.item.unit.id
+    if role == "participant":
+        return person.id in attempt.facts.participants
+    return role in person.roles
+
+
+def role_words(roles: tuple[str, ...]) -> str:
+    names = {"owner": _("a person of the item's own unit"),
+             "participant": _("someone who took an earlier step on this item")}
+    return _(", ").join(names.get(r, r) for r in roles)
+
+
+def check_by(attempt: Attempt) -> list[str]:
+    allowed = attempt.transition.by
+    if not allowed:
+        return []
+    if attempt.actor is None:
+        return [_("only {roles} may take this step").format(roles=role_words(allowed))]
+    if any(holds_role(attempt.actor, role, attempt) for role in allowed):
+        return []
+    return [_("only {roles} may take step {step}; {person} is not").format(
+        person=attempt.actor.name, roles=role_words(allowed), step=attempt.transition.label)]
+
+
+def check_not_by(attempt: Attempt) -> list[str]:
+    if attempt.actor is None:
+        return []
+    actor = attempt.actor
+    return [_("separation of duties: {person} is {role} and may not take step {step}").format(
+        person=actor.name, role=role_words((role,)), step=attempt.transition.label)
+        for role in attempt.transition.not_by if holds_role(actor, role, attempt)]
+
+
+def check_note(attempt: Attempt) -> list[str]:
+    if attempt.transition.requires.note and not attempt.note.strip():
+        return [_("a note is required (--note)")]
+    return []
+
+
+def check_evidence(attempt: Attempt) -> list[str]:
+    wanted = attempt.transition.requires.evidence
+    if wanted is None:
+        return []
+    duty = attempt.item.duty
+    ids = [e.id for e in duty.evidence] if wanted == "all" else list(wanted)
+    return [_("missing evidence: {name}").format(name=duty.evidence_by_id(i).name)  # type: ignore[union-attr]
+            for i in ids if i not in attempt.facts.evidence]
+
+
+def check_indicators(attempt: Attempt) -> list[str]:
+    wanted = attempt.transition.requires.indicators
+    if wanted is None:
+        return []
+    duty = attempt.item.duty
+    ids = [i.id for i in duty.indicators] if wanted == "met" else list(wanted)
+    reasons = []
+    for indicator_id in ids:
+        indicator = duty.indicator_by_id(indicator_id)
+        assert indicator is not None  # the loader checked every id
+        value = attempt.facts.values.get(indicator_id)
+        target = str(indicator.target) if indicator.target else _("any value")
+        if value is None:
+            reasons.append(_("indicator {name}: no value recorded (target {target})").format(
+                name=indicator.name, target=target))
+        elif not indicator.met_by(value):
+            reasons.append(_("indicator {name}: {value}{unit} does not meet the target {target}").format(
+                name=indicator.name, value=format_number(value), unit=indicator.unit, target=target))
+    return reasons
+
+
+def format_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+RULES: dict[str, Callable[[Attempt], list[str]]] = {
+    "by": check_by,
+    "not_by": check_not_by,
+    "note": check_note,
+    "evidence": check_evidence,
+    "indicators": check_indicators,
+}
+
+
+def unmet(attempt: Attempt) -> list[str]:
+    """Every unmet requirement of the attempt, in the order of RULES."""
+    return [reason for rule in RULES.values() for reason in rule(attempt)]

@@ -1,0 +1,207 @@
+"""Operations on items: advance, record, attach, explain, history.
+
+Every check that decides whether an event may be appended (state, roles,
+separation of duties, evidence, indicators) runs inside the store's write
+transaction, so two clerks acting at the same moment cannot both slip past
+a rule that only one of them may pass.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+from engine.errors import Refused
+from engine.i18n import _
+from engine.journal import Event, SQLiteStore
+from engine.model import Checklist, Item, Person, Transition, Workflow
+from engine.rules import Attempt, Facts, unmet
+from engine.workflow import compiled, require_known_trigger
+
+RECORD, ATTACH = "record", "attach"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One step as ``explain`` shows it: what it needs that is still missing."""
+
+    trigger: str
+    label: str
+    to_state: str
+    allowed_here: bool
+    reasons: tuple[str, ...]
+
+
+def resolve_item(checklist: Checklist, item_id: str) -> Item:
+    item = checklist.item(item_id)
+    if item is None:
+        raise Refused([_("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
+            item=item_id, example=checklist.items[0].id if checklist.items else "unit/duty")])
+    return item
+
+
+def resolve_actor(checklist: Checklist, actor_id: Optional[str]) -> Person:
+    if not actor_id:
+        raise Refused([_("who is acting? give --as PERSON or set $RECTIFY_ACTOR")])
+    person = checklist.person_by_id.get(actor_id)
+    if person is None:
+        raise Refused([_("unknown person {person!r}: not declared under people").format(person=actor_id)])
+    return person
+
+
+def facts_of(events: list[Event], workflow: Workflow) -> Facts:
+    """Replay one item's events: state, last indicator values, evidence, participants."""
+    values: dict[str, float] = {}
+    evidence: dict[str, dict] = {}
+    for event in events:
+        values.update(event.data.get("values", {}))
+        if "evidence" in event.data:
+            evidence[event.data["evidence"]] = event.data
+    state = events[-1].to_state if events else workflow.initial
+    return Facts(state, values, evidence, frozenset(e.actor for e in events),
+                 sum(1 for e in events if e.data.get("returned")))
+
+
+def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
+    """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
+    order = [s.id for s in workflow.states]
+    return order.index(transition.dest) <= order.index(source)
+
+
+def advance(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+            trigger: str, note: str = "") -> Event:
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    workflow = checklist.workflow_of(item)
+    machine = compiled(workflow)
+    with store.writing() as tx:
+        facts = facts_of(tx.item_events(item.id), workflow)
+        transition = machine.candidate(facts.state, trigger)
+
+        def check(candidate: Transition) -> list[str]:
+            return unmet(Attempt(item, candidate, actor, note, facts))
+
+        reasons = check(transition)
+        if reasons:
+            raise Refused(reasons, _("{item}: step {step} refused:").format(item=item.id, step=transition.label))
+        dest = machine.fire(facts.state, trigger, check)
+        returned = is_return(workflow, transition, facts.state)
+        return tx.append(item=item.id, trigger=trigger, from_state=facts.state, to_state=dest,
+                         actor=actor.id, note=note, data={"returned": True} if returned else {},
+                         checklist_sha256=checklist.sha256, is_return=returned)
+
+
+def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+    workflow = checklist.workflow_of(item)
+    reasons = []
+    if actor.unit != item.unit.id and "supervisor" not in actor.roles:
+        reasons.append(_("{person} is neither of {unit} nor a supervisor").format(
+            person=actor.name, unit=item.unit.name))
+    if workflow.state_by_id[facts.state].final:
+        reasons.append(_("the item is already {state}; reopen it first").format(
+            state=workflow.state_by_id[facts.state].label))
+    if reasons:
+        raise Refused(reasons, _("{item}: refused:").format(item=item.id))
+
+
+def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` pairs (NAME an indicator id or name) -> {indicator id: number}."""
+    duty, values, reasons = item.duty, {}, []
+    for assignment in assignments:
+        name, sep, text = assignment.partition("=")
+        indicator = duty.indicator_by_id(name.strip()) or next(
+            (i for i in duty.indicators if i.name == name.strip()), None)
+        if not sep or indicator is None:
+            known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
+            reasons.append(_("{text!r}: not NAME=VALUE with a declared indicator; this duty has: {known}")
+                           .format(text=assignment, known=known))
+            continue
+        try:
+            number = float(text.strip().rstrip("%"))
+            if not math.isfinite(number):
+                raise ValueError(text)
+        except ValueError:
+            reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
+            continue
+        values[indicator.id] = number
+    if not assignments:
+        reasons.append(_("give at least one NAME=VALUE"))
+    if reasons:
+        raise Refused(reasons, _("{item}: nothing recorded:").format(item=item.id))
+    return values
+
+
+def record(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+           assignments: list[str]) -> Event:
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    values = parse_values(item, assignments)
+    workflow = checklist.workflow_of(item)
+    with store.writing() as tx:
+        facts = facts_of(tx.item_events(item.id), workflow)
+        _check_may_report(checklist, item, actor, facts)
+        return tx.append(item=item.id, trigger=RECORD, from_state=facts.state, to_state=facts.state,
+                         actor=actor.id, note="", data={"values": values},
+                         checklist_sha256=checklist.sha256)
+
+
+def file_digest(path: str) -> dict[str, object]:
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return {"sha256": digest.hexdigest(), "size": os.path.getsize(path), "file": os.path.basename(path)}
+    except OSError as e:
+        raise Refused([_("{path}: cannot read the file: {reason}").format(path=path, reason=e.strerror)]) from None
+
+
+def attach(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+           evidence_id: str, file_path: Optional[str] = None) -> Event:
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    duty = item.duty
+    evidence = duty.evidence_by_id(evidence_id) or next(
+        (e for e in duty.evidence if e.name == evidence_id), None)
+    if evidence is None:
+        known = ", ".join(f"{e.id} ({e.name})" for e in duty.evidence) or _("none")
+        raise Refused([_("unknown evidence {id!r}; this duty has: {known}").format(id=evidence_id, known=known)])
+    data: dict[str, object] = {"evidence": evidence.id}
+    if file_path is not None:
+        data.update(file_digest(file_path))
+    workflow = checklist.workflow_of(item)
+    with store.writing() as tx:
+        facts = facts_of(tx.item_events(item.id), workflow)
+        _check_may_report(checklist, item, actor, facts)
+        return tx.append(item=item.id, trigger=ATTACH, from_state=facts.state, to_state=facts.state,
+                         actor=actor.id, note="", data=data, checklist_sha256=checklist.sha256)
+
+
+def explain(checklist: Checklist, store: SQLiteStore, item_id: str, trigger: Optional[str] = None,
+            actor_id: Optional[str] = None, note: str = "") -> tuple[str, list[Option]]:
+    """The item's state and, for each step (or the one named), what it still lacks."""
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id) if actor_id else None
+    workflow = checklist.workflow_of(item)
+    facts = facts_of(store.item_events(item.id), workflow)
+    if trigger is not None:
+        require_known_trigger(workflow, trigger)
+    options = []
+    for transition in workflow.transitions:
+        if trigger is not None and transition.trigger != trigger:
+            continue
+        here = facts.state in transition.sources
+        if not here and (trigger is None or any(t.trigger == trigger for t in workflow.transitions_from(facts.state))):
+            continue
+        reasons = unmet(Attempt(item, transition, actor, note, facts))
+        if not here:
+            reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
+        options.append(Option(transition.trigger, transition.label,
+                              workflow.state_by_id[transition.dest].label, here, tuple(reasons)))
+    return facts.state, options
+
+
+def history(checklist: Checklist, store: SQLiteStore, item_id: str) -> list[Event]:
+    return store.item_events(resolve_item(checklist, item_id).id)
