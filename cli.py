@@ -274,6 +274,45 @@ def status(session: Session, unit: Optional[str], duty: Optional[str], state: Op
     emit([status_report(checklist, store, today(), keep)], fmt, output)
 
 
+@cli.command()
+@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True)
+@format_options
+@click.pass_obj
+def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
+    """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
+    from engine.listings import summary_report
+
+    checklist, store = open_journal(session, create=False)
+    emit([summary_report(checklist, store, today(), by)], fmt, output)
+
+
+@cli.command()
+@format_options
+@click.pass_obj
+def board(session: Session, fmt: str, output: Optional[str]) -> None:
+    """Units × duties grid of state labels (the 整改责任表 view)."""
+    from engine.listings import board_report
+
+    checklist, store = open_journal(session, create=False)
+    emit([board_report(checklist, store, today())], fmt, output)
+
+
+@cli.command()
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection day (default today).")
+@format_options
+@click.pass_obj
+def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
+    """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
+    from engine.listings import readiness_report
+    from engine.readiness import readiness as judge
+
+    checklist, store = open_journal(session, create=False)
+    result = judge(checklist, store, on_day.date() if on_day else today())
+    emit([readiness_report(checklist, result)], fmt, output)
+    if not result.ready:
+        sys.exit(1)
+
+
 def today() -> dt.date:
     """``$RECTIFY_TODAY`` when set (tests), else the local date."""
     value = os.environ.get("RECTIFY_TODAY")

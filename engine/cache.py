@@ -49,6 +49,7 @@ def load_cached(path: str) -> Checklist:
     cached = _read(cache_dir() / key)
     if cached is not None:
         return replace(cached, path=path)
+
     checklist = load_checklist_bytes(path, data)
     _write(cache_dir() / key, checklist)
     return checklist

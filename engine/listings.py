@@ -9,7 +9,8 @@ from engine.formats import Column, Report
 from engine.i18n import _
 from engine.journal import Event, SQLiteStore
 from engine.model import Checklist
-from engine.reports import NO_FILTER, StatusFilter, status_rows, step_label
+from engine.readiness import Readiness
+from engine.reports import NO_FILTER, StatusFilter, board_rows, state_columns, status_rows, step_label, summary_rows
 
 
 def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
@@ -70,3 +71,46 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
 def history_report(checklist: Checklist, item_id: str, events: list[Event]) -> Report:
     return Report(_("History of {item}").format(item=item_id), _columns(HISTORY_COLUMNS),
                   [history_row(checklist, item_id, e) for e in events], page_meta(checklist))
+
+
+CHART_LIMIT = 60  # bars in the html chart; a province's 7,000 units show their worst 60
+
+
+def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    return [(row["name"], row["pct_verified"]) for row in summary[:CHART_LIMIT]]
+
+
+def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by: str = "unit") -> Report:
+    status = status_rows(checklist, store, today)
+    rows = summary_rows(checklist, status, by)
+    key_header = ("unit", "Unit id") if by == "unit" else ("duty", "Duty id")
+    name_header = ("name", "Unit") if by == "unit" else ("name", "Duty")
+    columns = _columns([key_header, name_header, ("items", "Items")])
+    columns += [Column(state, label) for state, label in state_columns(checklist)]
+    columns += _columns([("pct_verified", "% verified"), ("overdue", "Overdue"), ("veto_open", "Veto open")])
+    by_unit = rows if by == "unit" else summary_rows(checklist, status, "unit")
+    return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
+                  page_meta(checklist, today), chart=completion_chart(by_unit))
+
+
+def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
+    status = status_rows(checklist, store, today)
+    columns = _columns([("unit", "Unit id"), ("unit_name", "Unit")])
+    columns += [Column(d.id, d.title) for d in checklist.duties]
+    return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, status),
+                  page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, status, "unit")))
+
+
+READINESS_COLUMNS = [("item", "Item"), ("unit", "Unit id"), ("unit_name", "Unit"), ("title", "Duty"),
+                     ("state_label", "State"), ("veto", "Veto"), ("overdue", "Overdue"), ("lacks", "Lacks")]
+
+
+def readiness_report(checklist: Checklist, result: Readiness) -> Report:
+    if result.ready:
+        verdict = _("READY for the inspection on {day}: every veto item verified, nothing overdue").format(
+            day=result.on.isoformat())
+    else:
+        verdict = _("NOT READY for the inspection on {day}: {count} blockers").format(
+            day=result.on.isoformat(), count=len(result.blockers))
+    return Report(_("Readiness for the follow-up inspection"), _columns(READINESS_COLUMNS), result.blockers,
+                  page_meta(checklist, result.on), summary_lines=[verdict])

@@ -29,11 +29,11 @@ from engine.model import (
     Unit,
     Workflow,
 )
+from engine.resources import read_bytes
 from engine.schema import schema_problems
 from engine.workflow_check import check_workflow
 from engine.yamlread import Mark, YMap, YSeq, read_yaml
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
 _TARGET = re.compile(r"\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*\Z")
 
 
@@ -85,23 +85,6 @@ def _type_word(value: Any) -> str:
     if isinstance(value, list):
         return _("a list")
     return _("a text value") if isinstance(value, str) else _("nothing")
-
-
-def read_bytes(name: str) -> bytes:
-    try:
-        size = os.path.getsize(name)
-        if size > MAX_FILE_BYTES:
-            raise ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
-                limit=MAX_FILE_BYTES // 2**20), name)])
-        with open(name, "rb") as f:
-            return f.read()
-    except IsADirectoryError:
-        raise ChecklistError([Problem(1, 1, _("is a directory, not a checklist file"), name)]) from None
-    except FileNotFoundError:
-        raise ChecklistError([Problem(1, 1, _("no such file"), name)]) from None
-    except OSError as e:
-        raise ChecklistError([Problem(1, 1, _("cannot read the file: {reason}").format(
-            reason=e.strerror or e), name)]) from None
 
 
 def _mark(node: YMap, key: str) -> Mark:

@@ -88,3 +88,44 @@ def status_rows(checklist: Checklist, store: SQLiteStore, today: dt.date,
     current = store.current()
     rows = (status_row(checklist, item, current.get(item.id), today) for item in checklist.items)
     return [row for row in rows if keep.keeps(row)]
+
+
+def state_columns(checklist: Checklist) -> list[tuple[str, str]]:
+    """Every declared state (id, label), in declared order, across workflows."""
+    seen: dict[str, str] = {}
+    for workflow in checklist.workflows:
+        for state in workflow.states:
+            seen.setdefault(state.id, state.label)
+    return list(seen.items())
+
+
+def summary_rows(checklist: Checklist, status: list[dict[str, Any]], by: str = "unit") -> list[dict[str, Any]]:
+    """Counts per unit (or duty): per state, % verified, overdue, veto not yet verified; worst first."""
+    finals = {s.id for w in checklist.workflows for s in w.states if s.final}
+    groups: dict[str, dict[str, Any]] = {}
+    for row in status:
+        key = row[by]
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                by: key, "name": row["unit_name"] if by == "unit" else row["title"], "items": 0,
+                **{state: 0 for state, _label in state_columns(checklist)},
+                "pct_verified": 0.0, "overdue": 0, "veto_open": 0}
+        group["items"] += 1
+        group[row["state"]] += 1
+        group["overdue"] += row["overdue"]
+        group["veto_open"] += row["veto"] and row["state"] not in finals
+    for group in groups.values():
+        done = sum(group[s] for s in finals)
+        group["pct_verified"] = round(100.0 * done / group["items"], 1)
+    return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["pct_verified"], g[by]))
+
+
+def board_rows(checklist: Checklist, status: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The 整改责任表: one row per unit, one cell per duty (state label, ⚠ overdue, ★ veto)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for row in status:
+        line = rows.setdefault(row["unit"], {"unit": row["unit"], "unit_name": row["unit_name"]})
+        marks = ("⚠" if row["overdue"] else "") + ("★" if row["veto"] else "")
+        line[row["duty"]] = row["state_label"] + (f" {marks}" if marks else "")
+    return list(rows.values())

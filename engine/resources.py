@@ -1,4 +1,4 @@
-"""Where the shipped data files live, installed or in a source checkout.
+"""Where files come from: the shipped data directories, and checklist bytes.
 
 An installed package carries ``schemas/`` and ``checklists/`` as
 ``engine/schemas`` and ``engine/checklists`` (see setup.cfg package_dir);
@@ -7,9 +7,14 @@ current directory.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from engine.errors import ChecklistError, Problem
+from engine.i18n import _
+
 _ENGINE = Path(__file__).resolve().parent
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def data_dir(name: str) -> Path:
@@ -18,3 +23,20 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"rectify is installed without its {name}/ directory")
+
+
+def read_bytes(name: str) -> bytes:
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_FILE_BYTES:
+            raise ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
+                limit=MAX_FILE_BYTES // 2**20), name)])
+        with open(name, "rb") as f:
+            return f.read()
+    except IsADirectoryError:
+        raise ChecklistError([Problem(1, 1, _("is a directory, not a checklist file"), name)]) from None
+    except FileNotFoundError:
+        raise ChecklistError([Problem(1, 1, _("no such file"), name)]) from None
+    except OSError as e:
+        raise ChecklistError([Problem(1, 1, _("cannot read the file: {reason}").format(
+            reason=e.strerror or e), name)]) from None
