@@ -1,0 +1,124 @@
+"""Reports as one self-contained, printable HTML page (``--format html``).
+
+No external asset, no script: inline CSS, and the per-unit completion chart
+as inline SVG (SVG fills print even when a browser drops backgrounds).
+"""
+from __future__ import annotations
+
+import math
+from html import escape
+
+from engine.formats import (
+    LIGHTS,
+    Column,
+    Report,
+    cell_text,
+    display_text,
+    display_width,
+    is_numeric_column,
+    meta_line,
+)
+from engine.i18n import _
+
+FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif'
+BAR_COLOUR = "#4472C4"
+TRACK_COLOUR = "#E7E6E6"
+
+CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: FONT_STACK; font-size: 14px; line-height: 1.5; color: #222;
+       max-width: 1100px; margin: 24px auto; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+.meta { color: #555; margin: 0 0 12px; }
+.summary { margin: 0 0 12px; padding-left: 1.2em; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 16px; }
+th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top;
+         white-space: pre-line; }
+thead th { background: #E7E6E6; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.light-red { background: #FFC7CE; color: #9C0006; }
+td.light-yellow { background: #FFEB9C; color: #9C5700; }
+td.light-green { background: #C6EFCE; color: #006100; }
+figure.chart { margin: 0 0 16px; break-inside: avoid; page-break-inside: avoid; }
+figure.chart figcaption { font-weight: bold; margin-bottom: 4px; }
+figure.chart svg { max-width: 100%; height: auto; font-family: inherit; }
+section + section { margin-top: 32px; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  section + section { margin-top: 0; break-before: page; page-break-before: always; }
+  thead { display: table-header-group; }
+  tr, h1 { break-inside: avoid; page-break-inside: avoid; }
+  h1, .meta, .summary { break-after: avoid; page-break-after: avoid; }
+}
+""".replace("FONT_STACK", FONT_STACK)
+
+
+def render_html(reports: list[Report]) -> str:
+    title = " · ".join(report.title for report in reports)
+    body = "\n".join(_section(report) for report in reports)
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _section(report: Report) -> str:
+    parts = [f"<h1>{escape(report.title)}</h1>"]
+    if report.meta:
+        parts.append(f'<p class="meta">{escape(meta_line(report))}</p>')
+    if report.summary_lines:
+        items = "".join(f"<li>{escape(display_text(line))}</li>" for line in report.summary_lines)
+        parts.append(f'<ul class="summary">{items}</ul>')
+    if report.chart:
+        parts.append(_chart(report.chart))
+    parts.append(_table(report))
+    return "<section>\n" + "\n".join(parts) + "\n</section>"
+
+
+def _table(report: Report) -> str:
+    numeric = {c.key for c in report.columns if is_numeric_column(report, c)}
+    head = "".join(f"<th>{escape(c.header)}</th>" for c in report.columns)
+    rows = "\n".join(
+        "<tr>" + "".join(_cell(report, c, row, numeric) for c in report.columns) + "</tr>"
+        for row in report.rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+
+def _cell(report: Report, column: Column, row: dict, numeric: set[str]) -> str:
+    value = row.get(column.key)
+    classes = []
+    if column.key in numeric:
+        classes.append("num")
+    if column.key == report.light_key and value in LIGHTS:
+        classes.append(f"light-{value}")
+    attribute = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<td{attribute}>{escape(cell_text(report, column, row))}</td>"
+
+
+def _chart(chart: list[tuple[str, float]]) -> str:
+    """A horizontal bar per unit: name, bar (0..100 % verified), percent."""
+    row_height, bar_width, font_size = 26, 420, 13
+    label_width = max(display_width(name) for name, _ in chart) * (font_size // 2 + 1) + 12
+    width, height = label_width + bar_width + 64, row_height * len(chart)
+    bars = [_bar(i * row_height, name, percent, label_width, bar_width)
+            for i, (name, percent) in enumerate(chart)]
+    caption = escape(_("Completion by unit"))
+    return (f'<figure class="chart"><figcaption>{caption}</figcaption>\n'
+            f'<svg role="img" aria-label="{caption}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-size="{font_size}">\n'
+            + "\n".join(bars) + "\n</svg></figure>")
+
+
+def _bar(y: int, name: str, percent: float, label_width: int, bar_width: int) -> str:
+    share = min(100.0, max(0.0, percent)) if math.isfinite(percent) else 0.0
+    fill = round(bar_width * share / 100, 1)
+    text = f"{display_text(round(share, 1))}%"
+    return (f'<g><title>{escape(name)} {text}</title>'
+            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">{escape(name)}</text>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="{TRACK_COLOUR}"/>'
+            f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{fill}" height="18" '
+            f'fill="{BAR_COLOUR}"/>'
+            f'<text x="{label_width + bar_width + 6}" y="{y + 17}">{text}</text></g>')
