@@ -33,7 +33,7 @@ def audit(store: SQLiteStore, anchor: Optional[str] = None) -> AuditReport:
     replayed: dict[str, tuple[str, int]] = {}
     for event in store.events():
         if event.seq != expected_seq:
-            report.fail(expected_seq, _("position {seq}: missing (next present is {found})").format(
+            report.fail(expected_seq, _("position {seq}: missing (the next event present is at position {found})").format(
                 seq=expected_seq, found=event.seq))
         elif event.prev_hash != prev_hash:
             report.fail(event.seq, _("position {seq}: does not follow its predecessor "

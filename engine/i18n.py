@@ -44,3 +44,8 @@ def language() -> str:
 
 def _(message: str) -> str:
     return _translation.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark a literal for extraction only; it is translated later by ``_(variable)``."""
+    return message

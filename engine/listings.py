@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.errors import Refused
 from engine.formats import Column, Report
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.journal import Event, SQLiteStore
 from engine.model import Checklist
 from engine.readiness import Readiness
@@ -18,15 +18,15 @@ def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
 
 
 STATUS_COLUMNS = [
-    ("item", "Item"), ("unit", "Unit id"), ("unit_name", "Unit"), ("duty", "Duty id"),
-    ("title", "Duty"), ("state", "State id"), ("state_label", "State"), ("deadline", "Deadline"),
-    ("days_left", "Days left"), ("light", "Light"), ("overdue", "Overdue"), ("veto", "Veto"),
-    ("returns", "Returned"), ("last_step", "Last step"), ("last_at", "Last step at"),
+    ("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("duty", N_("Duty id")),
+    ("title", N_("Duty")), ("state", N_("State id")), ("state_label", N_("State")), ("deadline", N_("Deadline")),
+    ("days_left", N_("Days left")), ("light", N_("Traffic light")), ("overdue", N_("Overdue")), ("veto", N_("Veto")),
+    ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
 ]
 HISTORY_COLUMNS = [
-    ("seq", "No."), ("recorded_at", "Recorded at"), ("trigger", "Trigger"), ("step", "Step"),
-    ("from", "From"), ("to", "To"), ("from_label", "From state"), ("to_label", "To state"), ("actor", "Actor"), ("actor_name", "Name"), ("os_user", "OS user"),
-    ("note", "Note"), ("data", "Data"),
+    ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
+    ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")), ("actor", N_("Actor")), ("actor_name", N_("Name")), ("os_user", N_("OS user")),
+    ("note", N_("Note")), ("data", N_("Data")),
 ]
 
 
@@ -48,11 +48,29 @@ def check_filter(checklist: Checklist, keep: StatusFilter) -> None:
         raise Refused(reasons)
 
 
+LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
+
+
+def sort_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Sort by column keys, each optionally prefixed with '-' for descending (stable, last key first)."""
+    known = [key for key, _header in STATUS_COLUMNS]
+    unknown = [k for k in keys if k.lstrip("-") not in known]
+    if unknown:
+        raise Refused([_("cannot sort by {keys}; columns: {known}").format(
+            keys=", ".join(unknown), known=", ".join(known))])
+    for key in reversed(keys):
+        name = key.lstrip("-")
+        rows.sort(key=lambda row: LIGHT_ORDER.get(row[name], 3) if name == "light" else row[name],
+                  reverse=key.startswith("-"))
+    return rows
+
+
 def status_report(checklist: Checklist, store: SQLiteStore, today: dt.date,
-                  keep: StatusFilter = NO_FILTER) -> Report:
+                  keep: StatusFilter = NO_FILTER, sort: tuple[str, ...] = ()) -> Report:
     check_filter(checklist, keep)
-    return Report(_("Rectification status"), _columns(STATUS_COLUMNS),
-                  status_rows(checklist, store, today, keep), page_meta(checklist, today), light_key="light")
+    rows = sort_rows(status_rows(checklist, store, today, keep), list(sort))
+    return Report(_("Rectification status"), _columns(STATUS_COLUMNS), rows, page_meta(checklist, today),
+                  light_key="light")
 
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
@@ -83,11 +101,11 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by: str = "unit") -> Report:
     status = status_rows(checklist, store, today)
     rows = summary_rows(checklist, status, by)
-    key_header = ("unit", "Unit id") if by == "unit" else ("duty", "Duty id")
-    name_header = ("name", "Unit") if by == "unit" else ("name", "Duty")
-    columns = _columns([key_header, name_header, ("items", "Items")])
+    key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
+    name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
+    columns = _columns([key_header, name_header, ("items", N_("Items"))])
     columns += [Column(state, label) for state, label in state_columns(checklist)]
-    columns += _columns([("pct_verified", "% verified"), ("overdue", "Overdue"), ("veto_open", "Veto open")])
+    columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
     by_unit = rows if by == "unit" else summary_rows(checklist, status, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
                   page_meta(checklist, today), chart=completion_chart(by_unit))
@@ -95,14 +113,14 @@ def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by:
 
 def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
     status = status_rows(checklist, store, today)
-    columns = _columns([("unit", "Unit id"), ("unit_name", "Unit")])
+    columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     columns += [Column(d.id, d.title) for d in checklist.duties]
     return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, status),
                   page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, status, "unit")))
 
 
-READINESS_COLUMNS = [("item", "Item"), ("unit", "Unit id"), ("unit_name", "Unit"), ("title", "Duty"),
-                     ("state_label", "State"), ("veto", "Veto"), ("overdue", "Overdue"), ("lacks", "Lacks")]
+READINESS_COLUMNS = [("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("title", N_("Duty")),
+                     ("state_label", N_("State")), ("veto", N_("Veto")), ("overdue", N_("Overdue")), ("lacks", N_("Blockers"))]
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:
@@ -110,7 +128,7 @@ def readiness_report(checklist: Checklist, result: Readiness) -> Report:
         verdict = _("READY for the inspection on {day}: every veto item verified, nothing overdue").format(
             day=result.on.isoformat())
     else:
-        verdict = _("NOT READY for the inspection on {day}: {count} blockers").format(
+        verdict = _("NOT READY for the inspection on {day}: blockers: {count}").format(
             day=result.on.isoformat(), count=len(result.blockers))
     return Report(_("Readiness for the follow-up inspection"), _columns(READINESS_COLUMNS), result.blockers,
                   page_meta(checklist, result.on), summary_lines=[verdict])

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from engine.errors import ChecklistError, Problem
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.model import (
     BUILTIN_ROLES,
     Calendar,
@@ -174,7 +174,7 @@ class _ModelBuilder:
     # -- sections ------------------------------------------------------------
 
     def build_units(self, entries: YSeq) -> tuple[Unit, ...]:
-        for entry in self.unique(entries, "unit"):
+        for entry in self.unique(entries, N_("unit")):
             self.units[entry["id"]] = Unit(entry["id"], entry["name"], entry.get("kind"))
         return tuple(self.units.values())
 
@@ -182,8 +182,7 @@ class _ModelBuilder:
         for group_id, entry in entries.items():
             mark = entries.value_marks[group_id]
             if ("members" in entry) == ("kind" in entry):
-                self.error(mark, _("group {id!r}: give either members or kind").format(id=group_id))
-                continue
+                self.error(mark, _("group {id!r}: give exactly one of members or kind").format(id=group_id))
             if group_id in self.units:
                 self.error(entries.key_marks[group_id], _(
                     "group {id!r} has the id of a unit").format(id=group_id))
@@ -192,6 +191,8 @@ class _ModelBuilder:
         return tuple(self.groups.values())
 
     def group_members(self, entry: YMap, group_id: str) -> tuple[str, ...]:
+        if "members" not in entry and "kind" not in entry:
+            return ()  # reported by build_groups
         if "kind" in entry:
             found = tuple(u.id for u in self.units.values() if u.kind == entry["kind"])
             if not found:
@@ -206,7 +207,7 @@ class _ModelBuilder:
 
     def build_people(self, entries: YSeq) -> tuple[Person, ...]:
         people = []
-        for entry in self.unique(entries, "person"):
+        for entry in self.unique(entries, N_("person")):
             if entry["unit"] not in self.units:
                 self.error(_mark(entry, "unit"), _("person {id!r}: unknown unit {name!r}").format(
                     id=entry["id"], name=entry["unit"]))
@@ -229,7 +230,7 @@ class _ModelBuilder:
 
     def build_duties(self, entries: YSeq, deadline: dt.date, workflows: set[str]) -> tuple[Duty, ...]:
         duties = []
-        for entry in self.unique(entries, "duty"):
+        for entry in self.unique(entries, N_("duty")):
             owners = self.select(entry, "owners")
             workflow = entry.get("workflow", "default")
             if workflow not in workflows:
@@ -243,12 +244,12 @@ class _ModelBuilder:
         return tuple(duties)
 
     def build_evidence(self, duty: YMap) -> tuple[Evidence, ...]:
-        return tuple(Evidence(e["id"], e["name"], e.get("copies"), e.get("description"))
-                     for e in self.unique(duty.get("evidence", ()), "evidence"))
+        return tuple(Evidence(e["id"], e["name"], int(e["copies"]) if "copies" in e else None, e.get("description"))
+                     for e in self.unique(duty.get("evidence", ()), N_("evidence")))
 
     def build_indicators(self, duty: YMap) -> tuple[Indicator, ...]:
         indicators = []
-        for entry in self.unique(duty.get("indicators", ()), "indicator"):
+        for entry in self.unique(duty.get("indicators", ()), N_("indicator")):
             target = None
             if entry.get("target") is not None:
                 op, number = _TARGET.match(entry["target"]).groups()  # type: ignore[union-attr]
@@ -271,14 +272,16 @@ class _ModelBuilder:
                         continue
                     for duty in users:
                         declared = {x.id for x in (duty.evidence if kind == "evidence" else duty.indicators)}
+                        template = (_("transition {trigger!r} requires evidence {id!r}, which duty {duty!r} "
+                                      "does not declare") if kind == "evidence" else
+                                    _("transition {trigger!r} requires indicator {id!r}, which duty {duty!r} "
+                                      "does not declare"))
                         for missing in [w for w in wanted if w not in declared]:
-                            self.error(mark, _("transition {trigger!r} requires {kind} {id!r}, which duty "
-                                               "{duty!r} does not declare").format(
-                                trigger=transition.trigger, kind=kind, id=missing, duty=duty.id))
+                            self.error(mark, template.format(trigger=transition.trigger, id=missing, duty=duty.id))
 
     def build_inspections(self, entries: YSeq) -> tuple[Inspection, ...]:
         inspections = []
-        for entry in self.unique(entries, "inspection"):
+        for entry in self.unique(entries, N_("inspection")):
             start, end = self.date(entry, "from"), self.date(entry, "to")
             if start and end and start > end:
                 self.error(_mark(entry, "to"), _("inspection {id!r} ends before it starts").format(id=entry["id"]))

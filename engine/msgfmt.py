@@ -19,7 +19,7 @@ def parse_po(text: str) -> dict[str, str]:
     msgid: list[str] = []
     msgstr: list[str] = []
     current: list[str] | None = None
-    fuzzy = False
+    fuzzy = next_fuzzy = False  # a "#, fuzzy" line flags the entry that follows it
 
     def flush() -> None:
         nonlocal fuzzy
@@ -30,9 +30,10 @@ def parse_po(text: str) -> dict[str, str]:
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
+            next_fuzzy = True
         elif line.startswith("msgid "):
             flush()
+            fuzzy, next_fuzzy = next_fuzzy, False
             msgid, msgstr = [ast.literal_eval(line[6:])], []
             current = msgid
         elif line.startswith("msgstr "):

@@ -8,6 +8,7 @@ current directory.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from engine.errors import ChecklistError, Problem
@@ -26,13 +27,13 @@ def data_dir(name: str) -> Path:
 
 
 def read_bytes(name: str) -> bytes:
+    too_large = ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
+        limit=MAX_FILE_BYTES // 2**20), name)])
     try:
-        size = os.path.getsize(name)
-        if size > MAX_FILE_BYTES:
-            raise ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
-                limit=MAX_FILE_BYTES // 2**20), name)])
         with open(name, "rb") as f:
-            return f.read()
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero, a FIFO: may never end
+                raise ChecklistError([Problem(1, 1, _("not a regular file"), name)])
+            data = f.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise ChecklistError([Problem(1, 1, _("is a directory, not a checklist file"), name)]) from None
     except FileNotFoundError:
@@ -40,3 +41,6 @@ def read_bytes(name: str) -> bytes:
     except OSError as e:
         raise ChecklistError([Problem(1, 1, _("cannot read the file: {reason}").format(
             reason=e.strerror or e), name)]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large
+    return data

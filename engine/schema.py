@@ -7,17 +7,17 @@ from functools import lru_cache
 from typing import Any
 
 from engine.errors import Problem
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.resources import data_dir
 from engine.yamlread import Mark, YMap, YSeq
 
 _PATTERN_HINTS = {
-    "^[a-z0-9][a-z0-9_-]*$": "an id of lowercase letters, digits, '_' and '-', starting with a letter or digit",
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
+    "^[a-z0-9][a-z0-9_-]*$": N_("an id of lowercase letters, digits, '_' and '-', starting with a letter or digit"),
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": N_("a date written YYYY-MM-DD"),
 }
-_TARGET_HINT = "a target 'OP NUMBER' with OP one of >= > <= < =="
-_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
-               "boolean": "true or false", "array": "a list", "object": "a mapping"}
+_TARGET_HINT = N_("a target 'OP NUMBER' with OP one of >= > <= < ==")
+_TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+               "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping")}
 
 
 def load_schema() -> dict[str, Any]:

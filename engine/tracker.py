@@ -97,7 +97,7 @@ def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Fa
     workflow = checklist.workflow_of(item)
     reasons = []
     if actor.unit != item.unit.id and "supervisor" not in actor.roles:
-        reasons.append(_("{person} is neither of {unit} nor a supervisor").format(
+        reasons.append(_("{person} is neither a member of {unit} nor a supervisor").format(
             person=actor.name, unit=item.unit.name))
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
@@ -115,7 +115,7 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
             (i for i in duty.indicators if i.name == name.strip()), None)
         if not sep or indicator is None:
             known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
-            reasons.append(_("{text!r}: not NAME=VALUE with a declared indicator; this duty has: {known}")
+            reasons.append(_("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}")
                            .format(text=assignment, known=known))
             continue
         try:

@@ -10,6 +10,7 @@ booleans are resolved, by the YAML 1.2 core rules (``no`` stays "no").
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Optional
 
@@ -19,7 +20,11 @@ from engine.errors import Problem
 from engine.i18n import _
 
 MAX_DEPTH = 64
-MAX_NODES = 2_000_000  # counting every alias expansion
+MAX_NODES = 2_000_000
+#: Nodes that aliases may add by reference. A checklist hardly needs aliases;
+#: an 8 KB file of nested aliases can otherwise expand to 400,000 nodes that
+#: the JSON Schema check then walks one by one.
+MAX_ALIAS_NODES = 10_000
 
 #: Keys whose plain scalar values are numbers or booleans in rectify/1.
 TYPED_KEYS = frozenset({"copies", "sample", "final", "veto", "note", "warning_days"})
@@ -101,6 +106,12 @@ def _mark_of_offset(data: bytes, offset: int) -> Mark:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
+def _mark_of_text_offset(text: str, byte_offset: int) -> Mark:
+    """Line and column (in characters) of a byte offset into ``text`` encoded as UTF-8."""
+    before = text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
 def _mark(event: Any) -> Mark:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -114,9 +125,9 @@ def _resolve_typed(value: str) -> Any:
         return _BOOL[value]
     if _INT.match(value):
         return int(value)
-    if _FLOAT.match(value):
+    if _FLOAT.match(value) and math.isfinite(float(value)):
         return float(value)
-    return value
+    return value  # not a number: the schema reports it where a number is expected
 
 
 class _Frame:
@@ -140,6 +151,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
         self.nodes = 0
+        self.alias_nodes = 0
         self.documents = 0
         self.have_root = False
 
@@ -152,7 +164,11 @@ class _Builder:
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             raise YamlProblem(where, _("YAML syntax error: {problem}").format(
                 problem=e.problem or e.context or "invalid YAML")) from None
-        except yaml.YAMLError as e:  # ReaderError and friends carry no line
+        except yaml.reader.ReaderError as e:  # a byte offset into the UTF-8 text, no line
+            raise YamlProblem(_mark_of_text_offset(text, e.position), _(
+                "character #x{code:04x} is not allowed in YAML ({reason})").format(
+                code=e.character if isinstance(e.character, int) else 0, reason=e.reason)) from None
+        except yaml.YAMLError as e:
             raise YamlProblem((1, 1), _("YAML error: {error}").format(
                 error=str(e).splitlines()[0])) from None
         if not self.have_root:
@@ -255,6 +271,10 @@ class _Builder:
             self.set_key(event, value)
             return
         self.count(event, size)
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise YamlProblem(_mark(event), _(
+                "aliases expand to more than {limit} nodes (an alias bomb?)").format(limit=MAX_ALIAS_NODES))
         self.add(value, _mark(event), size)
 
     def add(self, value: Any, mark: Mark, size: int) -> None:

@@ -1,0 +1,244 @@
+"""Extract the translatable messages of rectify into engine/locale/rectify.pot.
+
+An AST-based xgettext (GNU gettext is not needed)::
+
+    python tools/extract_messages.py            # write engine/locale/rectify.pot
+    python tools/extract_messages.py --update   # ... and merge it into every .po
+
+It scans ``cli.py`` and ``engine/**/*.py`` for ``_("literal")`` and
+``N_("literal")`` calls (``N_`` marks a literal in a table that is translated
+later with ``_(variable)``); implicitly concatenated literals count as one
+literal. A ``_(...)`` call whose argument is not a literal is reported as a
+warning on stderr: its messages must be marked with ``N_`` where they are
+written, or they are never extracted.
+
+``--update`` keeps the existing translations of every ``.po``, adds new
+msgids with an empty msgstr, and comments out (``#~``) the msgids that are
+no longer in the code. Then translate and run ``python -m engine.msgfmt``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from engine.i18n import DOMAIN, LOCALE_DIR  # noqa: E402
+
+KEYWORDS = ("_", "N_")
+POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
+
+
+@dataclass
+class Message:
+    msgid: str
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Catalog:
+    messages: dict[str, Message] = field(default_factory=dict)  # insertion order = first occurrence
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, msgid: str, reference: str) -> None:
+        self.messages.setdefault(msgid, Message(msgid)).references.append(reference)
+
+
+def source_files(root: Path = REPO) -> list[Path]:
+    """``cli.py`` then ``engine/**/*.py``, in a stable order."""
+    files = [root / "cli.py"] if (root / "cli.py").exists() else []
+    return files + sorted((root / "engine").rglob("*.py"))
+
+
+def _callee(node: ast.Call) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "i18n":
+        return func.attr  # i18n._("...")
+    return None
+
+
+def extract_file(path: Path, catalog: Catalog, root: Path = REPO) -> None:
+    relative = path.relative_to(root).as_posix()
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _callee(n) in KEYWORDS]
+    for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+        name = _callee(call)
+        where = f"{relative}:{call.lineno}"
+        if len(call.args) != 1 or call.keywords:
+            catalog.warnings.append(f"{where}: {name}() needs exactly one argument")
+            continue
+        arg = call.args[0]
+        # Implicitly concatenated literals are one ast.Constant already.
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            if arg.value:
+                catalog.add(arg.value, where)
+            else:
+                catalog.warnings.append(f"{where}: {name}(\"\") is not a message")
+        else:
+            catalog.warnings.append(
+                f"{where}: {name}({ast.unparse(arg)}) has a non-literal argument; "
+                "mark its messages with N_(\"...\") where they are written")
+
+
+def extract(root: Path = REPO, files: Iterable[Path] | None = None) -> Catalog:
+    catalog = Catalog()
+    for path in files if files is not None else source_files(root):
+        extract_file(path, catalog, root)
+    return catalog
+
+
+# --- .po text ---------------------------------------------------------------
+
+def po_string(text: str) -> str:
+    """``text`` as .po string lines: one per source line, escaped the way parse_po reads them."""
+    def quote(s: str) -> str:
+        s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+        return '"' + s.replace("\n", "\\n") + '"'
+    if "\n" not in text.rstrip("\n"):
+        return quote(text)
+    lines = text.splitlines(keepends=True)
+    return '""\n' + "\n".join(quote(line) for line in lines)
+
+
+def entry_text(msgid: str, msgstr: str, references: list[str] = (), obsolete: bool = False,  # type: ignore[assignment]
+               flags: list[str] = ()) -> str:  # type: ignore[assignment]
+    lines: list[str] = []
+    if obsolete:
+        body = f"msgid {po_string(msgid)}\nmsgstr {po_string(msgstr)}"
+        return "\n".join("#~ " + line for line in body.splitlines()) + "\n"
+    refs = " ".join(references)
+    if refs:
+        lines.append(f"#: {refs}")
+    if flags:
+        lines.append("#, " + ", ".join(flags))
+    lines.append(f"msgid {po_string(msgid)}")
+    lines.append(f"msgstr {po_string(msgstr)}")
+    return "\n".join(lines) + "\n"
+
+
+POT_HEADER = (
+    "# Translatable messages of rectify (generated by tools/extract_messages.py; do not edit).\n"
+    'msgid ""\n'
+    'msgstr ""\n'
+    '"Content-Type: text/plain; charset=UTF-8\\n"\n'
+)
+
+
+def pot_text(catalog: Catalog) -> str:
+    return POT_HEADER + "".join(
+        "\n" + entry_text(m.msgid, "", m.references) for m in catalog.messages.values())
+
+
+@dataclass
+class PoEntry:
+    msgid: str
+    msgstr: str
+    comments: list[str]  # translator comments (``# ...``), kept on update
+    flags: list[str]
+    obsolete: bool
+
+
+def read_po(text: str) -> tuple[str, list[PoEntry]]:
+    """The header block (comments + msgid "" entry, verbatim) and the entries, obsolete ones included."""
+    entries: list[PoEntry] = []
+    header_lines: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        comments, flags, parts = [], [], {"msgid": [], "msgstr": []}
+        current: list[str] | None = None
+        obsolete = False
+        for raw in block:
+            line = raw.strip()
+            if line.startswith("#~"):
+                obsolete = True
+                line = line[2:].strip()
+            if line.startswith("#,"):
+                flags += [f.strip() for f in line[2:].split(",") if f.strip()]
+            elif line.startswith("#:") or line.startswith("#.") or line.startswith("#|"):
+                pass  # references are regenerated
+            elif line.startswith("#"):
+                comments.append(raw.rstrip("\n"))
+            elif line.startswith("msgid "):
+                current = parts["msgid"]
+                current.append(ast.literal_eval(line[6:]))
+            elif line.startswith("msgstr "):
+                current = parts["msgstr"]
+                current.append(ast.literal_eval(line[7:]))
+            elif line.startswith('"') and current is not None:
+                current.append(ast.literal_eval(line))
+        msgid = "".join(parts["msgid"])
+        if not parts["msgid"]:
+            header_lines.extend(block)  # a leading comment block with no entry
+        elif msgid == "" and not obsolete and not entries:
+            header_lines.extend(block)
+        else:
+            entries.append(PoEntry(msgid, "".join(parts["msgstr"]), comments, flags, obsolete))
+        block.clear()
+
+    for raw in text.splitlines():
+        if raw.strip():
+            block.append(raw)
+        else:
+            flush()
+    flush()
+    return "\n".join(header_lines) + "\n", entries
+
+
+def merge(po: str, catalog: Catalog) -> tuple[str, dict[str, int]]:
+    """The .po text ``po`` brought up to date with ``catalog``; and counts of what changed."""
+    header, entries = read_po(po)
+    old = {e.msgid: e for e in entries}
+    out = [header]
+    counts = {"kept": 0, "new": 0, "obsolete": 0}
+    for message in catalog.messages.values():
+        entry = old.get(message.msgid)
+        if entry is not None and entry.msgstr:
+            counts["kept"] += 1
+        else:
+            counts["new"] += 1
+        msgstr = entry.msgstr if entry else ""
+        flags = [f for f in entry.flags if f != "fuzzy" or msgstr] if entry else []
+        text = entry_text(message.msgid, msgstr, message.references, flags=flags)
+        if entry and entry.comments:
+            text = "\n".join(entry.comments) + "\n" + text
+        out.append("\n" + text)
+    for entry in entries:
+        if entry.msgid not in catalog.messages and entry.msgstr:
+            counts["obsolete"] += 1
+            out.append("\n" + entry_text(entry.msgid, entry.msgstr, obsolete=True))
+    return "".join(out), counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--update", action="store_true",
+                        help="also merge the .pot into every engine/locale/*/LC_MESSAGES/*.po")
+    args = parser.parse_args(argv)
+    catalog = extract()
+    for warning in catalog.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    POT_PATH.write_text(pot_text(catalog), encoding="utf-8")
+    print(f"{POT_PATH.relative_to(REPO)}: {len(catalog.messages)} messages", file=sys.stderr)
+    if args.update:
+        for po_path in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            text, counts = merge(po_path.read_text(encoding="utf-8"), catalog)
+            po_path.write_text(text, encoding="utf-8")
+            untranslated = counts["new"]
+            print(f"{po_path.relative_to(REPO)}: {counts['kept']} translated, {untranslated} to translate, "
+                  f"{counts['obsolete']} obsolete", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
