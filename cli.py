@@ -101,8 +101,8 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
             failed = True
             click.echo(str(e), err=True)
             continue
-        click.echo(_("{file}: ok — {units} units, {people} people, {duties} duties, {items} items, "
-                     "{workflows} workflows").format(
+        click.echo(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
+                     "workflows {workflows}").format(
             file=path, units=len(checklist.units), people=len(checklist.people),
             duties=len(checklist.duties), items=len(checklist.items),
             workflows=len(checklist.workflows)))
@@ -216,12 +216,12 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
     workflow = checklist.workflow_of(checklist.item(item))
     click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
     for option in options:
-        verdict = _("possible") if not option.reasons else _("not yet")
+        verdict = _("possible") if not option.reasons else _("not possible now")
         click.echo(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
         for reason in option.reasons:
             click.echo(f"    - {reason}")
     if not options:
-        click.echo("  " + _("no step leads on from here"))
+        click.echo("  " + _("no step is possible from this state"))
 
 
 @cli.command()
@@ -250,7 +250,7 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     for problem in report.problems:
         click.echo(problem, err=True)
     if not report.ok:
-        click.echo(_("audit failed: first bad position {seq}").format(seq=report.first_bad), err=True)
+        click.echo(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
         sys.exit(1)
     click.echo(f"head {report.head_seq} {report.head_hash}")
 
@@ -261,17 +261,20 @@ def audit(session: Session, anchor: Optional[str]) -> None:
 @click.option("--state", help="Only items in this state id.")
 @click.option("--overdue", is_flag=True, help="Only overdue items.")
 @click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
+@click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
+              help="Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline.")
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, fmt: str, output: Optional[str]) -> None:
+           overdue: bool, veto: bool, sort: str, fmt: str, output: Optional[str]) -> None:
     """One row per item: state, deadline, days left, traffic light."""
     from engine.listings import status_report
     from engine.reports import StatusFilter
 
     checklist, store = open_journal(session, create=False)
     keep = StatusFilter(unit, duty, state, overdue, veto)
-    emit([status_report(checklist, store, today(), keep)], fmt, output)
+    keys = tuple(k.strip() for k in sort.split(",") if k.strip())
+    emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
 
 
 @cli.command()
