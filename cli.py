@@ -35,7 +35,9 @@ class Session:
 
 
 def _report(error: RectifyError) -> None:
-    if isinstance(error, Refused):
+    if isinstance(error, Refused) and not error.headline and len(error.reasons) == 1:
+        click.echo(error.reasons[0], err=True)
+    elif isinstance(error, Refused):
         if error.headline:
             click.echo(error.headline, err=True)
         for reason in error.reasons:
@@ -235,7 +237,7 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
 
     checklist, store = open_journal(session, create=False)
     events = tracker.history(checklist, store, item)
-    emit([history_report(checklist, item, events)], fmt, output)
+    emit([history_report(checklist, item, events, today())], fmt, output)
 
 
 @cli.command()

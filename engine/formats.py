@@ -68,10 +68,17 @@ def light_label(value: str) -> str:
     return labels.get(value, value)
 
 
+def structured_text(value: dict[str, Any] | list[Any]) -> str:
+    """A dict or list cell (e.g. an event's data) as compact JSON; empty as blank."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if value else ""
+
+
 def display_text(value: Any) -> str:
     """A cell as people read it (table, markdown, html); control characters dropped."""
     if value is None or value is False:
         return ""
+    if isinstance(value, (dict, list)):
+        return _CONTROL.sub("", structured_text(value))
     if value is True:
         return CHECK
     if isinstance(value, datetime.datetime):
@@ -135,7 +142,8 @@ def _table_block(report: Report, tty: bool) -> str:
 
     cells = [[_table_cell(report, c, row, tty) for c in report.columns] for row in report.rows]
     table = tabulate(cells, headers=[display_text(c.header) for c in report.columns],
-                     tablefmt="psql", disable_numparse=True, colalign=_alignments(report))
+                     tablefmt="psql", disable_numparse=True, colalign=_alignments(report),
+                     maxcolwidths=_wrap_widths(cells))
     head = [_paint(display_text(report.title), "bold", tty), display_text(meta_line(report)),
             *map(display_text, report.summary_lines)]
     return "\n".join([line for line in head if line] + ["", table])
@@ -145,6 +153,16 @@ def _table_cell(report: Report, column: Column, row: dict[str, Any], tty: bool) 
     value = row.get(column.key)
     light = value if column.key == report.light_key and value in LIGHTS else None
     return _paint(cell_text(report, column, row), light, tty)
+
+
+WRAP_WIDTH = 40  # terminal columns; longer cells (blockers, notes) wrap onto more lines
+
+
+def _wrap_widths(cells: list[list[str]]) -> list[int | None] | None:
+    if not cells:
+        return None
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return [WRAP_WIDTH if width > WRAP_WIDTH else None for width in widths]
 
 
 def _alignments(report: Report) -> list[str]:
@@ -185,6 +203,8 @@ def render_markdown(reports: list[Report], tty: bool = False) -> str:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (dict, list)):
+        return structured_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime.date):

@@ -142,7 +142,7 @@ class Writer:
                note: str, data: dict[str, Any], checklist_sha256: str, is_return: bool = False) -> Event:
         head = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        body = {"seq": seq, "item": item, "trigger": trigger, "from_state": from_state,
+        body: dict[str, Any] = {"seq": seq, "item": item, "trigger": trigger, "from_state": from_state,
                 "to_state": to_state, "actor": actor, "os_user": os_user(), "recorded_at": utc_now(),
                 "note": note, "data": data, "checklist_sha256": checklist_sha256, "prev_hash": prev_hash}
         event = Event(**body, hash=event_hash(body))

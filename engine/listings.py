@@ -10,7 +10,16 @@ from engine.i18n import N_, _
 from engine.journal import Event, SQLiteStore
 from engine.model import Checklist
 from engine.readiness import Readiness
-from engine.reports import NO_FILTER, StatusFilter, board_rows, state_columns, status_rows, step_label, summary_rows
+from engine.reports import (
+    NO_FILTER,
+    StatusFilter,
+    board_rows,
+    state_columns,
+    state_key,
+    status_rows,
+    step_label,
+    summary_rows,
+)
 
 
 def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
@@ -86,9 +95,9 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
             "note": event.note, "data": event.data}
 
 
-def history_report(checklist: Checklist, item_id: str, events: list[Event]) -> Report:
+def history_report(checklist: Checklist, item_id: str, events: list[Event], today: dt.date) -> Report:
     return Report(_("History of {item}").format(item=item_id), _columns(HISTORY_COLUMNS),
-                  [history_row(checklist, item_id, e) for e in events], page_meta(checklist))
+                  [history_row(checklist, item_id, e) for e in events], page_meta(checklist, today))
 
 
 CHART_LIMIT = 60  # bars in the html chart; a province's 7,000 units show their worst 60
@@ -104,7 +113,7 @@ def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by:
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
     name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
     columns = _columns([key_header, name_header, ("items", N_("Items"))])
-    columns += [Column(state, label) for state, label in state_columns(checklist)]
+    columns += [Column(state_key(state), label) for state, label in state_columns(checklist)]
     columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
     by_unit = rows if by == "unit" else summary_rows(checklist, status, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
@@ -114,7 +123,9 @@ def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by:
 def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
     status = status_rows(checklist, store, today)
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
-    columns += [Column(d.id, d.title) for d in checklist.duties]
+    titles = [d.title for d in checklist.duties]
+    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")
+                for d in checklist.duties]
     return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, status),
                   page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, status, "unit")))
 

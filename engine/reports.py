@@ -99,6 +99,11 @@ def state_columns(checklist: Checklist) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def state_key(state: str) -> str:
+    """The summary column of a state's count (prefixed: a state may be called 'items')."""
+    return f"state_{state}"
+
+
 def summary_rows(checklist: Checklist, status: list[dict[str, Any]], by: str = "unit") -> list[dict[str, Any]]:
     """Counts per unit (or duty): per state, % verified, overdue, veto not yet verified; worst first."""
     finals = {s.id for w in checklist.workflows for s in w.states if s.final}
@@ -109,14 +114,14 @@ def summary_rows(checklist: Checklist, status: list[dict[str, Any]], by: str = "
         if group is None:
             group = groups[key] = {
                 by: key, "name": row["unit_name"] if by == "unit" else row["title"], "items": 0,
-                **{state: 0 for state, _label in state_columns(checklist)},
+                **{state_key(state): 0 for state, _label in state_columns(checklist)},
                 "pct_verified": 0.0, "overdue": 0, "veto_open": 0}
         group["items"] += 1
-        group[row["state"]] += 1
+        group[state_key(row["state"])] += 1
         group["overdue"] += row["overdue"]
         group["veto_open"] += row["veto"] and row["state"] not in finals
     for group in groups.values():
-        done = sum(group[s] for s in finals)
+        done = sum(group[state_key(s)] for s in finals)
         group["pct_verified"] = round(100.0 * done / group["items"], 1)
     return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["pct_verified"], g[by]))
 

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.formats import LIGHTS, Report, display_width, light_label, meta_line, unique_name
+from engine.formats import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
 
 MAX_WIDTH = 60
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
@@ -91,6 +91,8 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool) -> Non
 
 
 def _cell_value(value: Any, light: bool) -> Any:
+    if isinstance(value, (dict, list)):
+        value = structured_text(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.isoformat(timespec="seconds")  # Excel has no time zones: keep it exact
     if isinstance(value, float) and not math.isfinite(value):

@@ -44,6 +44,21 @@ def test_installed_rectify_validates_from_another_directory(tmp_path: Path) -> N
     assert "ok" in result.stdout
 
 
+def test_engine_is_type_checked() -> None:
+    """STYLE.md: mypy on engine/ (configured in setup.cfg)."""
+    mypy = pytest.importorskip("mypy.api")
+    stdout, stderr, status = mypy.run(["--config-file", str(REPO / "setup.cfg"), str(REPO / "engine")])
+    assert status == 0, stdout + stderr
+
+
+def test_code_is_lint_clean() -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed beside this interpreter; run the README's test command")
+    result = subprocess.run([str(ruff), "check", str(REPO)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_installed_package_carries_schema_and_checklists(tmp_path: Path) -> None:
     python = installed_python()
     code = ("import engine.resources as r; print(r.data_dir('schemas')); print(r.data_dir('checklists'))")
