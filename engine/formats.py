@@ -244,19 +244,54 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _json_rows(report: Report) -> list[dict[str, Any]]:
-    return [{c.key: _json_value(row.get(c.key)) for c in report.columns} for row in report.rows]
+def _json_default(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+# One encoder for every row: json.dumps() with options builds a new one per call.
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_json_default)
+_LENIENT = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _json_row(row: dict[str, Any], keys: list[str]) -> str:
+    """One row as compact JSON with exactly ``keys``, in order (fast path: the row already is)."""
+    if list(row) == keys:
+        try:
+            return _STRICT.encode(row)
+        except ValueError:  # a NaN or infinity: null, below
+            pass
+    return _LENIENT.encode({k: _json_value(row.get(k)) for k in keys})
+
+
+def _json_rows(report: Report) -> str:
+    """A list of row objects, one per line: readable, diffable, and dumped by the C encoder."""
+    keys = [c.key for c in report.columns]
+    if not report.rows:
+        return "[]"
+    if keys and all(list(row) == keys for row in report.rows):
+        try:  # one C-encoder call for the whole list (a province has 100,000 rows), then a line per row
+            text = _STRICT.encode(report.rows)
+        except ValueError:  # a NaN or infinity: row by row, below
+            pass
+        else:
+            # Every row starts with its first key. Inside an encoded string a quote is always
+            # escaped, so '}, {"KEY": ' with a bare quote can only be the boundary of two rows.
+            boundary = "}, {" + _STRICT.encode(keys[0]) + ": "
+            return "[\n  " + text[1:-1].replace(boundary, "},\n  {" + _STRICT.encode(keys[0]) + ": ") + "\n]"
+    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in report.rows) + "\n]"
 
 
 def render_json(reports: list[Report], tty: bool = False) -> str:
     """One report: its list of rows. Several: an object keyed by title."""
     if len(reports) == 1:
-        data: Any = _json_rows(reports[0])
-    else:
-        data = {}
-        for report in reports:
-            data[unique_name(report.title, data)] = _json_rows(report)
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+        return _json_rows(reports[0]) + "\n"
+    titles: dict[str, None] = {}
+    parts = []
+    for report in reports:
+        title = unique_name(report.title, titles)
+        titles[title] = None
+        parts.append(json.dumps(title, ensure_ascii=False) + ": " + _json_rows(report))
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def unique_name(name: str, taken: Any, limit: int = 1000) -> str:

@@ -14,6 +14,7 @@ from engine.reports import (
     NO_FILTER,
     StatusFilter,
     board_rows,
+    item_states,
     state_columns,
     state_key,
     status_rows,
@@ -108,26 +109,27 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by: str = "unit") -> Report:
-    status = status_rows(checklist, store, today)
-    rows = summary_rows(checklist, status, by)
+    items = list(item_states(checklist, store.states(), today))
+    rows = summary_rows(checklist, items, by)
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
     name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
     columns = _columns([key_header, name_header, ("items", N_("Items"))])
     columns += [Column(state_key(state), label) for state, label in state_columns(checklist)]
     columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
-    by_unit = rows if by == "unit" else summary_rows(checklist, status, "unit")
+    by_unit = rows if by == "unit" else summary_rows(checklist, items, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
                   page_meta(checklist, today), chart=completion_chart(by_unit))
 
 
 def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
+    items = list(item_states(checklist, store.states(), today))
     status = status_rows(checklist, store, today)
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")
                 for d in checklist.duties]
     return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, status),
-                  page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, status, "unit")))
+                  page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, items, "unit")))
 
 
 READINESS_COLUMNS = [("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("title", N_("Duty")),

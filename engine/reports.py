@@ -1,13 +1,14 @@
-"""Rows for the listings: status (one row per item). No printing here."""
+"""Rows for the listings: status, summary and board. No printing here."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from engine.i18n import _
-from engine.journal import CurrentState, SQLiteStore
-from engine.model import Checklist, Item
+from engine.journal import SQLiteStore
+from engine.model import Checklist, Duty, Item, State, Unit
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
@@ -59,35 +60,71 @@ def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
     return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
 
-def local_time(recorded_at: str) -> str:
-    moment = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+class ItemState(NamedTuple):
+    """One item as the listings see it: its state now, and whether it is late."""
+
+    unit: Unit
+    duty: Duty
+    state: State
+    overdue: bool
+
+    @property
+    def id(self) -> str:
+        return f"{self.unit.id}/{self.duty.id}"
 
 
-def status_row(checklist: Checklist, item: Item, current: Optional[CurrentState], today: dt.date) -> dict[str, Any]:
-    workflow = checklist.workflow_of(item)
-    state = workflow.state_by_id[current.state] if current else workflow.state_by_id[workflow.initial]
-    overdue = today > item.deadline and not state.final
-    left = days_left(checklist, today, item.deadline)
-    return {
-        "item": item.id, "unit": item.unit.id, "unit_name": item.unit.name,
-        "duty": item.duty.id, "title": item.duty.title,
-        "state": state.id, "state_label": state.label,
-        "deadline": item.deadline.isoformat(), "days_left": left,
-        "light": traffic_light(state.final, overdue, left, checklist.warning_days),
-        "overdue": overdue, "veto": item.veto,
-        "returns": current.returns if current else 0,
-        "last_step": step_label(checklist, item, current.trigger) if current else "",
-        "last_at": local_time(current.recorded_at) if current else "",
-    }
+def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date, unit: Optional[str] = None,
+                duty: Optional[str] = None) -> Iterator[ItemState]:
+    """Every item (or those of one unit / duty) in the order of checklist.items, with its state.
+
+    ``states`` maps item ids to state ids (``store.states()``); an item absent from it is still in
+    its workflow's initial state.
+    """
+    duties_of: dict[str, list[Duty]] = {}
+    for d in checklist.duties:
+        if duty is None or d.id == duty:
+            for owner in d.owners:
+                duties_of.setdefault(owner, []).append(d)
+    for u in checklist.units:
+        if unit is not None and u.id != unit:
+            continue
+        for d in duties_of.get(u.id, ()):
+            workflow = checklist.workflow_by_id[d.workflow]
+            state = workflow.state_by_id[states.get(f"{u.id}/{d.id}", workflow.initial)]
+            yield ItemState(u, d, state, today > d.deadline and not state.final)
 
 
 def status_rows(checklist: Checklist, store: SQLiteStore, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
+    left_by_deadline: dict[dt.date, int] = {}
+    labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
+    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence")}
+    veto = {d.id: d.is_veto for d in checklist.duties}
+    deadline = {d.id: d.deadline.isoformat() for d in checklist.duties}
     current = store.current()
-    rows = (status_row(checklist, item, current.get(item.id), today) for item in checklist.items)
-    return [row for row in rows if keep.keeps(row)]
+    states = {item: now.state for item, now in current.items()}
+    rows = []
+    for item in item_states(checklist, states, today, keep.unit, keep.duty):
+        duty, state, item_id = item.duty, item.state, item.id
+        now = current.get(item_id)
+        left = left_by_deadline.get(duty.deadline)
+        if left is None:
+            left = left_by_deadline[duty.deadline] = days_left(checklist, today, duty.deadline)
+        row = {
+            "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
+            "duty": duty.id, "title": duty.title, "state": state.id, "state_label": state.label,
+            "deadline": deadline[duty.id], "days_left": left,
+            "light": traffic_light(state.final, item.overdue, left, checklist.warning_days),
+            "overdue": item.overdue, "veto": veto[duty.id],
+            "returns": now.returns if now else 0,
+            "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
+            if now else "",
+            "last_at": now.recorded_local if now else "",
+        }
+        if keep.keeps(row):
+            rows.append(row)
+    return rows
 
 
 def state_columns(checklist: Checklist) -> list[tuple[str, str]]:
@@ -104,24 +141,26 @@ def state_key(state: str) -> str:
     return f"state_{state}"
 
 
-def summary_rows(checklist: Checklist, status: list[dict[str, Any]], by: str = "unit") -> list[dict[str, Any]]:
+def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "unit") -> list[dict[str, Any]]:
     """Counts per unit (or duty): per state, % verified, overdue, veto not yet verified; worst first."""
-    finals = {s.id for w in checklist.workflows for s in w.states if s.final}
+    finals = [state_key(s.id) for w in checklist.workflows for s in w.states if s.final]
+    veto = {d.id: d.is_veto for d in checklist.duties}
+    count_key = {state: state_key(state) for state, _label in state_columns(checklist)}
+    zeros = dict.fromkeys(count_key.values(), 0)
     groups: dict[str, dict[str, Any]] = {}
-    for row in status:
-        key = row[by]
-        group = groups.get(key)
+    for item in items:
+        owner = item.unit if by == "unit" else item.duty
+        group = groups.get(owner.id)
         if group is None:
-            group = groups[key] = {
-                by: key, "name": row["unit_name"] if by == "unit" else row["title"], "items": 0,
-                **{state_key(state): 0 for state, _label in state_columns(checklist)},
-                "pct_verified": 0.0, "overdue": 0, "veto_open": 0}
+            group = groups[owner.id] = {
+                by: owner.id, "name": item.unit.name if by == "unit" else item.duty.title, "items": 0,
+                **zeros, "pct_verified": 0.0, "overdue": 0, "veto_open": 0}
         group["items"] += 1
-        group[state_key(row["state"])] += 1
-        group["overdue"] += row["overdue"]
-        group["veto_open"] += row["veto"] and row["state"] not in finals
+        group[count_key[item.state.id]] += 1
+        group["overdue"] += item.overdue
+        group["veto_open"] += veto[item.duty.id] and not item.state.final
     for group in groups.values():
-        done = sum(group[state_key(s)] for s in finals)
+        done = sum(group[key] for key in finals)
         group["pct_verified"] = round(100.0 * done / group["items"], 1)
     return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["pct_verified"], g[by]))
 

@@ -24,6 +24,7 @@ from engine.reports import (
     StatusFilter,
     board_rows,
     days_left,
+    item_states,
     status_rows,
     summary_rows,
     traffic_light,
@@ -241,7 +242,7 @@ def test_traffic_lights_in_status_rows(checklist, store):
 def test_summary_counts_per_state(checklist, store):
     verify_kongchuo(checklist, store)
     tracker.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
-    summary = {g["unit"]: g for g in summary_rows(checklist, status_rows(checklist, store, AFTER))}
+    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
         "unit": "dongshan", "name": "东山镇人民政府", "items": 8, "state_pending": 6, "state_in_progress": 1,
@@ -262,7 +263,7 @@ def test_summary_pct_verified_rounds_to_one_decimal(checklist, store):
     tracker.advance(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "start")
     tracker.attach(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "fanxiao-jilu")
     tracker.advance(checklist, store, "chenjing", "shiyan-xiaoxue/xuexiao-kongchuo", "verify", "ok")
-    summary = {g["unit"]: g for g in summary_rows(checklist, status_rows(checklist, store, BEFORE))}
+    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))}
     assert summary["canlian"]["pct_verified"] == 50.0
     assert summary["shiyan-xiaoxue"]["pct_verified"] == 33.3
     assert (summary["canlian"]["veto_open"], summary["shiyan-xiaoxue"]["veto_open"]) == (0, 0)
@@ -272,7 +273,7 @@ def test_summary_worst_first(checklist, store):
     verify_kongchuo(checklist, store)
     verify_office(checklist, store)
     for today in (BEFORE, AFTER):
-        summary = summary_rows(checklist, status_rows(checklist, store, today))
+        summary = summary_rows(checklist, item_states(checklist, store.states(), today))
         order = [g["unit"] for g in summary]
         # the 9 townships with two open veto items lead; dongshan, with one left, follows them
         assert set(order[:9]) == set(TOWNSHIPS) - {"dongshan"}
@@ -284,7 +285,7 @@ def test_summary_worst_first(checklist, store):
         # the fully verified office comes last
         assert order[-1] == "dudao" and summary[-1]["pct_verified"] == 100.0
     # among units with one open veto item, dongshan has 12.5 % verified, the others 0 %: it is last of them
-    ones = [g["unit"] for g in summary_rows(checklist, status_rows(checklist, store, BEFORE)) if g["veto_open"] == 1]
+    ones = [g["unit"] for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE)) if g["veto_open"] == 1]
     assert ones[-1] == "dongshan"
 
 
@@ -292,7 +293,7 @@ def test_summary_overdue_ranks_before_progress(checklist, store):
     # among units without veto items, the one with nothing overdue (the verified office) is last
     verify_office(checklist, store)
     tracker.advance(checklist, store, "zhoujianhua", "finance/caizheng-zhenggai", "start")
-    summary = summary_rows(checklist, status_rows(checklist, store, AFTER))
+    summary = summary_rows(checklist, item_states(checklist, store.states(), AFTER))
     no_veto = [g for g in summary if g["veto_open"] == 0]
     assert [g["unit"] for g in no_veto][-1] == "dudao"  # overdue 0 ranks after every overdue unit
     assert all(g["overdue"] > 0 for g in no_veto[:-1])
@@ -300,7 +301,7 @@ def test_summary_overdue_ranks_before_progress(checklist, store):
 
 def test_summary_by_duty(checklist, store):
     verify_kongchuo(checklist, store)
-    summary = {g["duty"]: g for g in summary_rows(checklist, status_rows(checklist, store, AFTER), by="duty")}
+    summary = {g["duty"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")}
     assert set(summary) == {d.id for d in checklist.duties}
     kongchuo = summary["kongchuo-baoxue"]
     assert kongchuo == {
@@ -308,7 +309,7 @@ def test_summary_by_duty(checklist, store):
         "state_verified": 1, "pct_verified": 10.0, "overdue": 9, "veto_open": 9}
     assert summary["ziping-jihua"]["items"] == 18 and summary["ziping-jihua"]["veto_open"] == 0
     assert summary["xuexiao-kongchuo"]["items"] == 5 and summary["xuexiao-kongchuo"]["veto_open"] == 5
-    first = summary_rows(checklist, status_rows(checklist, store, AFTER), by="duty")[0]
+    first = summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")[0]
     assert first["duty"] == "canji-pucha"  # 10 open veto items: the worst duty
 
 
@@ -323,7 +324,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
     store = SQLiteStore(str(tmp_db := path.with_suffix(".db")), small.id)
     try:
         tracker.advance(small, store, "li", "dongshan/kongchuo", "start")
-        summary = {g["unit"]: g for g in summary_rows(small, status_rows(small, store, BEFORE))}
+        summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.states(), BEFORE))}
     finally:
         store.close()
     assert tmp_db.exists()
