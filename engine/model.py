@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional, Union
 
+from engine.errors import StoreError
+from engine.i18n import _
+
 BUILTIN_ROLES = ("owner", "participant")
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -90,6 +93,17 @@ class Workflow:
     @cached_property
     def state_by_id(self) -> dict[str, State]:
         return {s.id: s for s in self.states}
+
+    def journal_state(self, state_id: str, item_id: str) -> State:
+        """The declared state an item's journal says it is in, or StoreError when the checklist
+        was edited since and no longer declares it."""
+        state = self.state_by_id.get(state_id)
+        if state is None:
+            raise StoreError(_(
+                "{item}: the journal says state {state!r}, which workflow {workflow!r} no longer "
+                "declares; restore that state in the checklist").format(
+                item=item_id, state=state_id, workflow=self.id))
+        return state
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]

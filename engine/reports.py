@@ -90,7 +90,8 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
             continue
         for d in duties_of.get(u.id, ()):
             workflow = checklist.workflow_by_id[d.workflow]
-            state = workflow.state_by_id[states.get(f"{u.id}/{d.id}", workflow.initial)]
+            item_id = f"{u.id}/{d.id}"
+            state = workflow.journal_state(states.get(item_id, workflow.initial), item_id)
             yield ItemState(u, d, state, today > d.deadline and not state.final)
 
 

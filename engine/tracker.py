@@ -59,7 +59,7 @@ def facts_of(events: list[Event], workflow: Workflow) -> Facts:
         values.update(event.data.get("values", {}))
         if "evidence" in event.data:
             evidence[event.data["evidence"]] = event.data
-    state = events[-1].to_state if events else workflow.initial
+    state = workflow.journal_state(events[-1].to_state, events[-1].item).id if events else workflow.initial
     return Facts(state, values, evidence, frozenset(e.actor for e in events),
                  sum(1 for e in events if e.data.get("returned")))
 
