@@ -138,8 +138,11 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
         return
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
-    with open(output, "wb") as f:
-        f.write(data)
+    try:
+        with open(output, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=output, reason=e.strerror or e)) from e
     click.echo(_("written: {path}").format(path=output), err=True)
 
 

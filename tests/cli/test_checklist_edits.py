@@ -47,3 +47,11 @@ def test_an_event_records_the_checklist_file_in_force(tmp_path: Path) -> None:
     assert len(rows) == 2 and rows[0][0] != rows[1][0]  # each event names the file it was taken under
     history = json.loads(run(tmp_path, original, "history", ITEM, "--format", "json").stdout)
     assert [e["trigger"] for e in history] == ["start", "record"]
+
+
+def test_an_unwritable_output_file_is_a_one_line_error(tmp_path: Path) -> None:
+    checklist = tmp_path / "shuanggao-2026.yaml"
+    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", checklist)
+    result = run(tmp_path, checklist, "status", "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr and "internal error" not in result.stderr
