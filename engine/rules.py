@@ -84,8 +84,18 @@ def check_evidence(attempt: Attempt) -> list[str]:
         return []
     duty = attempt.item.duty
     ids = [e.id for e in duty.evidence] if wanted == "all" else list(wanted)
-    return [_("missing evidence: {name}").format(name=duty.evidence_by_id(i).name)  # type: ignore[union-attr]
-            for i in ids if i not in attempt.facts.evidence]
+    reasons = []
+    for evidence_id in ids:
+        if evidence_id in attempt.facts.evidence:
+            continue
+        evidence = duty.evidence_by_id(evidence_id)
+        assert evidence is not None  # the loader checked every id
+        if evidence.copies:
+            reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
+                name=evidence.name, copies=evidence.copies))
+        else:
+            reasons.append(_("missing evidence: {name}").format(name=evidence.name))
+    return reasons
 
 
 def check_indicators(attempt: Attempt) -> list[str]:

@@ -135,6 +135,14 @@ def test_evidence_list_asks_only_for_the_listed_ids():
     assert reasons(transition, facts=Facts("in_progress", evidence={"baogao": {}})) == []
 
 
+def test_missing_paper_material_says_how_many_copies_are_due():
+    report = Evidence("huibao", "书面汇报材料", copies=6)
+    duty = Duty("yingjian", "准备迎检材料", ("dongshan",), "default", dt.date(2026, 12, 15), evidence=(report,))
+    transition = step(requires=Requirements(evidence="all"))
+    assert reasons(transition, facts=Facts("in_progress"), item=Item(DONGSHAN, duty)) == [
+        "missing evidence: 书面汇报材料 (6 paper copies due)"]
+
+
 # --- indicators -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("op, target, value, met", [
