@@ -1,0 +1,78 @@
+"""The compiled-checklist cache: hit without re-validating, miss on any change, never wrong."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import engine.loader
+from engine.cache import cache_dir, load_cached
+from engine.errors import ChecklistError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def checklist_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RECTIFY_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "shuanggao-2026.yaml"
+    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", path)
+    return path
+
+
+def forbid_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("the YAML was loaded again although the cache holds it")
+
+    monkeypatch.setattr(engine.loader, "load_checklist_bytes", refuse)
+
+
+def test_a_second_load_comes_from_the_cache(checklist_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_cached(str(checklist_file))
+    assert len(list(cache_dir().glob("*.pickle"))) == 1
+    forbid_loading(monkeypatch)
+    second = load_cached(str(checklist_file))
+    assert second == first and second.sha256 == first.sha256
+    assert second.path == str(checklist_file)
+
+
+def test_an_edit_is_a_miss_and_is_seen(checklist_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_cached(str(checklist_file))
+    text = checklist_file.read_text(encoding="utf-8").replace("warning_days: 3", "warning_days: 5")
+    checklist_file.write_text(text, encoding="utf-8")
+    assert load_cached(str(checklist_file)).warning_days == 5
+    assert len(list(cache_dir().glob("*.pickle"))) == 2
+
+
+def test_the_same_bytes_elsewhere_share_the_entry_but_keep_their_path(
+        checklist_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_cached(str(checklist_file))
+    copy = tmp_path / "copy.yaml"
+    shutil.copy(checklist_file, copy)
+    forbid_loading(monkeypatch)
+    assert load_cached(str(copy)).path == str(copy)
+
+
+def test_an_invalid_checklist_is_never_cached(checklist_file: Path) -> None:
+    checklist_file.write_text(checklist_file.read_text(encoding="utf-8").replace("format: rectify/1", "format: x"),
+                              encoding="utf-8")
+    for _attempt in range(2):
+        with pytest.raises(ChecklistError):
+            load_cached(str(checklist_file))
+    assert not cache_dir().exists() or not list(cache_dir().glob("*.pickle"))
+
+
+def test_a_corrupt_entry_is_ignored(checklist_file: Path) -> None:
+    expected = load_cached(str(checklist_file))
+    (entry,) = cache_dir().glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert load_cached(str(checklist_file)) == expected
+
+
+def test_an_unwritable_cache_still_loads(checklist_file: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("RECTIFY_CACHE_DIR", str(blocker / "cache"))
+    assert load_cached(str(checklist_file)).id == "shuanggao-2026"
