@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench_validate import Command, CommandFailed, Run
+from bench_validate import Command, CommandFailed
 from fill_journal import cast_of, describe, fill, load_checklist
 from gen_province import generate
-from launcher import Launcher
+from launcher import Launcher, Run
 
 if TYPE_CHECKING:
     from engine.model import Checklist, Item

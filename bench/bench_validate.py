@@ -14,30 +14,20 @@ its peak RSS is read from os.wait4(), the rusage of that one child.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gen_province import generate
+from launcher import Run, run_request
 
 REPO = Path(__file__).resolve().parent.parent
 FLOOR_CODE = 'import sys, yaml; yaml.load(open(sys.argv[1], "rb"), Loader=yaml.CSafeLoader)'
 AIM = 4.0
-
-
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    peak_mb: float
-    returncode: int
-    stderr: str
 
 
 @dataclass
@@ -63,25 +53,9 @@ class CommandFailed(Exception):
         self.run = run
 
 
-def max_rss_mb(usage: object) -> float:
-    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return usage.ru_maxrss / scale
-
-
 def run_once(argv: list[str], cwd: Path) -> Run:
     """Run argv once; wall time around the spawn, peak RSS of that child only."""
-    with tempfile.TemporaryFile() as stderr:
-        started = time.perf_counter()
-        with subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
-        ) as process:
-            _, status, usage = os.wait4(process.pid, 0)
-            seconds = time.perf_counter() - started
-            process.returncode = os.waitstatus_to_exitcode(status)
-        stderr.seek(0)
-        message = stderr.read().decode("utf-8", errors="replace")
-    return Run(seconds, max_rss_mb(usage), process.returncode, message)
+    return run_request(argv, str(cwd), None)
 
 
 def measure(commands: list[Command], repeats: int, warmup: int, cwd: Path) -> None:

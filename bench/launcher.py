@@ -17,15 +17,27 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bench_validate import Run, max_rss_mb
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stderr: str
+
+
+def max_rss_mb(usage: object) -> float:
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return usage.ru_maxrss / scale
 
 
 def run_request(argv: list[str], cwd: str, stdout_path: str | None) -> Run:
-    """Wall time around the spawn, peak RSS of that child only (os.wait4), as run_once does."""
+    """Wall time around the spawn, peak RSS of that child only (os.wait4), the one place the benchmarks time a command."""
     with tempfile.TemporaryFile() as stderr, open(stdout_path or os.devnull, "wb") as stdout:
         started = time.perf_counter()
         with subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr) as process:

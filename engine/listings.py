@@ -123,12 +123,11 @@ def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by:
 
 def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
     items = list(item_states(checklist, store.states(), today))
-    status = status_rows(checklist, store, today)
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")
                 for d in checklist.duties]
-    return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, status),
+    return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, items),
                   page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, items, "unit")))
 
 

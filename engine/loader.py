@@ -150,6 +150,9 @@ class _ModelBuilder:
             kept.append(entry)
         return kept
 
+    def units_of_kind(self, kind: str) -> tuple[str, ...]:
+        return tuple(u.id for u in self.units.values() if u.kind == kind)
+
     def select(self, node: YMap, key: str) -> tuple[str, ...]:
         """Resolve an owners/scope selector to unit ids (errors for dangling names)."""
         selector: YMap = node[key]
@@ -166,7 +169,7 @@ class _ModelBuilder:
                 self.error(mark, _("{key}: unknown group {name!r}").format(key=key, name=value))
                 return ()
             return self.groups[value].members
-        found = tuple(u.id for u in self.units.values() if u.kind == value)
+        found = self.units_of_kind(value)
         if not found:
             self.error(mark, _("{key}: no unit has kind {kind!r}").format(key=key, kind=value))
         return found
@@ -194,7 +197,7 @@ class _ModelBuilder:
         if "members" not in entry and "kind" not in entry:
             return ()  # reported by build_groups
         if "kind" in entry:
-            found = tuple(u.id for u in self.units.values() if u.kind == entry["kind"])
+            found = self.units_of_kind(entry["kind"])
             if not found:
                 self.error(_mark(entry, "kind"), _("group {id!r}: no unit has kind {kind!r}").format(
                     id=group_id, kind=entry["kind"]))

@@ -12,9 +12,9 @@ from typing import Any
 
 from engine.i18n import _
 from engine.journal import SQLiteStore
-from engine.model import Checklist, Item
-from engine.reports import status_rows
-from engine.rules import Attempt, check_evidence, check_indicators, format_number
+from engine.model import Checklist, Item, State, Workflow
+from engine.reports import item_states
+from engine.rules import Attempt, Facts, check_evidence, check_indicators, format_number
 from engine.tracker import facts_of
 
 
@@ -28,10 +28,8 @@ class Readiness:
         return not self.blockers
 
 
-def _lacks_for_final(checklist: Checklist, item: Item, store: SQLiteStore) -> list[str]:
+def _lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
     """Evidence and indicators still missing for the step(s) that end the item's workflow."""
-    workflow = checklist.workflow_of(item)
-    facts = facts_of(store.item_events(item.id), workflow)
     reasons: list[str] = []
     for transition in workflow.transitions:
         if workflow.state_by_id[transition.dest].final:
@@ -40,8 +38,7 @@ def _lacks_for_final(checklist: Checklist, item: Item, store: SQLiteStore) -> li
     return reasons
 
 
-def _veto_indicators_unmet(item: Item, store: SQLiteStore, checklist: Checklist) -> list[str]:
-    facts = facts_of(store.item_events(item.id), checklist.workflow_of(item))
+def _veto_indicators_unmet(item: Item, facts: Facts) -> list[str]:
     reasons = []
     for indicator in item.duty.indicators:
         if not indicator.veto:
@@ -54,22 +51,28 @@ def _veto_indicators_unmet(item: Item, store: SQLiteStore, checklist: Checklist)
     return reasons
 
 
+def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, store: SQLiteStore) -> list[str]:
+    problems = []
+    if item.veto:
+        workflow = checklist.workflow_of(item)
+        facts = facts_of(store.item_events(item.id), workflow)
+        if not state.final:
+            problems.append(_("veto item not verified (still {state})").format(state=state.label))
+            problems += _lacks_for_final(item, workflow, facts)
+        else:
+            problems += _veto_indicators_unmet(item, facts)
+    if overdue:
+        problems.append(_("overdue since {deadline}").format(deadline=item.deadline.isoformat()))
+    return problems
+
+
 def readiness(checklist: Checklist, store: SQLiteStore, on: dt.date) -> Readiness:
     result = Readiness(on)
-    for row in status_rows(checklist, store, on):
-        item = checklist.item(row["item"])
-        assert item is not None
-        final = checklist.workflow_of(item).state_by_id[row["state"]].final
-        problems = []
-        if row["veto"] and not final:
-            problems.append(_("veto item not verified (still {state})").format(state=row["state_label"]))
-            problems += _lacks_for_final(checklist, item, store)
-        elif row["veto"]:
-            problems += _veto_indicators_unmet(item, store, checklist)
-        if row["overdue"]:
-            problems.append(_("overdue since {deadline}").format(deadline=row["deadline"]))
+    for entry in item_states(checklist, store.states(), on):
+        item = Item(entry.unit, entry.duty)
+        problems = _problems(item, entry.state, entry.overdue, checklist, store)
         if problems:
-            result.blockers.append({"item": row["item"], "unit": row["unit"], "unit_name": row["unit_name"],
-                                    "title": row["title"], "state_label": row["state_label"],
-                                    "veto": row["veto"], "overdue": row["overdue"], "lacks": "; ".join(problems)})
+            result.blockers.append({"item": item.id, "unit": item.unit.id, "unit_name": item.unit.name,
+                                    "title": item.duty.title, "state_label": entry.state.label,
+                                    "veto": item.veto, "overdue": entry.overdue, "lacks": "; ".join(problems)})
     return result

@@ -166,11 +166,11 @@ def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "un
     return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["pct_verified"], g[by]))
 
 
-def board_rows(checklist: Checklist, status: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[str, Any]]:
     """The 整改责任表: one row per unit, one cell per duty (state label, ⚠ overdue, ★ veto)."""
     rows: dict[str, dict[str, Any]] = {}
-    for row in status:
-        line = rows.setdefault(row["unit"], {"unit": row["unit"], "unit_name": row["unit_name"]})
-        marks = ("⚠" if row["overdue"] else "") + ("★" if row["veto"] else "")
-        line[row["duty"]] = row["state_label"] + (f" {marks}" if marks else "")
+    for item in items:
+        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name})
+        marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
+        line[item.duty.id] = item.state.label + (f" {marks}" if marks else "")
     return list(rows.values())

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, TypeVar, Union
 
 from engine.i18n import _
-from engine.model import Item, Person, Transition
+from engine.model import Evidence, Indicator, Item, Person, Transition
 
 
 @dataclass(frozen=True)
@@ -78,18 +78,25 @@ def check_note(attempt: Attempt) -> list[str]:
     return []
 
 
-def check_evidence(attempt: Attempt) -> list[str]:
-    wanted = attempt.transition.requires.evidence
+Declared = TypeVar("Declared", Evidence, Indicator)
+
+
+def _required(wanted: Union[str, tuple[str, ...], None], declared: tuple[Declared, ...],
+              every: str) -> list[Declared]:
+    """The declared records a requirement names: every one (``all``/``met``) or those listed."""
     if wanted is None:
         return []
-    duty = attempt.item.duty
-    ids = [e.id for e in duty.evidence] if wanted == "all" else list(wanted)
+    if wanted == every:
+        return list(declared)
+    by_id = {record.id: record for record in declared}
+    return [by_id[record_id] for record_id in wanted]  # the loader checked every id
+
+
+def check_evidence(attempt: Attempt) -> list[str]:
     reasons = []
-    for evidence_id in ids:
-        if evidence_id in attempt.facts.evidence:
+    for evidence in _required(attempt.transition.requires.evidence, attempt.item.duty.evidence, "all"):
+        if evidence.id in attempt.facts.evidence:
             continue
-        evidence = duty.evidence_by_id(evidence_id)
-        assert evidence is not None  # the loader checked every id
         if evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
                 name=evidence.name, copies=evidence.copies))
@@ -99,16 +106,9 @@ def check_evidence(attempt: Attempt) -> list[str]:
 
 
 def check_indicators(attempt: Attempt) -> list[str]:
-    wanted = attempt.transition.requires.indicators
-    if wanted is None:
-        return []
-    duty = attempt.item.duty
-    ids = [i.id for i in duty.indicators] if wanted == "met" else list(wanted)
     reasons = []
-    for indicator_id in ids:
-        indicator = duty.indicator_by_id(indicator_id)
-        assert indicator is not None  # the loader checked every id
-        value = attempt.facts.values.get(indicator_id)
+    for indicator in _required(attempt.transition.requires.indicators, attempt.item.duty.indicators, "met"):
+        value = attempt.facts.values.get(indicator.id)
         target = str(indicator.target) if indicator.target else _("any value")
         if value is None:
             reasons.append(_("indicator {name}: no value recorded (target {target})").format(

@@ -16,6 +16,7 @@ _PATTERN_HINTS = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": N_("a date written YYYY-MM-DD"),
 }
 _TARGET_HINT = N_("a target 'OP NUMBER' with OP one of >= > <= < ==")
+SELECTOR_KEYS = {"unit", "units", "group", "kind"}
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
                "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping")}
 
@@ -96,8 +97,7 @@ def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> st
     if kind == "const" and where == "format":
         return _("unsupported format {value!r}; this version of rectify reads rectify/1").format(
             value=value)
-    if kind in ("minProperties", "maxProperties") and "selector" in str(error.schema.get("description", "")).lower() or (
-            kind in ("minProperties", "maxProperties") and set(error.schema.get("properties", {})) == {"unit", "units", "group", "kind"}):
+    if kind in ("minProperties", "maxProperties") and set(error.schema.get("properties", {})) == SELECTOR_KEYS:
         return _("{where}: give exactly one of unit, units, group or kind").format(where=where)
     if kind == "minItems":
         return _("{where}: the list is empty").format(where=where)

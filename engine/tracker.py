@@ -83,10 +83,11 @@ def advance(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], i
         def check(candidate: Transition) -> list[str]:
             return unmet(Attempt(item, candidate, actor, note, facts))
 
-        reasons = check(transition)
-        if reasons:
-            raise Refused(reasons, _("{item}: step {step} refused:").format(item=item.id, step=transition.label))
-        dest = machine.fire(facts.state, trigger, check)
+        try:  # the Machine's condition runs the rules once; a refusal carries every reason
+            dest = machine.fire(facts.state, trigger, check)
+        except Refused as refused:
+            raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
+                item=item.id, step=transition.label)) from None
         returned = is_return(workflow, transition, facts.state)
         return tx.append(item=item.id, trigger=trigger, from_state=facts.state, to_state=dest,
                          actor=actor.id, note=note, data={"returned": True} if returned else {},
@@ -188,13 +189,12 @@ def explain(checklist: Checklist, store: SQLiteStore, item_id: str, trigger: Opt
     facts = facts_of(store.item_events(item.id), workflow)
     if trigger is not None:
         require_known_trigger(workflow, trigger)
+    named = [t for t in workflow.transitions if trigger in (None, t.trigger)]
+    from_here = [t for t in named if facts.state in t.sources]
+    # a named step that cannot be taken from here is still shown, with why not
     options = []
-    for transition in workflow.transitions:
-        if trigger is not None and transition.trigger != trigger:
-            continue
-        here = facts.state in transition.sources
-        if not here and (trigger is None or any(t.trigger == trigger for t in workflow.transitions_from(facts.state))):
-            continue
+    for transition in from_here if from_here or trigger is None else named:
+        here = transition in from_here
         reasons = unmet(Attempt(item, transition, actor, note, facts))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))

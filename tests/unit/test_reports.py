@@ -334,7 +334,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
 # -- board -------------------------------------------------------------------
 
 def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
-    board = board_rows(checklist, status_rows(checklist, store, BEFORE))
+    board = board_rows(checklist, item_states(checklist, store.states(), BEFORE))
     owning = list(dict.fromkeys(i.unit.id for i in checklist.items))
     assert [row["unit"] for row in board] == owning
     assert len(board) == 24
@@ -350,10 +350,10 @@ def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
 def test_board_marks_overdue_and_veto(checklist, store):
     verify_kongchuo(checklist, store)
     tracker.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
-    before = {row["unit"]: row for row in board_rows(checklist, status_rows(checklist, store, BEFORE))}
+    before = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), BEFORE))}
     assert before["dongshan"]["kongchuo-baoxue"] == "已销号 ★"
     assert before["dongshan"]["quzheng"] == "整改中"
-    after = {row["unit"]: row for row in board_rows(checklist, status_rows(checklist, store, AFTER))}
+    after = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert after["dongshan"]["kongchuo-baoxue"] == "已销号 ★"  # verified: never overdue
     assert after["dongshan"]["quzheng"] == "整改中 ⚠"
     assert after["dongshan"]["canji-pucha"] == "待整改 ⚠★"

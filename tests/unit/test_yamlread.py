@@ -187,7 +187,8 @@ def test_quoted_and_plain_spellings_of_a_key_are_the_same_key() -> None:
 
 
 def test_the_same_key_in_different_mappings_is_no_duplicate() -> None:
-    read_ok("a: {id: 1}\nb: {id: 2}\nc:\n  - id: 3\n  - id: 4\n")
+    root = read_ok("a: {id: 1}\nb: {id: 2}\nc:\n  - id: 3\n  - id: 4\n")
+    assert root == {"a": {"id": "1"}, "b": {"id": "2"}, "c": [{"id": "3"}, {"id": "4"}]}
 
 
 # -- what a checklist never needs: refused, located -------------------------
@@ -262,7 +263,8 @@ def test_explicit_tags_are_refused(tag: str) -> None:
 @pytest.mark.parametrize("tag", ["!!str", "!!map", "!!seq", "!"])
 def test_tags_that_change_nothing_are_allowed(tag: str) -> None:
     value = "{}" if tag == "!!map" else "[]" if tag == "!!seq" else "x"
-    read_ok(f"a: {tag} {value}\n")
+    expected = {} if tag == "!!map" else [] if tag == "!!seq" else "x"
+    assert read_ok(f"a: {tag} {value}\n") == {"a": expected}
 
 
 def test_two_documents_are_refused_at_the_second() -> None:
