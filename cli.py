@@ -93,7 +93,7 @@ def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: 
 @click.pass_obj
 def validate(session: Session, files: tuple[str, ...]) -> None:
     """Check checklist files; print each problem as FILE:LINE:COL: message."""
-    from engine.loader import load_checklist
+    from engine.checklist.load import load_checklist
 
     failed = False
     for path in files or (session.checklist_path(),):
@@ -148,8 +148,8 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
 
 def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     """The checklist (through the compiled cache) and its journal store."""
-    from engine.cache import load_cached
-    from engine.journal import open_store
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import open_store
 
     path = session.checklist_path()
     checklist = load_cached(path)
@@ -163,10 +163,11 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
 @click.pass_obj
 def advance(session: Session, item: str, trigger: str, note: str) -> None:
     """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
-    from engine import tracker
+    from engine.operations import items
 
     checklist, store = open_journal(session)
-    event = tracker.advance(checklist, store, session.actor, item, trigger, note)
+    with store.transaction() as tx:
+        event = items.advance(checklist, tx, session.actor, item, trigger, note)
     _echo_event(checklist, event)
 
 
@@ -176,10 +177,11 @@ def advance(session: Session, item: str, trigger: str, note: str) -> None:
 @click.pass_obj
 def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
     """Record indicator values of ITEM."""
-    from engine import tracker
+    from engine.operations import items
 
     checklist, store = open_journal(session)
-    event = tracker.record(checklist, store, session.actor, item, list(assignments))
+    with store.transaction() as tx:
+        event = items.record(checklist, tx, session.actor, item, list(assignments))
     _echo_event(checklist, event)
 
 
@@ -190,15 +192,16 @@ def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
 @click.pass_obj
 def attach(session: Session, item: str, evidence: str, file_path: Optional[str]) -> None:
     """Register evidence of ITEM (with the sha256 of --file)."""
-    from engine import tracker
+    from engine.operations import items
 
     checklist, store = open_journal(session)
-    event = tracker.attach(checklist, store, session.actor, item, evidence, file_path)
+    with store.transaction() as tx:
+        event = items.attach(checklist, tx, session.actor, item, evidence, file_path)
     _echo_event(checklist, event)
 
 
 def _echo_event(checklist: Any, event: Any) -> None:
-    from engine.reports import step_label
+    from engine.reports.rows import step_label
 
     item = checklist.item(event.item)
     states = checklist.workflow_of(item).state_by_id
@@ -214,10 +217,10 @@ def _echo_event(checklist: Any, event: Any) -> None:
 @click.pass_obj
 def explain(session: Session, item: str, trigger: Optional[str], note: str) -> None:
     """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
-    from engine import tracker
+    from engine.operations import items
 
     checklist, store = open_journal(session, create=False)
-    state, options = tracker.explain(checklist, store, item, trigger, session.actor, note)
+    state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item(item))
     click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
     for option in options:
@@ -235,11 +238,11 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
 @click.pass_obj
 def history(session: Session, item: str, fmt: str, output: Optional[str]) -> None:
     """The events of ITEM, oldest first."""
-    from engine import tracker
-    from engine.listings import history_report
+    from engine.operations import items
+    from engine.reports.tables import history_report
 
     checklist, store = open_journal(session, create=False)
-    events = tracker.history(checklist, store, item)
+    events = items.history(checklist, store, item)
     emit([history_report(checklist, item, events, today())], fmt, output)
 
 
@@ -248,7 +251,7 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str]) -> None:
     """Recompute the hash chain; print 'head N HASH'."""
-    from engine.audit import audit as run_audit
+    from engine.operations.audit import audit as run_audit
 
     _checklist, store = open_journal(session, create=False)
     report = run_audit(store, anchor)
@@ -273,8 +276,8 @@ def audit(session: Session, anchor: Optional[str]) -> None:
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
            overdue: bool, veto: bool, sort: str, fmt: str, output: Optional[str]) -> None:
     """One row per item: state, deadline, days left, traffic light."""
-    from engine.listings import status_report
-    from engine.reports import StatusFilter
+    from engine.reports.rows import StatusFilter
+    from engine.reports.tables import status_report
 
     checklist, store = open_journal(session, create=False)
     keep = StatusFilter(unit, duty, state, overdue, veto)
@@ -288,7 +291,7 @@ def status(session: Session, unit: Optional[str], duty: Optional[str], state: Op
 @click.pass_obj
 def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
     """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
-    from engine.listings import summary_report
+    from engine.reports.tables import summary_report
 
     checklist, store = open_journal(session, create=False)
     emit([summary_report(checklist, store, today(), by)], fmt, output)
@@ -299,7 +302,7 @@ def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
 @click.pass_obj
 def board(session: Session, fmt: str, output: Optional[str]) -> None:
     """Units × duties grid of state labels (the 整改责任表 view)."""
-    from engine.listings import board_report
+    from engine.reports.tables import board_report
 
     checklist, store = open_journal(session, create=False)
     emit([board_report(checklist, store, today())], fmt, output)
@@ -311,8 +314,8 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
 @click.pass_obj
 def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
     """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
-    from engine.listings import readiness_report
-    from engine.readiness import readiness as judge
+    from engine.reports.readiness import readiness as judge
+    from engine.reports.tables import readiness_report
 
     checklist, store = open_journal(session, create=False)
     result = judge(checklist, store, on_day.date() if on_day else today())

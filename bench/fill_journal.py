@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from engine.checklist.load import load_checklist  # noqa: E402
 from engine.errors import RectifyError  # noqa: E402
 from engine.journal import EVENT_COLUMNS, GENESIS, SQLiteStore, default_db_path, event_hash  # noqa: E402
-from engine.loader import load_checklist  # noqa: E402
 from engine.model import Checklist, Indicator, Item, Person  # noqa: E402
 
 PENDING, IN_PROGRESS, VERIFIED = "pending", "in_progress", "verified"

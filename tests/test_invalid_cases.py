@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from checklist_cases import Expectation, invalid_cases
 
+from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError
-from engine.loader import load_checklist
 
 CASES = invalid_cases()
 

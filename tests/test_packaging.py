@@ -61,7 +61,7 @@ def test_code_is_lint_clean() -> None:
 
 def test_installed_package_carries_schema_and_checklists(tmp_path: Path) -> None:
     python = installed_python()
-    code = ("import engine.resources as r; print(r.data_dir('schemas')); print(r.data_dir('checklists'))")
+    code = ("import engine.checklist.resources as r; print(r.data_dir('schemas')); print(r.data_dir('checklists'))")
     result = subprocess.run([python, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     schemas, checklists = result.stdout.split()

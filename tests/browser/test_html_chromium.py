@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from engine import i18n
-from engine.formats import Column, Report, render
+from engine.formats import render
+from engine.formats.report import Column, Report
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 pytestmark = pytest.mark.skipif(

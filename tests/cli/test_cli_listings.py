@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from wcwidth import wcswidth
 
 from cli import cli
-from engine.loader import load_checklist
+from engine.checklist.load import load_checklist
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "checklists" / "shuanggao-2026.yaml"

@@ -10,7 +10,7 @@ from checklist_cases import BUNDLED, Expectation, invalid_cases, valid_cases
 from click.testing import CliRunner, Result
 
 from cli import cli
-from engine.loader import load_checklist
+from engine.checklist.load import load_checklist
 
 LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 OK_LINE = re.compile(r"^(?P<file>.+): ok\b.*$")

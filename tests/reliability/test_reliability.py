@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import ops
 
 from cli import cli
-from engine import tracker
-from engine.audit import audit
-from engine.journal import SQLiteStore, event_hash
-from engine.loader import load_checklist
+from engine.checklist.load import load_checklist
+from engine.journal.chain import event_hash
+from engine.journal.sqlite import SQLiteStore
+from engine.operations.audit import audit
 
 REPO = Path(__file__).resolve().parents[2]
 ACK = re.compile(r"^#(\d+) (\S+): ")
@@ -155,16 +156,17 @@ CRASH_ITEMS = [("dongshan/kongchuo-baoxue", "lihua"), ("xihe/kongchuo-baoxue", "
 WRITER_SCRIPT = textwrap.dedent("""
     import random, sys
     sys.path.insert(0, sys.argv[1])
-    from engine import tracker
-    from engine.cache import load_cached
+    sys.path.insert(0, sys.argv[1] + "/tests")
+    from helpers import ops
+    from engine.checklist.cache import load_cached
     from engine.errors import Refused
-    from engine.journal import SQLiteStore
+    from engine.journal.sqlite import SQLiteStore
     checklist = load_cached(sys.argv[2])
     store = SQLiteStore(sys.argv[3], checklist.id)
     items = %r
     for item, actor in items:
         try:
-            tracker.advance(checklist, store, actor, item, "start")
+            ops.advance(checklist, store, actor, item, "start")
         except Refused:
             pass
     print("ready", flush=True)
@@ -175,14 +177,14 @@ WRITER_SCRIPT = textwrap.dedent("""
         item, actor = rng.choice(items)
         kind = rng.choice(["record", "attach", "return"])
         if kind == "record" and item.endswith("kongchuo-baoxue"):
-            event = tracker.record(checklist, store, actor, item, ["chuoxue-lv=%%d" %% n])
+            event = ops.record(checklist, store, actor, item, ["chuoxue-lv=%%d" %% n])
             payload = n
         elif kind == "attach":
             evidence = checklist.item(item).duty.evidence[n %% 2].id
-            event = tracker.attach(checklist, store, actor, item, evidence)
+            event = ops.attach(checklist, store, actor, item, evidence)
             payload = evidence
         else:
-            event = tracker.advance(checklist, store, "wangming", item, "return", "return %%d" %% n)
+            event = ops.advance(checklist, store, "wangming", item, "return", "return %%d" %% n)
             payload = event.note
         print("ACK", event.seq, event.item, event.trigger, payload, flush=True)
 """) % (CRASH_ITEMS,)
@@ -277,18 +279,18 @@ def build_journal(workspace) -> str:
     checklist = load_checklist(str(workspace.checklist))
     store = SQLiteStore(str(workspace.db), checklist.id)
     item, office = "dongshan/kongchuo-baoxue", "dudao/dudao-jiancha"
-    tracker.advance(checklist, store, "lihua", item, "start", "开始整改")                      # 1
+    ops.advance(checklist, store, "lihua", item, "start", "开始整改")                      # 1
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):   # 2-5
-        tracker.attach(checklist, store, "lihua", item, evidence)
-    tracker.record(checklist, store, "lihua", item, ["chuoxue-lv=0", "quzheng-daowei=99"])  # 6
-    tracker.advance(checklist, store, "wangming", item, "return", "取证到位率不足")             # 7
-    tracker.record(checklist, store, "lihua", item, ["quzheng-daowei=100", "quzheng-youxiao=100"])  # 8
-    tracker.advance(checklist, store, "wangming", item, "verify", "同意销号")                   # 9
-    tracker.advance(checklist, store, "wangming", office, "start")                          # 10
-    tracker.attach(checklist, store, "chenjing", office, "peixun")                          # 11
-    tracker.attach(checklist, store, "chenjing", office, "ducha-jilu")                      # 12
-    tracker.advance(checklist, store, "zhaoguoqiang", office, "verify", "区政府验收")          # 13
-    tracker.record(checklist, store, "huanglei", "xihe/kongchuo-baoxue", ["chuoxue-lv=2"])  # 14
+        ops.attach(checklist, store, "lihua", item, evidence)
+    ops.record(checklist, store, "lihua", item, ["chuoxue-lv=0", "quzheng-daowei=99"])  # 6
+    ops.advance(checklist, store, "wangming", item, "return", "取证到位率不足")             # 7
+    ops.record(checklist, store, "lihua", item, ["quzheng-daowei=100", "quzheng-youxiao=100"])  # 8
+    ops.advance(checklist, store, "wangming", item, "verify", "同意销号")                   # 9
+    ops.advance(checklist, store, "wangming", office, "start")                          # 10
+    ops.attach(checklist, store, "chenjing", office, "peixun")                          # 11
+    ops.attach(checklist, store, "chenjing", office, "ducha-jilu")                      # 12
+    ops.advance(checklist, store, "zhaoguoqiang", office, "verify", "区政府验收")          # 13
+    ops.record(checklist, store, "huanglei", "xihe/kongchuo-baoxue", ["chuoxue-lv=2"])  # 14
     head = store.head()
     store.close()
     assert head[0] == 14

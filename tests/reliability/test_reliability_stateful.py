@@ -1,6 +1,6 @@
 """Random sequences of advance/record/attach by random people, checked after every step.
 
-Each step goes through the engine (engine.tracker on a SQLiteStore) and is compared with an
+Each step goes through the engine (engine.operations.items on a SQLiteStore) and is compared with an
 independent oracle written here from DESIGN.md; after every step the journal must replay to the
 current-state table, every event must follow a declared transition, nobody may ever have closed
 their own unit's item, and a refused call must have recorded nothing.
@@ -13,17 +13,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers import ops
 from hypothesis import event as note_event
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from engine import i18n, tracker
-from engine.audit import audit
+from engine import i18n
+from engine.checklist.load import load_checklist
 from engine.errors import Refused
-from engine.journal import SQLiteStore
-from engine.loader import load_checklist
-from engine.tracker import facts_of
+from engine.journal.sqlite import SQLiteStore
+from engine.operations.audit import audit
+from engine.workflow.facts import facts_of
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKLIST = load_checklist(str(REPO / "checklists" / "shuanggao-2026.yaml"))
@@ -123,7 +124,7 @@ class JournalMachine(RuleBasedStateMachine):
     @rule(item=st.sampled_from(ITEMS), actor=PEOPLE, trigger=TRIGGERS, note=NOTES)
     def advance(self, item, actor, trigger, note):
         expected = self.may_advance(item, actor, trigger, note)
-        event = self.attempt(expected, lambda: tracker.advance(CHECKLIST, self.store, actor, item, trigger, note))
+        event = self.attempt(expected, lambda: ops.advance(CHECKLIST, self.store, actor, item, trigger, note))
         if event is not None:
             note_event(f"{trigger} taken")
             self.known[item].state = event.to_state
@@ -137,7 +138,7 @@ class JournalMachine(RuleBasedStateMachine):
         parsed = [(indicator_id(duty, name), number(value)) for name, value in pairs]
         expected = bool(pairs) and all(None not in pair for pair in parsed) and self.may_report(item, actor)
         assignments = [f"{name}={value}" for name, value in pairs]
-        event = self.attempt(expected, lambda: tracker.record(CHECKLIST, self.store, actor, item, assignments))
+        event = self.attempt(expected, lambda: ops.record(CHECKLIST, self.store, actor, item, assignments))
         if event is not None:
             self.known[item].values.update(parsed)
             self.known[item].participants.add(actor)
@@ -147,7 +148,7 @@ class JournalMachine(RuleBasedStateMachine):
         duty = CHECKLIST.item(item).duty
         evidence = data.draw(st.sampled_from([e.id for e in duty.evidence] + ["bogus"]))
         expected = evidence != "bogus" and self.may_report(item, actor)
-        event = self.attempt(expected, lambda: tracker.attach(CHECKLIST, self.store, actor, item, evidence))
+        event = self.attempt(expected, lambda: ops.attach(CHECKLIST, self.store, actor, item, evidence))
         if event is not None:
             self.known[item].evidence.add(evidence)
             self.known[item].participants.add(actor)
@@ -198,7 +199,7 @@ class JournalMachine(RuleBasedStateMachine):
             item = CHECKLIST.item(event.item)
             workflow = CHECKLIST.workflow_of(item)
             assert event.from_state == state[event.item]
-            if event.trigger in (tracker.RECORD, tracker.ATTACH):
+            if event.trigger in (ops.RECORD, ops.ATTACH):
                 assert event.to_state == event.from_state
                 assert not workflow.state_by_id[event.from_state].final
             else:

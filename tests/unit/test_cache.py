@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import engine.loader
-from engine.cache import cache_dir, load_cached
+import engine.checklist.load
+from engine.checklist.cache import cache_dir, load_cached
 from engine.errors import ChecklistError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def forbid_loading(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object) -> None:
         raise AssertionError("the YAML was loaded again although the cache holds it")
 
-    monkeypatch.setattr(engine.loader, "load_checklist_bytes", refuse)
+    monkeypatch.setattr(engine.checklist.load, "load_checklist_bytes", refuse)
 
 
 def test_a_second_load_comes_from_the_cache(checklist_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:

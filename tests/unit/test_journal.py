@@ -7,9 +7,11 @@ import sqlite3
 
 import pytest
 
-import engine.journal as journal
+import engine.journal.sqlite as sqlite_store
+import engine.journal.store as journal
 from engine.errors import Refused, StoreError
-from engine.journal import GENESIS, SQLiteStore, canonical, event_hash
+from engine.journal.chain import GENESIS, Draft, ItemRow, canonical, event_hash
+from engine.journal.sqlite import SQLiteStore
 
 CHECKLIST_ID = "shuanggao-2026"
 ITEM = "dongshan/kongchuo-baoxue"
@@ -51,9 +53,9 @@ def store(db_path):
 
 
 def append(tx, trigger="record", from_state="in_progress", to_state="in_progress", note="", data=None,
-           item=ITEM):
-    return tx.append(item=item, trigger=trigger, from_state=from_state, to_state=to_state, actor="lihua",
-                     note=note, data=data if data is not None else {}, checklist_sha256="ab" * 32)
+           item=ITEM, actor="lihua", returns=0):
+    draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
+    return tx.append(draft, ItemRow(to_state, returns))
 
 
 def raw(db_path):
@@ -82,11 +84,11 @@ def test_canonical_form_refuses_nan():
 
 
 def test_appended_events_have_known_hashes(store, monkeypatch):
-    monkeypatch.setattr(journal, "utc_now", lambda: "2026-12-01T08:30:00.000000Z")
-    monkeypatch.setattr(journal, "os_user", lambda: "clerk")
-    with store.writing() as tx:
+    monkeypatch.setattr(sqlite_store, "utc_now", lambda: "2026-12-01T08:30:00.000000Z")
+    monkeypatch.setattr(sqlite_store, "os_user", lambda: "clerk")
+    with store.transaction() as tx:
         first = append(tx, "start", "pending", "in_progress", note="启动整改")
-    with store.writing() as tx:
+    with store.transaction() as tx:
         second = append(tx, data={"values": {"quzheng-daowei": 100.0}})
     assert (first.seq, first.prev_hash, first.hash) == (1, GENESIS, KNOWN_FIRST_HASH)
     assert (second.seq, second.prev_hash, second.hash) == (2, KNOWN_FIRST_HASH, KNOWN_SECOND_HASH)
@@ -94,7 +96,7 @@ def test_appended_events_have_known_hashes(store, monkeypatch):
 
 
 def test_stored_events_read_back_hash_to_their_hash(store):
-    with store.writing() as tx:
+    with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress", note="启动")
         append(tx, data={"values": {"chuoxue-lv": 0.25, "quzheng-daowei": 100.0}})
         append(tx, "attach", data={"evidence": "zerenshu", "sha256": "00" * 32, "size": 3})
@@ -116,7 +118,7 @@ def test_stored_events_read_back_hash_to_their_hash(store):
     "DELETE FROM events",
 ])
 def test_events_cannot_be_updated_or_deleted(store, db_path, statement):
-    with store.writing() as tx:
+    with store.transaction() as tx:
         append(tx, note="original")
     conn = raw(db_path)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -142,7 +144,7 @@ def test_wal_and_synchronous_full_and_busy_timeout(store, db_path):
 def test_writing_takes_the_write_lock_at_begin(store, db_path):
     """BEGIN IMMEDIATE: a second writer cannot even begin while a write transaction is open."""
     other = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-    with store.writing():
+    with store.transaction():
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
     other.execute("BEGIN IMMEDIATE")
@@ -154,10 +156,10 @@ def test_writing_takes_the_write_lock_at_begin(store, db_path):
 
 def test_current_is_updated_in_the_same_transaction(store, db_path):
     other = raw(db_path)
-    with store.writing() as tx:
+    with store.transaction() as tx:
         event = append(tx, "start", "pending", "in_progress")
-        assert tx.current(ITEM).state == "in_progress"
-        assert tx.current(ITEM).seq == event.seq
+        assert tx.current()[ITEM].state == "in_progress"
+        assert tx.current()[ITEM].seq == event.seq
         # not yet visible to anyone else: neither the event nor the new current state
         assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 0
         assert other.execute("SELECT count(*) FROM current").fetchone()[0] == 0
@@ -168,20 +170,20 @@ def test_current_is_updated_in_the_same_transaction(store, db_path):
     assert (current.state, current.seq, current.trigger, current.returns) == ("in_progress", 1, "start", 0)
 
 
-def test_current_counts_returns(store):
-    with store.writing() as tx:
+def test_current_keeps_the_row_the_operation_computed(store):
+    with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
-        tx.append(item=ITEM, trigger="return", from_state="in_progress", to_state="in_progress",
-                  actor="wangming", note="退回", data={"returned": True}, checklist_sha256="", is_return=True)
+        append(tx, "return", "in_progress", "in_progress", note="退回", data={"returned": True},
+               actor="wangming", returns=1)
     assert store.current()[ITEM].returns == 1
 
 
 def test_a_refusal_inside_writing_records_nothing(store):
-    with store.writing() as tx:
+    with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
     head = store.head()
     with pytest.raises(Refused) as refused:
-        with store.writing() as tx:
+        with store.transaction() as tx:
             append(tx, data={"values": {"x": 1.0}})
             append(tx, "verify", "in_progress", "verified")
             raise Refused(["no"])
@@ -189,13 +191,13 @@ def test_a_refusal_inside_writing_records_nothing(store):
     assert store.head() == head
     assert len(list(store.events())) == 1
     assert store.current()[ITEM].state == "in_progress"
-    with store.writing() as tx:  # the store is still usable and the chain continues
+    with store.transaction() as tx:  # the store is still usable and the chain continues
         assert append(tx).seq == 2
 
 
 def test_any_exception_inside_writing_rolls_back(store):
     with pytest.raises(RuntimeError):
-        with store.writing() as tx:
+        with store.transaction() as tx:
             append(tx, "start", "pending", "in_progress")
             raise RuntimeError("crash in the middle")
     assert store.head() == (0, GENESIS)
@@ -204,7 +206,7 @@ def test_any_exception_inside_writing_rolls_back(store):
 
 def test_sqlite_errors_while_writing_are_store_errors(store):
     with pytest.raises(StoreError):
-        with store.writing() as tx:
+        with store.transaction() as tx:
             tx.conn.execute("INSERT INTO no_such_table VALUES (1)")
 
 
@@ -226,7 +228,7 @@ def test_reading_a_missing_journal_creates_no_file(tmp_path):
 
 
 def test_reading_an_existing_journal_with_create_false(store, db_path):
-    with store.writing() as tx:
+    with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
     reader = SQLiteStore(db_path, CHECKLIST_ID, create=False)
     assert reader.head() == store.head()

@@ -1,4 +1,4 @@
-"""engine.loader: the bundled checklist, the valid cases, and how problems are collected."""
+"""engine.checklist.load: the bundled checklist, the valid cases, and how problems are collected."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 from checklist_cases import BUNDLED, REPO, edit, locate, minimal_text, valid_cases
 
-from engine import yamlread
+from engine.checklist import read as yamlread
+from engine.checklist.load import load_checklist
+from engine.checklist.schema import load_schema
 from engine.errors import ChecklistError
-from engine.loader import load_checklist
 from engine.model import Checklist, Target
-from engine.schema import load_schema
 
 
 def problems_of(path: Path) -> list:

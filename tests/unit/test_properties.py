@@ -17,8 +17,8 @@ from checklist_cases import minimal_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError
-from engine.loader import load_checklist
 from engine.model import Checklist
 
 # $RECTIFY_PROPERTY_EXAMPLES raises the count for a longer hunt.

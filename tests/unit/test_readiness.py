@@ -1,4 +1,4 @@
-"""engine.readiness: would the checklist pass the follow-up inspection on a given day?
+"""engine.reports.readiness: would the checklist pass the follow-up inspection on a given day?
 
 Ready = every veto item (一票否决) final with its veto indicators met, and nothing overdue.
 """
@@ -8,11 +8,11 @@ import datetime as dt
 
 import pytest
 from checklist_cases import BUNDLED
+from helpers import ops
 
-from engine import tracker
-from engine.journal import SQLiteStore
-from engine.loader import load_checklist
-from engine.readiness import readiness
+from engine.checklist.load import load_checklist
+from engine.journal.sqlite import SQLiteStore
+from engine.reports.readiness import readiness
 
 D = dt.date
 ITEM = "dongshan/kongchuo-baoxue"
@@ -44,11 +44,11 @@ def blockers(result) -> dict[str, dict]:
 
 
 def verify_kongchuo(checklist, store, item=ITEM, reporter="lihua", supervisor="wangming"):
-    tracker.advance(checklist, store, reporter, item, "start")
+    ops.advance(checklist, store, reporter, item, "start")
     for evidence in EVIDENCE:
-        tracker.attach(checklist, store, reporter, item, evidence)
-    tracker.record(checklist, store, reporter, item, ["chuoxue-lv=0.3", "quzheng-daowei=100", "quzheng-youxiao=100"])
-    tracker.advance(checklist, store, supervisor, item, "verify", "材料齐全")
+        ops.attach(checklist, store, reporter, item, evidence)
+    ops.record(checklist, store, reporter, item, ["chuoxue-lv=0.3", "quzheng-daowei=100", "quzheng-youxiao=100"])
+    ops.advance(checklist, store, supervisor, item, "verify", "材料齐全")
 
 
 # -- the bundled checklist -----------------------------------------------------
@@ -89,9 +89,9 @@ def test_lacks_names_the_missing_evidence_and_indicators(bundled, store):
         assert f"indicator {name}: no value recorded" in lacks
     assert "取证到位率: no value recorded (target >= 100)" in lacks
 
-    tracker.advance(bundled, store, "lihua", ITEM, "start")
-    tracker.attach(bundled, store, "lihua", ITEM, "zerenshu")
-    tracker.record(bundled, store, "lihua", ITEM, ["quzheng-daowei=98.5", "chuoxue-lv=0"])
+    ops.advance(bundled, store, "lihua", ITEM, "start")
+    ops.attach(bundled, store, "lihua", ITEM, "zerenshu")
+    ops.record(bundled, store, "lihua", ITEM, ["quzheng-daowei=98.5", "chuoxue-lv=0"])
     lacks = blockers(readiness(bundled, store, BEFORE))[ITEM]["lacks"]
     assert lacks.startswith("veto item not verified (still 整改中)")
     assert EVIDENCE["zerenshu"] not in lacks
@@ -116,7 +116,7 @@ def test_a_verified_veto_item_no_longer_blocks(bundled, store):
 
 def test_reopening_makes_it_block_again(bundled, store):
     verify_kongchuo(bundled, store)
-    tracker.advance(bundled, store, "chenjing", ITEM, "reopen", "回头看发现问题")
+    ops.advance(bundled, store, "chenjing", ITEM, "reopen", "回头看发现问题")
     lacks = blockers(readiness(bundled, store, BEFORE))[ITEM]["lacks"]
     assert lacks == "veto item not verified (still 整改中)"  # evidence and values still count
 
@@ -142,12 +142,12 @@ def lenient(write_checklist):
 
 
 def verify_minimal(checklist, store, item, values=()):
-    tracker.advance(checklist, store, "wang", item, "start")
+    ops.advance(checklist, store, "wang", item, "start")
     for evidence in ("proof", "report"):
-        tracker.attach(checklist, store, "wang", item, evidence)
+        ops.attach(checklist, store, "wang", item, evidence)
     if values:
-        tracker.record(checklist, store, "wang", item, list(values))
-    tracker.advance(checklist, store, "wang", item, "verify", "ok")
+        ops.record(checklist, store, "wang", item, list(values))
+    ops.advance(checklist, store, "wang", item, "verify", "ok")
 
 
 def test_lenient_checklist_veto_through_the_indicator(lenient):
@@ -175,9 +175,9 @@ def test_verified_veto_item_with_an_unmet_veto_indicator_still_blocks(lenient):
     assert "取证到位率" not in found["dongshan/kongchuo"]["lacks"]
 
     # reopen, record a value that meets the target, verify again: no longer a blocker
-    tracker.advance(checklist, store, "wang", "dongshan/kongchuo", "reopen", "回头看")
-    tracker.record(checklist, store, "wang", "dongshan/kongchuo", ["dropout=0.5"])
-    tracker.advance(checklist, store, "wang", "dongshan/kongchuo", "verify", "ok")
+    ops.advance(checklist, store, "wang", "dongshan/kongchuo", "reopen", "回头看")
+    ops.record(checklist, store, "wang", "dongshan/kongchuo", ["dropout=0.5"])
+    ops.advance(checklist, store, "wang", "dongshan/kongchuo", "verify", "ok")
     assert set(blockers(readiness(checklist, store, BEFORE))) == {"xihe/kongchuo"}
 
 

@@ -1,6 +1,6 @@
-"""engine.reports and engine.listings.sort_rows: the rows behind status, summary and board.
+"""engine.reports.rows and engine.listings.sort_rows: the rows behind status, summary and board.
 
-The bundled checklist (shuanggao-2026) is driven through engine.tracker on a SQLite journal in
+The bundled checklist (shuanggao-2026) is driven through engine.operations.items on a SQLite journal in
 tmp_path; every deadline of it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and
 Saturday 2026-10-10 a working day.
 """
@@ -11,13 +11,12 @@ import datetime as dt
 
 import pytest
 from checklist_cases import BUNDLED
+from helpers import ops
 
-from engine import tracker
+from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError, Refused
-from engine.journal import SQLiteStore
-from engine.listings import sort_rows
-from engine.loader import load_checklist
-from engine.reports import (
+from engine.journal.sqlite import SQLiteStore
+from engine.reports.rows import (
     GREEN,
     RED,
     YELLOW,
@@ -29,6 +28,7 @@ from engine.reports import (
     summary_rows,
     traffic_light,
 )
+from engine.reports.tables import sort_rows
 
 D = dt.date
 ITEM = "dongshan/kongchuo-baoxue"
@@ -56,19 +56,19 @@ def store(tmp_path, checklist):
 
 def verify_kongchuo(checklist, store, item=ITEM, reporter="lihua", supervisor="wangming"):
     """The whole path of a township's 抓控辍保学 to 已销号."""
-    tracker.advance(checklist, store, reporter, item, "start")
+    ops.advance(checklist, store, reporter, item, "start")
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):
-        tracker.attach(checklist, store, reporter, item, evidence)
-    tracker.record(checklist, store, reporter, item, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
-    return tracker.advance(checklist, store, supervisor, item, "verify", "材料齐全")
+        ops.attach(checklist, store, reporter, item, evidence)
+    ops.record(checklist, store, reporter, item, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
+    return ops.advance(checklist, store, supervisor, item, "verify", "材料齐全")
 
 
 def verify_office(checklist, store):
     """督导室's own duty, verified by the district leader (not by its own supervisors)."""
-    tracker.advance(checklist, store, "wangming", OFFICE_ITEM, "start")
-    tracker.attach(checklist, store, "wangming", OFFICE_ITEM, "peixun")
-    tracker.attach(checklist, store, "chenjing", OFFICE_ITEM, "ducha-jilu")
-    tracker.advance(checklist, store, "zhaoguoqiang", OFFICE_ITEM, "verify", "验收合格")
+    ops.advance(checklist, store, "wangming", OFFICE_ITEM, "start")
+    ops.attach(checklist, store, "wangming", OFFICE_ITEM, "peixun")
+    ops.attach(checklist, store, "chenjing", OFFICE_ITEM, "ducha-jilu")
+    ops.advance(checklist, store, "zhaoguoqiang", OFFICE_ITEM, "verify", "验收合格")
 
 
 def rows_by_item(checklist, store, today, keep=None):
@@ -95,15 +95,15 @@ def test_status_row_fields_of_a_fresh_item(checklist, store):
 
 
 def test_status_row_after_steps(checklist, store):
-    event = tracker.advance(checklist, store, "lihua", ITEM, "start", "开始")
+    event = ops.advance(checklist, store, "lihua", ITEM, "start", "开始")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert (row["state"], row["state_label"], row["last_step"]) == ("in_progress", "整改中", "启动整改")
     moment = dt.datetime.fromisoformat(event.recorded_at.replace("Z", "+00:00")).astimezone()
     assert row["last_at"] == moment.strftime("%Y-%m-%d %H:%M")
 
-    tracker.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0"])
+    ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0"])
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["last_step"] == "recorded values"
-    tracker.attach(checklist, store, "lihua", ITEM, "zerenshu")
+    ops.attach(checklist, store, "lihua", ITEM, "zerenshu")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert (row["state"], row["last_step"]) == ("in_progress", "attached evidence")
     # the other items of the unit are untouched
@@ -122,18 +122,18 @@ def test_veto_through_the_duty_or_an_indicator(checklist, store):
 
 
 def test_returns_counted_after_return_and_reopen(checklist, store):
-    tracker.advance(checklist, store, "lihua", ITEM, "start")
+    ops.advance(checklist, store, "lihua", ITEM, "start")
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 0
-    tracker.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
+    ops.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert (row["returns"], row["last_step"], row["state"]) == (1, "退回整改", "in_progress")
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):
-        tracker.attach(checklist, store, "lihua", ITEM, evidence)
-    tracker.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
+        ops.attach(checklist, store, "lihua", ITEM, evidence)
+    ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 1  # records are no return
-    tracker.advance(checklist, store, "wangming", ITEM, "verify", "ok")
+    ops.advance(checklist, store, "wangming", ITEM, "verify", "ok")
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 1  # verify is a step forward
-    tracker.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
+    ops.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert (row["returns"], row["last_step"], row["state_label"]) == (2, "回头看重开", "整改中")
 
@@ -141,8 +141,8 @@ def test_returns_counted_after_return_and_reopen(checklist, store):
 # -- filters -----------------------------------------------------------------
 
 def test_filter_by_unit_duty_and_state(checklist, store):
-    tracker.advance(checklist, store, "lihua", ITEM, "start")
-    tracker.advance(checklist, store, "huanglei", "xihe/quzheng", "start")
+    ops.advance(checklist, store, "lihua", ITEM, "start")
+    ops.advance(checklist, store, "huanglei", "xihe/quzheng", "start")
     dongshan = status_rows(checklist, store, BEFORE, StatusFilter(unit="dongshan"))
     assert [r["duty"] for r in dongshan] == TOWNSHIP_DUTIES
     by_duty = status_rows(checklist, store, BEFORE, StatusFilter(duty="kongchuo-baoxue"))
@@ -241,7 +241,7 @@ def test_traffic_lights_in_status_rows(checklist, store):
 
 def test_summary_counts_per_state(checklist, store):
     verify_kongchuo(checklist, store)
-    tracker.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
+    ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
     summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
@@ -256,13 +256,13 @@ def test_summary_counts_per_state(checklist, store):
 
 def test_summary_pct_verified_rounds_to_one_decimal(checklist, store):
     # 区残联 owns 2 items: one verified is 50 %; a school owns 3: one verified is 33.3 %
-    tracker.advance(checklist, store, "wuxiuying", "canlian/canji-jianding", "start")
+    ops.advance(checklist, store, "wuxiuying", "canlian/canji-jianding", "start")
     for evidence in ("pucha-huizong", "yixue-jianding"):
-        tracker.attach(checklist, store, "wuxiuying", "canlian/canji-jianding", evidence)
-    tracker.advance(checklist, store, "wangming", "canlian/canji-jianding", "verify", "ok")
-    tracker.advance(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "start")
-    tracker.attach(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "fanxiao-jilu")
-    tracker.advance(checklist, store, "chenjing", "shiyan-xiaoxue/xuexiao-kongchuo", "verify", "ok")
+        ops.attach(checklist, store, "wuxiuying", "canlian/canji-jianding", evidence)
+    ops.advance(checklist, store, "wangming", "canlian/canji-jianding", "verify", "ok")
+    ops.advance(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "start")
+    ops.attach(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "fanxiao-jilu")
+    ops.advance(checklist, store, "chenjing", "shiyan-xiaoxue/xuexiao-kongchuo", "verify", "ok")
     summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))}
     assert summary["canlian"]["pct_verified"] == 50.0
     assert summary["shiyan-xiaoxue"]["pct_verified"] == 33.3
@@ -292,7 +292,7 @@ def test_summary_worst_first(checklist, store):
 def test_summary_overdue_ranks_before_progress(checklist, store):
     # among units without veto items, the one with nothing overdue (the verified office) is last
     verify_office(checklist, store)
-    tracker.advance(checklist, store, "zhoujianhua", "finance/caizheng-zhenggai", "start")
+    ops.advance(checklist, store, "zhoujianhua", "finance/caizheng-zhenggai", "start")
     summary = summary_rows(checklist, item_states(checklist, store.states(), AFTER))
     no_veto = [g for g in summary if g["veto_open"] == 0]
     assert [g["unit"] for g in no_veto][-1] == "dudao"  # overdue 0 ranks after every overdue unit
@@ -323,7 +323,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
         return  # refused at load time: fine too
     store = SQLiteStore(str(tmp_db := path.with_suffix(".db")), small.id)
     try:
-        tracker.advance(small, store, "li", "dongshan/kongchuo", "start")
+        ops.advance(small, store, "li", "dongshan/kongchuo", "start")
         summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.states(), BEFORE))}
     finally:
         store.close()
@@ -349,7 +349,7 @@ def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
 
 def test_board_marks_overdue_and_veto(checklist, store):
     verify_kongchuo(checklist, store)
-    tracker.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
+    ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
     before = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), BEFORE))}
     assert before["dongshan"]["kongchuo-baoxue"] == "已销号 ★"
     assert before["dongshan"]["quzheng"] == "整改中"

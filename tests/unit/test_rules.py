@@ -1,4 +1,4 @@
-"""engine.rules: each requirement kind and its reason text; a refusal lists every unmet reason."""
+"""engine.workflow.rules: each requirement kind and its reason text; a refusal lists every unmet reason."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import pytest
 
 from engine import i18n
 from engine.model import Duty, Evidence, Indicator, Item, Person, Requirements, Target, Transition, Unit
-from engine.rules import RULES, Attempt, Facts, unmet
+from engine.workflow.rules import RULES, Attempt, Facts, unmet
 
 DONGSHAN = Unit("dongshan", "东山镇人民政府", "township")
 DUDAO = Unit("dudao", "区政府教育督导室", "office")

@@ -1,4 +1,4 @@
-"""engine.workflow: one transitions.Machine per workflow, proxies bound only for one step."""
+"""engine.workflow.machine: one transitions.Machine per workflow, proxies bound only for one step."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine import i18n
+from engine.checklist.load import load_checklist
 from engine.errors import Refused
-from engine.loader import load_checklist
-from engine.workflow import CompiledWorkflow, compiled
+from engine.workflow.machine import CompiledWorkflow, compiled
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "checklists" / "shuanggao-2026.yaml"
 

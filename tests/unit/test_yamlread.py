@@ -1,13 +1,13 @@
-"""engine.yamlread: YAML 1.1 surprises, typed keys, marks, and the safety caps."""
+"""engine.checklist.read: YAML 1.1 surprises, typed keys, marks, and the safety caps."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-from engine import yamlread
+from engine.checklist import read as yamlread
+from engine.checklist.read import YMap, YSeq, read_yaml
 from engine.errors import Problem
-from engine.yamlread import YMap, YSeq, read_yaml
 
 
 def read_ok(text: str) -> Any:

@@ -1,6 +1,6 @@
 """The one loader: checklist file -> frozen Checklist, or every problem found.
 
-Strict YAML (engine.yamlread) -> JSON Schema (engine.schema) -> cross
+Strict YAML (engine.checklist.read) -> JSON Schema (engine.checklist.schema) -> cross
 references and model construction (here), in one call.
 """
 from __future__ import annotations
@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Optional
 
+from engine.checklist.read import Mark, YMap, YSeq, read_yaml
+from engine.checklist.resources import read_bytes
+from engine.checklist.schema import schema_problems
+from engine.checklist.workflows import check_workflow
 from engine.errors import ChecklistError, Problem
 from engine.i18n import N_, _
 from engine.model import (
@@ -29,10 +33,6 @@ from engine.model import (
     Unit,
     Workflow,
 )
-from engine.resources import read_bytes
-from engine.schema import schema_problems
-from engine.workflow_check import check_workflow
-from engine.yamlread import Mark, YMap, YSeq, read_yaml
 
 _TARGET = re.compile(r"\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*\Z")
 

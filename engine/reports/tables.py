@@ -5,12 +5,13 @@ import datetime as dt
 from typing import Any
 
 from engine.errors import Refused
-from engine.formats import Column, Report
+from engine.formats.report import Column, Report
 from engine.i18n import N_, _
-from engine.journal import Event, SQLiteStore
+from engine.journal.chain import Event
+from engine.journal.store import Reader
 from engine.model import Checklist
-from engine.readiness import Readiness
-from engine.reports import (
+from engine.reports.readiness import Readiness
+from engine.reports.rows import (
     NO_FILTER,
     StatusFilter,
     board_rows,
@@ -75,7 +76,7 @@ def sort_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any
     return rows
 
 
-def status_report(checklist: Checklist, store: SQLiteStore, today: dt.date,
+def status_report(checklist: Checklist, store: Reader, today: dt.date,
                   keep: StatusFilter = NO_FILTER, sort: tuple[str, ...] = ()) -> Report:
     check_filter(checklist, keep)
     rows = sort_rows(status_rows(checklist, store, today, keep), list(sort))
@@ -108,7 +109,7 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(row["name"], row["pct_verified"]) for row in summary[:CHART_LIMIT]]
 
 
-def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by: str = "unit") -> Report:
+def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
     items = list(item_states(checklist, store.states(), today))
     rows = summary_rows(checklist, items, by)
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
@@ -121,7 +122,7 @@ def summary_report(checklist: Checklist, store: SQLiteStore, today: dt.date, by:
                   page_meta(checklist, today), chart=completion_chart(by_unit))
 
 
-def board_report(checklist: Checklist, store: SQLiteStore, today: dt.date) -> Report:
+def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     items = list(item_states(checklist, store.states(), today))
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]

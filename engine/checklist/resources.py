@@ -14,7 +14,7 @@ from pathlib import Path
 from engine.errors import ChecklistError, Problem
 from engine.i18n import _
 
-_ENGINE = Path(__file__).resolve().parent
+_ENGINE = Path(__file__).resolve().parent.parent
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.formats import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
+from engine.formats.report import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
 
 MAX_WIDTH = 60
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),

@@ -21,7 +21,7 @@ from typing import Optional
 
 from engine.model import Checklist
 
-_KEYED_SOURCES = ("model.py", "loader.py", "schema.py", "yamlread.py", "workflow_check.py", "cache.py")
+_ENGINE = Path(__file__).resolve().parent.parent
 
 
 def cache_dir() -> Path:
@@ -34,15 +34,17 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _code_key() -> str:
+    """Every engine source file and the schema: any change of the engine misses the cache."""
+    from engine.checklist.resources import data_dir
+
     digest = hashlib.sha256()
-    engine = Path(__file__).parent
-    for name in _KEYED_SOURCES:
-        digest.update((engine / name).read_bytes())
+    for file in sorted(_ENGINE.rglob("*.py")) + [data_dir("schemas") / "checklist.schema.json"]:
+        digest.update(str(file.relative_to(_ENGINE.parent)).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def load_cached(path: str) -> Checklist:
-    from engine.loader import load_checklist_bytes, read_bytes
+    from engine.checklist.load import load_checklist_bytes, read_bytes
 
     data = read_bytes(path)
     key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.i18n import _
-from engine.journal import SQLiteStore
+from engine.journal.store import Reader
 from engine.model import Checklist, Item, State, Workflow
-from engine.reports import item_states
-from engine.rules import Attempt, Facts, check_evidence, check_indicators, format_number
-from engine.tracker import facts_of
+from engine.reports.rows import item_states
+from engine.workflow.facts import facts_of
+from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
 
 
 @dataclass
@@ -51,7 +51,7 @@ def _veto_indicators_unmet(item: Item, facts: Facts) -> list[str]:
     return reasons
 
 
-def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, store: SQLiteStore) -> list[str]:
+def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, store: Reader) -> list[str]:
     problems = []
     if item.veto:
         workflow = checklist.workflow_of(item)
@@ -66,7 +66,7 @@ def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, sto
     return problems
 
 
-def readiness(checklist: Checklist, store: SQLiteStore, on: dt.date) -> Readiness:
+def readiness(checklist: Checklist, store: Reader, on: dt.date) -> Readiness:
     result = Readiness(on)
     for entry in item_states(checklist, store.states(), on):
         item = Item(entry.unit, entry.duty)

@@ -15,10 +15,12 @@ from typing import Optional
 
 from engine.errors import Refused
 from engine.i18n import _
-from engine.journal import Event, SQLiteStore
-from engine.model import Checklist, Item, Person, Transition, Workflow
-from engine.rules import Attempt, Facts, unmet
-from engine.workflow import compiled, require_known_trigger
+from engine.journal.chain import Draft, Event, ItemRow
+from engine.journal.store import Reader, Transaction
+from engine.model import Checklist, Item, Person, Transition
+from engine.workflow.facts import facts_of, is_return
+from engine.workflow.machine import compiled, require_known_trigger
+from engine.workflow.rules import Attempt, Facts, unmet
 
 RECORD, ATTACH = "record", "attach"
 
@@ -51,47 +53,27 @@ def resolve_actor(checklist: Checklist, actor_id: Optional[str]) -> Person:
     return person
 
 
-def facts_of(events: list[Event], workflow: Workflow) -> Facts:
-    """Replay one item's events: state, last indicator values, evidence, participants."""
-    values: dict[str, float] = {}
-    evidence: dict[str, dict] = {}
-    for event in events:
-        values.update(event.data.get("values", {}))
-        if "evidence" in event.data:
-            evidence[event.data["evidence"]] = event.data
-    state = workflow.journal_state(events[-1].to_state, events[-1].item).id if events else workflow.initial
-    return Facts(state, values, evidence, frozenset(e.actor for e in events),
-                 sum(1 for e in events if e.data.get("returned")))
-
-
-def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
-    """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
-    order = [s.id for s in workflow.states]
-    return order.index(transition.dest) <= order.index(source)
-
-
-def advance(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
             trigger: str, note: str = "") -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     workflow = checklist.workflow_of(item)
     machine = compiled(workflow)
-    with store.writing() as tx:
-        facts = facts_of(tx.item_events(item.id), workflow)
-        transition = machine.candidate(facts.state, trigger)
+    facts = facts_of(tx.item_events(item.id), workflow)
+    transition = machine.candidate(facts.state, trigger)
 
-        def check(candidate: Transition) -> list[str]:
-            return unmet(Attempt(item, candidate, actor, note, facts))
+    def check(candidate: Transition) -> list[str]:
+        return unmet(Attempt(item, candidate, actor, note, facts))
 
-        try:  # the Machine's condition runs the rules once; a refusal carries every reason
-            dest = machine.fire(facts.state, trigger, check)
-        except Refused as refused:
-            raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
-                item=item.id, step=transition.label)) from None
-        returned = is_return(workflow, transition, facts.state)
-        return tx.append(item=item.id, trigger=trigger, from_state=facts.state, to_state=dest,
-                         actor=actor.id, note=note, data={"returned": True} if returned else {},
-                         checklist_sha256=checklist.sha256, is_return=returned)
+    try:  # the Machine's condition runs the rules once; a refusal carries every reason
+        dest = machine.fire(facts.state, trigger, check)
+    except Refused as refused:
+        raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
+            item=item.id, step=transition.label)) from None
+    returned = is_return(workflow, transition, facts.state)
+    draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
+                  {"returned": True} if returned else {})
+    return tx.append(draft, ItemRow(dest, facts.returns + returned))
 
 
 def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
@@ -134,18 +116,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
     return values
 
 
-def record(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
            assignments: list[str]) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
-    with store.writing() as tx:
-        facts = facts_of(tx.item_events(item.id), workflow)
-        _check_may_report(checklist, item, actor, facts)
-        return tx.append(item=item.id, trigger=RECORD, from_state=facts.state, to_state=facts.state,
-                         actor=actor.id, note="", data={"values": values},
-                         checklist_sha256=checklist.sha256)
+    facts = facts_of(tx.item_events(item.id), workflow)
+    _check_may_report(checklist, item, actor, facts)
+    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
 
 
 def file_digest(path: str) -> dict[str, object]:
@@ -159,7 +138,7 @@ def file_digest(path: str) -> dict[str, object]:
         raise Refused([_("{path}: cannot read the file: {reason}").format(path=path, reason=e.strerror)]) from None
 
 
-def attach(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], item_id: str,
+def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
            evidence_id: str, file_path: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
@@ -173,14 +152,19 @@ def attach(checklist: Checklist, store: SQLiteStore, actor_id: Optional[str], it
     if file_path is not None:
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
-    with store.writing() as tx:
-        facts = facts_of(tx.item_events(item.id), workflow)
-        _check_may_report(checklist, item, actor, facts)
-        return tx.append(item=item.id, trigger=ATTACH, from_state=facts.state, to_state=facts.state,
-                         actor=actor.id, note="", data=data, checklist_sha256=checklist.sha256)
+    facts = facts_of(tx.item_events(item.id), workflow)
+    _check_may_report(checklist, item, actor, facts)
+    return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 
-def explain(checklist: Checklist, store: SQLiteStore, item_id: str, trigger: Optional[str] = None,
+def _append_report(checklist: Checklist, tx: Transaction, item: Item, actor: Person, facts: Facts,
+                   trigger: str, data: dict[str, object]) -> Event:
+    """Append an event that reports without moving the item (record, attach)."""
+    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, "", checklist.sha256, data)
+    return tx.append(draft, ItemRow(facts.state, facts.returns))
+
+
+def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional[str] = None,
             actor_id: Optional[str] = None, note: str = "") -> tuple[str, list[Option]]:
     """The item's state and, for each step (or the one named), what it still lacks."""
     item = resolve_item(checklist, item_id)
@@ -203,5 +187,5 @@ def explain(checklist: Checklist, store: SQLiteStore, item_id: str, trigger: Opt
     return facts.state, options
 
 
-def history(checklist: Checklist, store: SQLiteStore, item_id: str) -> list[Event]:
+def history(checklist: Checklist, store: Reader, item_id: str) -> list[Event]:
     return store.item_events(resolve_item(checklist, item_id).id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from engine.formats import (
+from engine.formats.report import (
     LIGHTS,
     Column,
     Report,

@@ -6,10 +6,10 @@ that the Machine is built only from validated data.
 """
 from __future__ import annotations
 
+from engine.checklist.read import Mark, YMap, YSeq
 from engine.errors import Problem
 from engine.i18n import _
 from engine.model import BUILTIN_ROLES, Requirements, State, Transition, Workflow
-from engine.yamlread import Mark, YMap, YSeq
 
 #: Event names the journal uses for ``rectify record`` and ``rectify attach``.
 RESERVED_TRIGGERS = frozenset({"record", "attach"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from engine.i18n import _
-from engine.journal import SQLiteStore
+from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Item, State, Unit
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -95,7 +95,7 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
             yield ItemState(u, d, state, today > d.deadline and not state.final)
 
 
-def status_rows(checklist: Checklist, store: SQLiteStore, today: dt.date,
+def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
     left_by_deadline: dict[dt.date, int] = {}

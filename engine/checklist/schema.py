@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from engine.checklist.read import Mark, YMap, YSeq
+from engine.checklist.resources import data_dir
 from engine.errors import Problem
 from engine.i18n import N_, _
-from engine.resources import data_dir
-from engine.yamlread import Mark, YMap, YSeq
 
 _PATTERN_HINTS = {
     "^[a-z0-9][a-z0-9_-]*$": N_("an id of lowercase letters, digits, '_' and '-', starting with a letter or digit"),

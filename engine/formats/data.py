@@ -1,0 +1,107 @@
+"""Machine formats: csv and json, keyed by field ids whatever the language."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import math
+from typing import Any
+
+from engine.formats.report import FORMULA_START, Report, structured_text, unique_name
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return structured_text(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text  # Excel would otherwise run it as a formula
+    return text
+
+
+def render_csv(reports: list[Report], tty: bool = False) -> str:
+    """One report: header row then rows. Several: each under a one-cell title row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, report in enumerate(reports):
+        if len(reports) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([report.title])
+        writer.writerow([c.header for c in report.columns])
+        writer.writerows([_csv_cell(row.get(c.key)) for c in report.columns] for row in report.rows)
+    return buffer.getvalue()
+
+
+def csv_bytes_for_file(text: str) -> bytes:
+    """CSV text as written to a file: UTF-8 with BOM, so Excel reads Chinese right."""
+    return ("\ufeff" + text.removeprefix("\ufeff")).encode("utf-8")
+
+
+# -- json ------------------------------------------------------------------
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+# One encoder for every row: json.dumps() with options builds a new one per call.
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_json_default)
+_LENIENT = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _json_row(row: dict[str, Any], keys: list[str]) -> str:
+    """One row as compact JSON with exactly ``keys``, in order (fast path: the row already is)."""
+    if list(row) == keys:
+        try:
+            return _STRICT.encode(row)
+        except ValueError:  # a NaN or infinity: null, below
+            pass
+    return _LENIENT.encode({k: _json_value(row.get(k)) for k in keys})
+
+
+def _json_rows(report: Report) -> str:
+    """A list of row objects, one per line: readable, diffable, and dumped by the C encoder."""
+    keys = [c.key for c in report.columns]
+    if not report.rows:
+        return "[]"
+    if keys and all(list(row) == keys for row in report.rows):
+        try:  # one C-encoder call for the whole list (a province has 100,000 rows), then a line per row
+            text = _STRICT.encode(report.rows)
+        except ValueError:  # a NaN or infinity: row by row, below
+            pass
+        else:
+            # Every row starts with its first key. Inside an encoded string a quote is always
+            # escaped, so '}, {"KEY": ' with a bare quote can only be the boundary of two rows.
+            boundary = "}, {" + _STRICT.encode(keys[0]) + ": "
+            return "[\n  " + text[1:-1].replace(boundary, "},\n  {" + _STRICT.encode(keys[0]) + ": ") + "\n]"
+    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in report.rows) + "\n]"
+
+
+def render_json(reports: list[Report], tty: bool = False) -> str:
+    """One report: its list of rows. Several: an object keyed by title."""
+    if len(reports) == 1:
+        return _json_rows(reports[0]) + "\n"
+    titles: dict[str, None] = {}
+    parts = []
+    for report in reports:
+        title = unique_name(report.title, titles)
+        titles[title] = None
+        parts.append(json.dumps(title, ensure_ascii=False) + ": " + _json_rows(report))
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+

@@ -1,0 +1,132 @@
+"""The Report type every listing builds, and how one cell is shown to people.
+
+How a value is shown, per format:
+
+============  ============  ==========  ===============  ===========================
+format        bool          None        date             light column
+============  ============  ==========  ===============  ===========================
+table, md     ✓ / blank     blank       ISO              translated word (colour on a tty)
+html          ✓ / blank     blank       ISO              translated word, coloured cell
+csv           TRUE / FALSE  empty       ISO              raw value (green/yellow/red)
+json          true / false  null        ISO string       raw value
+xlsx          TRUE / FALSE  empty cell  real Excel date  translated word, coloured fill
+============  ============  ==========  ===============  ===========================
+
+Human views mark only the exceptions (✓ stands out in a column of blanks);
+data views keep values Excel, WPS and scripts read as booleans. CSV cells
+that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) get a
+leading apostrophe, and xlsx strings are always stored as text.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from engine.i18n import _
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str          # stable machine name, e.g. "unit_name"; JSON keys use it
+    header: str       # already-translated human header, e.g. "单位"
+
+
+@dataclass
+class Report:
+    title: str                      # e.g. "整改进度表"
+    columns: list[Column]
+    rows: list[dict[str, Any]]      # values: str, int, float, bool, None, datetime.date
+    meta: dict[str, str] = field(default_factory=dict)
+    light_key: Optional[str] = None  # column whose values are "green"/"yellow"/"red"
+    chart: list[tuple[str, float]] = field(default_factory=list)  # (unit name, % verified)
+    summary_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    render: Callable[[list[Report], bool], str | bytes]
+    suffix: str
+    binary: bool = False
+
+
+CHECK = "✓"
+LIGHTS = ("green", "yellow", "red")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def light_label(value: str) -> str:
+    labels = {"green": _("green"), "yellow": _("yellow"), "red": _("red")}
+    return labels.get(value, value)
+
+
+def structured_text(value: dict[str, Any] | list[Any]) -> str:
+    """A dict or list cell (e.g. an event's data) as compact JSON; empty as blank."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if value else ""
+
+
+def display_text(value: Any) -> str:
+    """A cell as people read it (table, markdown, html); control characters dropped."""
+    if value is None or value is False:
+        return ""
+    if isinstance(value, (dict, list)):
+        return _CONTROL.sub("", structured_text(value))
+    if value is True:
+        return CHECK
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else ""
+    return _CONTROL.sub("", str(value).replace("\t", " "))
+
+
+def cell_text(report: Report, column: Column, row: dict[str, Any]) -> str:
+    text = display_text(row.get(column.key))
+    return light_label(text) if column.key == report.light_key else text
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of the widest line (a CJK character counts two)."""
+    return max(_line_width(line) for line in text.split("\n"))
+
+
+def _line_width(line: str) -> int:
+    from wcwidth import wcswidth  # ~20 ms: only when widths are measured
+
+    width = wcswidth(line)
+    return width if width >= 0 else len(line)
+
+
+def is_numeric_column(report: Report, column: Column) -> bool:
+    values = [row.get(column.key) for row in report.rows]
+    present = [v for v in values if v is not None]
+    return bool(present) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+
+
+def meta_line(report: Report) -> str:
+    labels = {"source": _("Source"), "date": _("Generated")}
+    parts = []
+    for key, value in report.meta.items():
+        if key == "checklist":
+            parts.append(value)
+        else:
+            parts.append(f"{labels.get(key, key)}: {value}")
+    return " · ".join(parts)
+
+
+def unique_name(name: str, taken: Any, limit: int = 1000) -> str:
+    """``name``, or ``name(2)``, ``name(3)``... cut to ``limit``: unique, ignoring case."""
+    folded = {t.casefold() for t in taken}
+    candidate, n = name[:limit], 1
+    while candidate.casefold() in folded:
+        n += 1
+        candidate = f"{name[:limit - len(str(n)) - 2]}({n})"
+    return candidate

@@ -1,0 +1,123 @@
+"""Events and the hash chain: canonical JSON and hashing, no storage.
+
+Every event's ``hash`` is sha256(prev_hash + canonical JSON of its body); the
+body holds its position (``seq``), so a changed, removed, inserted or swapped
+event breaks the chain at the first bad position, and a cut-off tail is found
+by checking that a head published earlier (``--anchor``) is still there.
+Every store (SQLite, PostgreSQL) seals events here, so all keep the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import pwd
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+GENESIS = "0" * 64
+EVENT_COLUMNS = ("seq", "item", "trigger", "from_state", "to_state", "actor", "os_user",
+                 "recorded_at", "note", "data", "checklist_sha256", "prev_hash", "hash")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An event as an operation asks for it, before the store gives it a place in the chain."""
+
+    item: str
+    trigger: str
+    from_state: str
+    to_state: str
+    actor: str
+    note: str
+    checklist_sha256: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    item: str
+    trigger: str
+    from_state: str
+    to_state: str
+    actor: str
+    os_user: str
+    recorded_at: str
+    note: str
+    data: dict[str, Any]
+    checklist_sha256: str
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        body = asdict(self)
+        del body["hash"]
+        return body
+
+
+class ItemRow(NamedTuple):
+    """An item's new row in the current table, as the operation that appends computes it."""
+
+    state: str
+    returns: int
+
+
+class CurrentState(NamedTuple):  # a tuple: a province's journal has 100,000 of them per listing
+    item: str
+    state: str
+    seq: int
+    trigger: str
+    recorded_at: str
+    returns: int
+    recorded_local: str  # 'YYYY-MM-DD HH:MM' in the machine's time zone
+
+
+def canonical(body: dict[str, Any]) -> bytes:
+    """The hashed form of an event body: sorted keys, no spaces, UTF-8."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def data_text(data: dict[str, Any]) -> str:
+    """An event's ``data`` as stored: the exact text it has inside the hashed body."""
+    return canonical(data).decode("utf-8")
+
+
+def event_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(body["prev_hash"].encode("ascii") + canonical(body)).hexdigest()
+
+
+def seal(draft: Draft, seq: int, prev_hash: str, recorded_at: str, os_account: str) -> Event:
+    """The event ``draft`` becomes at position ``seq`` after ``prev_hash``."""
+    body: dict[str, Any] = {
+        "seq": seq, "item": draft.item, "trigger": draft.trigger, "from_state": draft.from_state,
+        "to_state": draft.to_state, "actor": draft.actor, "os_user": os_account,
+        "recorded_at": recorded_at, "note": draft.note, "data": draft.data,
+        "checklist_sha256": draft.checklist_sha256, "prev_hash": prev_hash}
+    return Event(**body, hash=event_hash(body))
+
+
+def os_user() -> str:
+    """The OS account (not $USER, which anyone can set)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+def utc_now() -> str:
+    return format_time(dt.datetime.now(dt.timezone.utc))
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def not_before(previous: str | None, now: str) -> str:
+    """``recorded_at`` never runs backwards: the later of now and the previous event's time.
+
+    Both are ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
+    """
+    return previous if previous is not None and previous > now else now

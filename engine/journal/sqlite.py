@@ -1,0 +1,186 @@
+"""The embedded store: one SQLite file, one trust domain.
+
+Database triggers refuse UPDATE and DELETE on events; the current state of
+each item is kept in ``current``, written in the same transaction as the
+event. Writers take ``BEGIN IMMEDIATE`` (Python's implicit deferred
+transactions fail at once under contention); WAL with ``synchronous=FULL``
+keeps every acknowledged commit across a crash or power loss.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Optional
+
+from engine.errors import StoreError
+from engine.i18n import _
+from engine.journal.chain import (
+    EVENT_COLUMNS,
+    GENESIS,
+    CurrentState,
+    Draft,
+    Event,
+    ItemRow,
+    data_text,
+    not_before,
+    os_user,
+    seal,
+    utc_now,
+)
+
+BUSY_TIMEOUT_MS = 60_000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    item TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    data TEXT NOT NULL,
+    checklist_sha256 TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_item ON events (item, seq);
+CREATE TABLE IF NOT EXISTS current (
+    item TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    trigger TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    returns INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
+"""
+
+# SQLite converts the times in C: in Python it was a quarter of a province's status listing.
+CURRENT_SQL = ("SELECT item, state, seq, trigger, recorded_at, returns, "
+               "strftime('%Y-%m-%d %H:%M', recorded_at, 'localtime') FROM current")
+EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+INSERT_EVENT = f"INSERT INTO events VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+UPSERT_CURRENT = (
+    "INSERT INTO current (item, state, seq, trigger, recorded_at, returns) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (item) DO UPDATE SET state = excluded.state, seq = excluded.seq, "
+    "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns")
+
+
+def _event(row: tuple) -> Event:
+    values = list(row)
+    values[9] = json.loads(values[9])
+    return Event(*values)
+
+
+class SQLiteReader:
+    """Reads over one connection; inside a transaction they share its snapshot."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def item_events(self, item: str) -> list[Event]:
+        rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,))
+        return [_event(r) for r in rows]
+
+    def events(self) -> Iterator[Event]:
+        return (_event(r) for r in self.conn.execute(EVENTS_SQL + " ORDER BY seq"))
+
+    def current(self) -> dict[str, CurrentState]:
+        rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
+        return {row.item: row for row in rows}
+
+    def states(self) -> dict[str, str]:
+        """Item -> current state id (what summaries need, without building a record per item)."""
+        return dict(self.conn.execute("SELECT item, state FROM current"))
+
+    def head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+
+class SQLiteTransaction(SQLiteReader):
+    """The store as seen inside one write transaction."""
+
+    def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
+        head = self.conn.execute(
+            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
+        event = seal(draft, seq, prev_hash, not_before(previous_time, utc_now()), os_user())
+        values = [getattr(event, c) for c in EVENT_COLUMNS]
+        values[EVENT_COLUMNS.index("data")] = data_text(event.data)
+        self.conn.execute(INSERT_EVENT, values)
+        if row is not None:
+            self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
+                                               event.recorded_at, row.returns))
+        return event
+
+
+class SQLiteStore(SQLiteReader):
+    """One SQLite file beside the checklist (or named by ``--db``)."""
+
+    def __init__(self, path: str, checklist_id: str, create: bool = True):
+        self.location = path
+        if not create and path != ":memory:" and not os.path.exists(path):
+            path = ":memory:"  # reading a journal nobody has written yet: empty, and no file made
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            super().__init__(conn)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            self._prepare(checklist_id)
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: cannot open the journal: {reason}").format(
+                path=self.location, reason=e)) from e
+
+    def _prepare(self, checklist_id: str) -> None:
+        known = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        if not known:
+            with self._begin("BEGIN IMMEDIATE"):
+                for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('checklist_id', ?)", (checklist_id,))
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'checklist_id'").fetchone()
+        if row and row[0] != checklist_id:
+            raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
+                path=self.location, other=row[0], mine=checklist_id))
+
+    @contextmanager
+    def _begin(self, statement: str) -> Iterator[None]:
+        self.conn.execute(statement)
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[SQLiteTransaction]:
+        """One write transaction: everything read and appended inside is atomic."""
+        try:
+            with self._begin("BEGIN IMMEDIATE"):
+                yield SQLiteTransaction(self.conn)
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
+                path=self.location, reason=e)) from e
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SQLiteReader]:
+        """A read transaction: events and the current table as of one moment."""
+        with self._begin("BEGIN"):
+            yield SQLiteReader(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,50 @@
+"""Replay one item's events into :class:`Facts`: state, values, evidence, participants, returns.
+
+Events come from the journal, a level beside this one, so they are read
+through the small :class:`Recorded` protocol rather than the journal's type.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from engine.model import Transition, Workflow
+from engine.workflow.rules import Facts
+
+
+class Recorded(Protocol):
+    @property
+    def item(self) -> str: ...
+
+    @property
+    def to_state(self) -> str: ...
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
+    """Replay one item's events, oldest first."""
+    values: dict[str, float] = {}
+    evidence: dict[str, dict] = {}
+    actors: set[str] = set()
+    returns = 0
+    last = None
+    for event in events:
+        values.update(event.data.get("values", {}))
+        if "evidence" in event.data:
+            evidence[event.data["evidence"]] = event.data
+        actors.add(event.actor)
+        returns += bool(event.data.get("returned"))
+        last = event
+    state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
+    return Facts(state, values, evidence, frozenset(actors), returns)
+
+
+def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
+    """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
+    order = [s.id for s in workflow.states]
+    return order.index(transition.dest) <= order.index(source)
