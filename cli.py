@@ -324,6 +324,18 @@ def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output:
         sys.exit(1)
 
 
+# -- the journal's life: init, db init|copy ---------------------------------------------------
+
+
+# -- the office's instruments: inspect, notice, remind ----------------------------------------
+
+
+# -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
+
+
+# -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
 def today() -> dt.date:
     """``$RECTIFY_TODAY`` when set (tests), else the local date."""
     value = os.environ.get("RECTIFY_TODAY")

@@ -11,7 +11,19 @@ from typing import Optional, Union
 from engine.errors import StoreError
 from engine.i18n import _
 
-BUILTIN_ROLES = ("owner", "participant")
+# Reserved names: the loader, the rules and the operations all read them from here.
+BUILTIN_ROLES = ("owner", "support", "participant")
+# Journal events that are not transitions; a workflow may not name a trigger after one.
+EVENT_KINDS = ("record", "attach", "note", "draw", "notice", "import")
+# Keys of a transition's ``requires``; each has a handler in engine.workflow.rules.RULES.
+REQUIREMENT_KINDS = ("note", "evidence", "indicators")
+# Actions that are not transitions, governed by the checklist's ``permissions`` (defaults in
+# the schema, so no role id is written in Python).
+PERMISSIONS = ("record", "attach", "note", "draw", "notice", "import", "rollover")
+# Attributes of the proxy model a step is bound to, and the transitions library's own names:
+# a trigger named so would shadow them.
+MODEL_ATTRIBUTES = ("state", "check", "reasons", "trigger", "machine", "model")
+RESERVED_TRIGGERS = frozenset(EVENT_KINDS + MODEL_ATTRIBUTES)
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -40,6 +52,7 @@ class Unit:
     id: str
     name: str
     kind: Optional[str] = None
+    head: Optional[str] = None  # person id of its 责任人
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class Person:
     unit: str
     roles: tuple[str, ...] = ()
     title: Optional[str] = None
+    login: Optional[str] = None  # PostgreSQL login that authenticates as this person
 
 
 @dataclass(frozen=True)
@@ -77,10 +91,15 @@ class Transition:
     trigger: str
     label: str
     sources: tuple[str, ...]
-    dest: str
+    dest: Optional[str]  # None: the step keeps the state (批准延期)
     by: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()
     requires: Requirements = field(default_factory=Requirements)
+    is_return: bool = False  # ``return: true``: counts as a return (退回次数, escalation)
+    sets: tuple[str, ...] = ()  # ``sets: [deadline]``: advance needs --deadline DATE
+
+    def dest_from(self, source: str) -> str:
+        return source if self.dest is None else self.dest
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,8 @@ class Evidence:
     name: str
     copies: Optional[int] = None
     description: Optional[str] = None
+    file: bool = False  # counts only when attached with a file
+    optional: bool = False  # not part of ``evidence: all``
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,9 @@ class Indicator:
     unit: str = ""
     target: Optional[Target] = None
     veto: bool = False
+    aim: Optional[Target] = None  # 力争: advisory, never blocks
+    min: Optional[float] = None  # bounds of the values ``record`` accepts
+    max: Optional[float] = None
 
     def met_by(self, value: Optional[float]) -> bool:
         if value is None:
@@ -145,6 +169,10 @@ class Duty:
     description: Optional[str] = None
     evidence: tuple[Evidence, ...] = ()
     indicators: tuple[Indicator, ...] = ()
+    ref: Optional[str] = None  # the clause of the source document, shown as 序号
+    support: tuple[str, ...] = ()  # 配合单位: unit ids, no items of their own
+    answers: tuple[str, ...] = ()  # finding ids
+    carried_from: tuple[str, ...] = ()  # CHECKLIST/ITEM of earlier years
 
     @property
     def is_veto(self) -> bool:
@@ -186,12 +214,42 @@ class Inspection:
     end: dt.date
     scope: tuple[str, ...]  # unit ids
     sample: Optional[float] = None
+    targets: tuple[str, ...] = ()  # unit ids inside the scope (重点抽查); empty: the whole scope
+    final: bool = False  # the follow-up inspection readiness judges by default
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem of the feedback document (整改责任表) that duties answer."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """One rung of the escalation ladder: reached when any of its conditions holds."""
+
+    level: str
+    label: str
+    returns: Optional[int] = None
+    overdue_days: Optional[int] = None
+    action: Optional[str] = None  # e.g. 约谈
+
+
+@dataclass(frozen=True)
+class NoticeRule:
+    """How 督办单 are issued: by whom, and the number pattern with {year} and {n}."""
+
+    issuer: str
+    number: str
 
 
 @dataclass(frozen=True)
 class Calendar:
     holidays: frozenset[dt.date] = frozenset()
     workdays: frozenset[dt.date] = frozenset()
+    source: Optional[str] = None  # "china": the chinese-calendar package, lists above win
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:
@@ -217,6 +275,11 @@ class Checklist:
     description: Optional[str] = None
     warning_days: int = 3
     calendar: Optional[Calendar] = None
+    findings: tuple[Finding, ...] = ()
+    escalation: tuple[EscalationLevel, ...] = ()  # lowest level first
+    notices: Optional[NoticeRule] = None
+    role_labels: dict[str, str] = field(default_factory=dict)  # role id -> label (督学)
+    permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> roles
     path: str = ""
     sha256: str = ""
 

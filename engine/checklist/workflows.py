@@ -9,10 +9,9 @@ from __future__ import annotations
 from engine.checklist.read import Mark, YMap, YSeq
 from engine.errors import Problem
 from engine.i18n import _
-from engine.model import BUILTIN_ROLES, Requirements, State, Transition, Workflow
+from engine.model import BUILTIN_ROLES, RESERVED_TRIGGERS, Requirements, State, Transition, Workflow
 
 #: Event names the journal uses for ``rectify record`` and ``rectify attach``.
-RESERVED_TRIGGERS = frozenset({"record", "attach"})
 
 
 def _at(mark: Mark, message: str) -> Problem:
@@ -109,9 +108,10 @@ def _check_reachable(workflow: Workflow, node: YMap, problems: list[Problem]) ->
     while frontier:
         state = frontier.pop()
         for transition in workflow.transitions_from(state):
-            if transition.dest not in reached:
-                reached.add(transition.dest)
-                frontier.append(transition.dest)
+            dest = transition.dest_from(state)
+            if dest not in reached:
+                reached.add(dest)
+                frontier.append(dest)
     for entry, mark in zip(node["states"], node["states"].item_marks):
         if entry["id"] not in reached:
             problems.append(_at(mark, _("workflow {wf!r}: state {state!r} cannot be reached from {initial!r}")

@@ -183,7 +183,7 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,
-                              workflow.state_by_id[transition.dest].label, here, tuple(reasons)))
+                              workflow.state_by_id[transition.dest_from(facts.state)].label, here, tuple(reasons)))
     return facts.state, options
 
 

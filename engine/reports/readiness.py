@@ -32,7 +32,7 @@ def _lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
     """Evidence and indicators still missing for the step(s) that end the item's workflow."""
     reasons: list[str] = []
     for transition in workflow.transitions:
-        if workflow.state_by_id[transition.dest].final:
+        if transition.dest is not None and workflow.state_by_id[transition.dest].final:
             attempt = Attempt(item, transition, None, "", facts)
             reasons += [r for r in check_evidence(attempt) + check_indicators(attempt) if r not in reasons]
     return reasons

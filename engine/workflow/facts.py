@@ -47,4 +47,4 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
 def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
     """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
     order = [s.id for s in workflow.states]
-    return order.index(transition.dest) <= order.index(source)
+    return order.index(transition.dest_from(source)) <= order.index(source)
