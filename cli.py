@@ -115,9 +115,24 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
 FORMAT_NAMES = ["table", "markdown", "csv", "json", "html", "xlsx"]
 
 
+def safe_output(ctx: click.Context, _param: Any, value: Optional[str]) -> Optional[str]:
+    """``-o FILE``: ``-`` is stdout; never the checklist or the journal in use (by real path)."""
+    from engine.journal.store import protected_paths
+
+    if value is None or value == "-":
+        return None
+    session = ctx.find_object(Session)
+    if session is not None and session.checklist:
+        target = os.path.realpath(value)
+        if target in protected_paths(session.db, session.checklist):
+            raise RectifyError(_("-o {path}: that is the checklist or the journal in use; "
+                                 "choose another file").format(path=value))
+    return value
+
+
 def format_options(func: Any) -> Any:
-    func = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                        help="Write to FILE instead of stdout (needed for xlsx).")(func)
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False), callback=safe_output,
+                        help="Write to FILE instead of stdout (needed for xlsx; - is stdout).")(func)
     return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table",
                         show_default=True, help="Output format.")(func)
 
@@ -146,14 +161,15 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
     click.echo(_("written: {path}").format(path=output), err=True)
 
 
-def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
-    """The checklist (through the compiled cache) and its journal store."""
+def open_journal(session: Session, read_only: bool = False) -> tuple[Any, Any]:
+    """The checklist (through the compiled cache) and its existing journal store."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    return checklist, open_store(session.db, path, checklist.id, create=create)
+    return checklist, open_store(session.db, path, checklist.id, read_only=read_only,
+                                 checklist_source=checklist.file_bytes)
 
 
 @cli.command()
@@ -219,7 +235,7 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
     """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
     from engine.operations import items
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item(item))
     click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
@@ -241,7 +257,7 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
     from engine.operations import items
     from engine.reports.tables import history_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     events = items.history(checklist, store, item)
     emit([history_report(checklist, item, events, today())], fmt, output)
 
@@ -253,7 +269,7 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     """Recompute the hash chain; print 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
-    _checklist, store = open_journal(session, create=False)
+    _checklist, store = open_journal(session, read_only=True)
     report = run_audit(store, anchor)
     for problem in report.problems:
         click.echo(problem, err=True)
@@ -279,7 +295,7 @@ def status(session: Session, unit: Optional[str], duty: Optional[str], state: Op
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     keep = StatusFilter(unit, duty, state, overdue, veto)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
     emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
@@ -293,7 +309,7 @@ def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
     """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
     from engine.reports.tables import summary_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     emit([summary_report(checklist, store, today(), by)], fmt, output)
 
 
@@ -304,7 +320,7 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
     """Units × duties grid of state labels (the 整改责任表 view)."""
     from engine.reports.tables import board_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     emit([board_report(checklist, store, today())], fmt, output)
 
 
@@ -317,7 +333,7 @@ def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output:
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, read_only=True)
     result = judge(checklist, store, on_day.date() if on_day else today())
     emit([readiness_report(checklist, result)], fmt, output)
     if not result.ready:
@@ -325,6 +341,21 @@ def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output:
 
 
 # -- the journal's life: init, db init|copy ---------------------------------------------------
+
+
+@cli.command()
+@click.pass_obj
+def init(session: Session) -> None:
+    """Create the journal of the checklist (exit 0 if it already holds the same checklist id)."""
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import init_store
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    store, created = init_store(session.db, path, checklist.id)
+    message = (_("{path}: journal created for checklist {id}") if created
+               else _("{path}: already the journal of checklist {id}"))
+    click.echo(message.format(path=store.location, id=checklist.id), err=True)
 
 
 # -- the office's instruments: inspect, notice, remind ----------------------------------------

@@ -43,7 +43,9 @@ if str(REPO) not in sys.path:
 
 from engine.checklist.load import load_checklist  # noqa: E402
 from engine.errors import RectifyError  # noqa: E402
-from engine.journal import EVENT_COLUMNS, GENESIS, SQLiteStore, default_db_path, event_hash  # noqa: E402
+from engine.journal.chain import EVENT_COLUMNS, GENESIS, event_hash  # noqa: E402
+from engine.journal.sqlite import SQLiteStore  # noqa: E402
+from engine.journal.store import default_db_path  # noqa: E402
 from engine.model import Checklist, Indicator, Item, Person  # noqa: E402
 
 PENDING, IN_PROGRESS, VERIFIED = "pending", "in_progress", "verified"
@@ -282,15 +284,18 @@ if EVENT_COLUMNS != ROW_COLUMNS:
 # -- the store ---------------------------------------------------------------------
 
 
-def write_store(db_path: str, checklist_id: str, checklist_sha256: str, inbox: Connection) -> None:
-    """In the writer process: every chunk of events, then the current rows, in one transaction."""
-    store = SQLiteStore(db_path, checklist_id)  # the real schema, triggers and pragmas
+def write_store(db_path: str, checklist_id: str, checklist_sha256: str, checklist_bytes: bytes,
+                inbox: Connection) -> None:
+    """In the writer process: every chunk of events, then the current rows, in one transaction;
+    the checklist's bytes are kept by sha256, as the first append under them keeps them."""
+    store, _created = SQLiteStore.init(db_path, checklist_id)  # `rectify init`: schema, triggers, pragmas
     # A file built from nothing needs no rollback journal and no fsync while it is built;
     # it goes back to WAL at the end, the mode every SQLiteStore finds it in.
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
         store.conn.execute(f"PRAGMA {pragma}")
     try:
-        with store.writing() as tx:
+        with store.transaction() as tx:
+            tx.conn.execute("INSERT INTO checklists VALUES (?, ?)", (checklist_sha256, checklist_bytes))
             while (events := inbox.recv()) is not None:
                 tx.conn.executemany(INSERT_EVENT, (event_row(event, checklist_sha256) for event in events))
             tx.conn.executemany(INSERT_CURRENT, inbox.recv())
@@ -306,7 +311,8 @@ def store_writer(db_path: str, checklist: Checklist) -> Iterator[Connection]:
         raise FileExistsError(f"{db_path} exists; the fill starts a journal from its first event")
     context = multiprocessing.get_context("fork")
     outbox, inbox = context.Pipe()
-    process = context.Process(target=write_store, args=(db_path, checklist.id, checklist.sha256, inbox), daemon=True)
+    process = context.Process(target=write_store, args=(db_path, checklist.id, checklist.sha256,
+                                                                 checklist.file_bytes, inbox), daemon=True)
     process.start()
     inbox.close()
     broken = False
@@ -361,7 +367,7 @@ def fill(checklist: Checklist, db_path: str, events: int = 1_000_000, seed: int 
         writer.send(None)
         writer.send(list(current.values()))
     seconds = time.perf_counter() - started
-    store = SQLiteStore(db_path, checklist.id, create=False)
+    store = SQLiteStore(db_path, checklist.id, read_only=True)
     head_seq, _ = store.head()
     store.close()
     states = Counter(row[1] for row in current.values())

@@ -282,6 +282,7 @@ class Checklist:
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> roles
     path: str = ""
     sha256: str = ""
+    file_bytes: bytes = b""  # the YAML as read: the journal keeps each version by its sha256
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:

@@ -27,3 +27,12 @@ ops = SimpleNamespace(
     RECORD=items.RECORD,
     ATTACH=items.ATTACH,
 )
+
+
+def new_journal(path: Any, checklist: Any) -> Store:
+    """``rectify init`` at ``path`` for ``checklist``, then the journal opened for writing (it keeps
+    the checklist's bytes with the first event, as the CLI does)."""
+    from engine.journal.store import init_store, open_store
+
+    init_store(str(path), checklist.path, checklist.id)[0].close()
+    return open_store(str(path), checklist.path, checklist.id, checklist_source=checklist.file_bytes)

@@ -50,10 +50,10 @@ def load_cached(path: str) -> Checklist:
     key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"
     cached = _read(cache_dir() / key)
     if cached is not None:
-        return replace(cached, path=path)
+        return replace(cached, path=path, file_bytes=data)
 
     checklist = load_checklist_bytes(path, data)
-    _write(cache_dir() / key, checklist)
+    _write(cache_dir() / key, replace(checklist, file_bytes=b""))  # the bytes are on disk already
     return checklist
 
 

@@ -54,7 +54,7 @@ def load_checklist_bytes(name: str, data: bytes) -> Checklist:
     if problems:
         raise ChecklistError([replace(p, file=name) for p in problems])
     assert checklist is not None
-    return replace(checklist, path=name, sha256=hashlib.sha256(data).hexdigest())
+    return replace(checklist, path=name, sha256=hashlib.sha256(data).hexdigest(), file_bytes=data)
 
 
 def check_bytes(data: bytes) -> tuple[Any, list[Problem]]:

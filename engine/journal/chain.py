@@ -16,9 +16,19 @@ import pwd
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from engine.errors import StoreError
+
 GENESIS = "0" * 64
 EVENT_COLUMNS = ("seq", "item", "trigger", "from_state", "to_state", "actor", "os_user",
                  "recorded_at", "note", "data", "checklist_sha256", "prev_hash", "hash")
+
+
+class CorruptEvent(StoreError):
+    """A stored row that no rectify wrote (a BLOB note, data that is not JSON): names its position."""
+
+    def __init__(self, seq: int, message: str):
+        self.seq = seq
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

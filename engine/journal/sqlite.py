@@ -8,9 +8,11 @@ keeps every acknowledged commit across a crash or power loss.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Optional
@@ -20,6 +22,7 @@ from engine.i18n import _
 from engine.journal.chain import (
     EVENT_COLUMNS,
     GENESIS,
+    CorruptEvent,
     CurrentState,
     Draft,
     Event,
@@ -62,6 +65,11 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
+CREATE TABLE IF NOT EXISTS checklists (sha256 TEXT PRIMARY KEY, source BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS checklists_no_update BEFORE UPDATE ON checklists
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS checklists_no_delete BEFORE DELETE ON checklists
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot be deleted'); END;
 """
 
 # SQLite converts the times in C: in Python it was a quarter of a province's status listing.
@@ -76,39 +84,90 @@ UPSERT_CURRENT = (
 
 
 def _event(row: tuple) -> Event:
+    """A stored row as an Event; a row no rectify wrote (a BLOB, broken JSON) names its position."""
     values = list(row)
-    values[9] = json.loads(values[9])
+    try:
+        if not all(isinstance(v, str) for i, v in enumerate(values) if i != 0):
+            raise TypeError
+        values[9] = json.loads(values[9])
+        if not isinstance(values[9], dict):
+            raise TypeError
+    except (TypeError, ValueError):
+        raise CorruptEvent(values[0], _("position {seq}: the stored row is not an event rectify wrote "
+                                        "(a value of the wrong type, or data that is not a JSON object)")
+                           .format(seq=values[0])) from None
     return Event(*values)
+
+
+@contextmanager
+def _reading(location: str) -> Iterator[None]:
+    """sqlite3 errors while reading (a dropped table, a foreign file) as one clear line."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise StoreError(_("{path}: the journal cannot be read: {reason}").format(path=location, reason=e)) from e
 
 
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, location: str):
         self.conn = conn
+        self.location = location
 
     def item_events(self, item: str) -> list[Event]:
-        rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,))
+        with _reading(self.location):
+            rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,)).fetchall()
         return [_event(r) for r in rows]
 
     def events(self) -> Iterator[Event]:
-        return (_event(r) for r in self.conn.execute(EVENTS_SQL + " ORDER BY seq"))
+        with _reading(self.location):
+            cursor = self.conn.execute(EVENTS_SQL + " ORDER BY seq")
+            for row in cursor:
+                yield _event(row)
 
     def current(self) -> dict[str, CurrentState]:
-        rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
-        return {row.item: row for row in rows}
+        with _reading(self.location):
+            rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
+            return {row.item: row for row in rows}
 
     def states(self) -> dict[str, str]:
         """Item -> current state id (what summaries need, without building a record per item)."""
-        return dict(self.conn.execute("SELECT item, state FROM current"))
+        with _reading(self.location):
+            return dict(self.conn.execute("SELECT item, state FROM current"))
 
     def head(self) -> tuple[int, str]:
-        row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        with _reading(self.location):
+            row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
+
+    def checklist_source(self, sha256: str) -> Optional[bytes]:
+        """The bytes of the checklist version ``sha256`` kept in the journal, or None."""
+        if not self._has_table("checklists"):  # a journal older than the rule that keeps them
+            return None
+        with _reading(self.location):
+            row = self.conn.execute("SELECT source FROM checklists WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def append_only_guards(self) -> set[str]:
+        """The names of the database triggers present that refuse changing or deleting events."""
+        with _reading(self.location):
+            return {name for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+
+    def _has_table(self, name: str) -> bool:
+        with _reading(self.location):
+            return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                     (name,)).fetchone() is not None
 
 
 class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, location: str, checklist: tuple[str, bytes]):
+        super().__init__(conn, location)
+        self._checklist = checklist  # (sha256, bytes) of the version in use, kept at its first event
+        self._kept = False
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         head = self.conn.execute(
@@ -121,36 +180,92 @@ class SQLiteTransaction(SQLiteReader):
         if row is not None:
             self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
                                                event.recorded_at, row.returns))
+        sha256, source = self._checklist
+        if not self._kept and source and draft.checklist_sha256 == sha256:
+            self.conn.execute("CREATE TABLE IF NOT EXISTS checklists "
+                              "(sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
+            self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)", (sha256, source))
+            self._kept = True
         return event
 
 
 class SQLiteStore(SQLiteReader):
-    """One SQLite file beside the checklist (or named by ``--db``)."""
+    """One existing SQLite journal beside the checklist (or named by ``--db``); ``init`` creates it."""
 
-    def __init__(self, path: str, checklist_id: str, create: bool = True):
-        self.location = path
-        if not create and path != ":memory:" and not os.path.exists(path):
-            path = ":memory:"  # reading a journal nobody has written yet: empty, and no file made
+    def __init__(self, path: str, checklist_id: str, *, read_only: bool = False,
+                 checklist_source: bytes = b""):
+        self.read_only = read_only
+        self._checklist = (hashlib.sha256(checklist_source).hexdigest(), checklist_source)
+        if not os.path.exists(path):
+            raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(
+                path=path))
+        try:
+            super().__init__(self._connect(path, read_only), path)
+            self._check(checklist_id)
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: cannot open the journal: {reason}").format(path=path, reason=e)) from e
+
+    @classmethod
+    def init(cls, path: str, checklist_id: str) -> tuple[SQLiteStore, bool]:
+        """Create the journal at ``path`` for ``checklist_id``; (store, created?). Concurrent
+        first writers are serialised by ``BEGIN IMMEDIATE``; the first one creates the schema."""
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            super().__init__(conn)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if path != ":memory:":
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            self._prepare(checklist_id)
+                conn.execute("BEGIN IMMEDIATE")
+                tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                created = "meta" not in tables
+                if created and tables:
+                    conn.execute("ROLLBACK")
+                    raise StoreError(_("{path} is not a rectify journal (no events table with the expected "
+                                       "columns)").format(path=path))
+                if created:
+                    for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO meta VALUES ('checklist_id', ?)", (checklist_id,))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
         except sqlite3.Error as e:
-            raise StoreError(_("{path}: cannot open the journal: {reason}").format(
-                path=self.location, reason=e)) from e
+            raise StoreError(_("{path}: cannot create the journal: {reason}").format(path=path, reason=e)) from e
+        return cls(path, checklist_id), created
 
-    def _prepare(self, checklist_id: str) -> None:
-        known = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-        if not known:
-            with self._begin("BEGIN IMMEDIATE"):
-                for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('checklist_id', ?)", (checklist_id,))
+    @staticmethod
+    def _connect(path: str, read_only: bool) -> sqlite3.Connection:
+        """Read-write, never creating a file; read-only with ``mode=ro``, or ``immutable=1`` when
+        the -shm cannot be made (a read-only folder) and no -wal holds frames it would miss."""
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+        wal = path + "-wal"
+        wal_has_frames = os.path.exists(wal) and os.path.getsize(wal) > 0
+        if not read_only:
+            modes = ["?mode=rw"]
+        else:
+            modes = ["?mode=ro"] + ([] if wal_has_frames else ["?mode=ro&immutable=1"])
+        for attempt, mode in enumerate(modes, start=1):
+            conn = sqlite3.connect(uri + mode, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+                if not read_only:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = FULL")
+                return conn
+            except sqlite3.Error:
+                conn.close()
+                if attempt == len(modes):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _check(self, checklist_id: str) -> None:
+        """A rectify journal of this checklist, with the columns this version reads."""
+        columns = tuple(r[1] for r in self.conn.execute("PRAGMA table_info(events)"))
+        meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if columns != EVENT_COLUMNS or not meta:
+            raise StoreError(_("{path} is not a rectify journal (no events table with the expected columns)")
+                             .format(path=self.location))
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'checklist_id'").fetchone()
         if row and row[0] != checklist_id:
             raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
@@ -169,9 +284,11 @@ class SQLiteStore(SQLiteReader):
     @contextmanager
     def transaction(self) -> Iterator[SQLiteTransaction]:
         """One write transaction: everything read and appended inside is atomic."""
+        if self.read_only:
+            raise StoreError(_("{path}: opened read-only").format(path=self.location))
         try:
             with self._begin("BEGIN IMMEDIATE"):
-                yield SQLiteTransaction(self.conn)
+                yield SQLiteTransaction(self.conn, self.location, self._checklist)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=e)) from e
@@ -179,8 +296,8 @@ class SQLiteStore(SQLiteReader):
     @contextmanager
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
-        with self._begin("BEGIN"):
-            yield SQLiteReader(self.conn)
+        with _reading(self.location), self._begin("BEGIN"):
+            yield SQLiteReader(self.conn, self.location)
 
     def close(self) -> None:
         self.conn.close()

@@ -110,6 +110,7 @@ class Rectify:
         self.env = {"RECTIFY_CACHE_DIR": str(directory / "cache"), "RECTIFY_LANG": "en", "RECTIFY_TODAY": TODAY,
                     "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None}
         self.runner = CliRunner()
+        self.ok("init")
 
     def __call__(self, *args: str, actor: str | None = None, lang: str | None = None, **env: str):
         prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else []) + (["--lang", lang] if lang else [])

@@ -135,7 +135,7 @@ def test_concurrent_clerks_lose_nothing(workspace):
         acknowledged[seq] = r
 
     checklist = load_checklist(str(workspace.checklist))
-    store = SQLiteStore(str(workspace.db), checklist.id, create=False)
+    store = SQLiteStore(str(workspace.db), checklist.id)
     events = {e.seq: e for e in store.events()}
     store.close()
     assert sorted(events) == list(range(1, len(events) + 1)), "positions are not contiguous"
@@ -162,7 +162,7 @@ WRITER_SCRIPT = textwrap.dedent("""
     from engine.errors import Refused
     from engine.journal.sqlite import SQLiteStore
     checklist = load_cached(sys.argv[2])
-    store = SQLiteStore(sys.argv[3], checklist.id)
+    store = SQLiteStore(sys.argv[3], checklist.id, checklist_source=checklist.file_bytes)
     items = %r
     for item, actor in items:
         try:
@@ -210,7 +210,7 @@ def check_after_crash(workspace, checklist, acknowledged: dict[int, tuple[str, s
     conn = sqlite3.connect(str(workspace.db))
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
-    store = SQLiteStore(str(workspace.db), checklist.id, create=False)
+    store = SQLiteStore(str(workspace.db), checklist.id)
     try:
         events = {e.seq: e for e in store.events()}
         for seq, (item, trigger, payload) in acknowledged.items():
@@ -277,7 +277,7 @@ def test_a_killed_writer_loses_nothing_it_reported_done(workspace):
 def build_journal(workspace) -> str:
     """14 events on three items through the engine; returns the published head hash."""
     checklist = load_checklist(str(workspace.checklist))
-    store = SQLiteStore(str(workspace.db), checklist.id)
+    store = SQLiteStore(str(workspace.db), checklist.id, checklist_source=checklist.file_bytes)
     item, office = "dongshan/kongchuo-baoxue", "dudao/dudao-jiancha"
     ops.advance(checklist, store, "lihua", item, "start", "开始整改")                      # 1
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):   # 2-5

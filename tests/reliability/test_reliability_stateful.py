@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import ops
+from helpers import new_journal, ops
 from hypothesis import event as note_event
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -22,7 +22,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from engine import i18n
 from engine.checklist.load import load_checklist
 from engine.errors import Refused
-from engine.journal.sqlite import SQLiteStore
 from engine.operations.audit import audit
 from engine.workflow.facts import facts_of
 
@@ -69,7 +68,7 @@ class JournalMachine(RuleBasedStateMachine):
         super().__init__()
         i18n.set_language("en")
         self.dir = tempfile.mkdtemp(prefix="rectify-stateful-")
-        self.store = SQLiteStore(str(Path(self.dir) / "journal.db"), CHECKLIST.id)
+        self.store = new_journal(Path(self.dir) / "journal.db", CHECKLIST)
         self.known = {item: Known(CHECKLIST.workflow_of(CHECKLIST.item(item)).initial) for item in ITEMS}
 
     def teardown(self) -> None:

@@ -8,10 +8,9 @@ import datetime as dt
 
 import pytest
 from checklist_cases import BUNDLED
-from helpers import ops
+from helpers import new_journal, ops
 
 from engine.checklist.load import load_checklist
-from engine.journal.sqlite import SQLiteStore
 from engine.reports.readiness import readiness
 
 D = dt.date
@@ -30,7 +29,7 @@ def bundled():
 
 @pytest.fixture
 def store(tmp_path, bundled):
-    store = SQLiteStore(str(tmp_path / "journal.db"), bundled.id)
+    store = new_journal(tmp_path / "journal.db", bundled)
     yield store
     store.close()
 
@@ -136,7 +135,7 @@ def lenient(write_checklist):
         ("      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n",
          "      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n" + VETO_INDICATOR))
     checklist = load_checklist(path)
-    store = SQLiteStore(str(path.with_suffix(".db")), checklist.id)
+    store = new_journal(path.with_suffix(".db"), checklist)
     yield checklist, store
     store.close()
 

@@ -11,11 +11,10 @@ import datetime as dt
 
 import pytest
 from checklist_cases import BUNDLED
-from helpers import ops
+from helpers import new_journal, ops
 
 from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError, Refused
-from engine.journal.sqlite import SQLiteStore
 from engine.reports.rows import (
     GREEN,
     RED,
@@ -49,7 +48,7 @@ def checklist():
 
 @pytest.fixture
 def store(tmp_path, checklist):
-    store = SQLiteStore(str(tmp_path / "journal.db"), checklist.id)
+    store = new_journal(tmp_path / "journal.db", checklist)
     yield store
     store.close()
 
@@ -321,7 +320,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
         small = load_checklist(path)
     except ChecklistError:
         return  # refused at load time: fine too
-    store = SQLiteStore(str(tmp_db := path.with_suffix(".db")), small.id)
+    store = new_journal(tmp_db := path.with_suffix(".db"), small)
     try:
         ops.advance(small, store, "li", "dongshan/kongchuo", "start")
         summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.states(), BEFORE))}
