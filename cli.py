@@ -6,6 +6,7 @@ command line; 3 internal error (traceback in a log file, never on screen).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import sys
 import tempfile
@@ -34,16 +35,37 @@ class Session:
         return self.checklist
 
 
+def say(message: str, err: bool = False) -> None:
+    """Every message and line the CLI prints: user text (labels, notes, file names, argv) is shown
+    with control and bidi characters as visible escapes, never as terminal control."""
+    from engine.formats.safe import visible
+
+    click.echo(visible(message), err=err)
+
+
+def confirm(message: str) -> None:
+    """The confirmation of a committed step. If stdout cannot take it (a full disk, a closed
+    pipe), the step still stands and the exit code stays 0, so a retry does not repeat it."""
+    try:
+        say(message)
+        sys.stdout.flush()
+    except OSError:
+        try:  # drop what is buffered, or the interpreter fails again flushing it at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+
 def _report(error: RectifyError) -> None:
     if isinstance(error, Refused) and not error.headline and len(error.reasons) == 1:
-        click.echo(error.reasons[0], err=True)
+        say(error.reasons[0], err=True)
     elif isinstance(error, Refused):
         if error.headline:
-            click.echo(error.headline, err=True)
+            say(error.headline, err=True)
         for reason in error.reasons:
-            click.echo(f"  - {reason}", err=True)
+            say(f"  - {reason}", err=True)
     else:
-        click.echo(str(error), err=True)
+        say(str(error), err=True)
 
 
 def _log_internal_error() -> str:
@@ -53,20 +75,43 @@ def _log_internal_error() -> str:
     return path
 
 
+def _visible(text: str) -> str:
+    from engine.formats.safe import visible
+
+    return visible(text)
+
+
+def _safe_click_error(error: click.ClickException) -> click.ClickException:
+    """The same error, exit code and usage hint, with argv's control characters made visible."""
+    message = _visible(error.format_message())
+    if isinstance(error, click.UsageError):
+        return click.UsageError(message, error.ctx)
+    return click.ClickException(message)
+
+
 class RectifyGroup(click.Group):
     """Maps engine errors to exit codes once, for every command."""
+
+    def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as e:
+            raise _safe_click_error(e) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as e:
+            raise _safe_click_error(e) from None  # click quotes argv in its messages
+        except (click.exceptions.Exit, click.Abort):
             raise
         except RectifyError as e:
             _report(e)
             ctx.exit(e.exit_code)
         except Exception:  # noqa: BLE001 - the last line of defence
             path = _log_internal_error()
-            click.echo(_("internal error; the details are in {path}").format(path=path), err=True)
+            say(_("internal error; the details are in {path}").format(path=path), err=True)
             ctx.exit(3)
 
 
@@ -101,9 +146,9 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
             checklist = load_checklist(path)
         except ChecklistError as e:
             failed = True
-            click.echo(str(e), err=True)
+            say(str(e), err=True)
             continue
-        click.echo(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
+        say(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
                      "workflows {workflows}").format(
             file=path, units=len(checklist.units), people=len(checklist.people),
             duties=len(checklist.duties), items=len(checklist.items),
@@ -144,12 +189,15 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
     if fmt in BINARY_FORMATS and output is None:
         if sys.stdout.isatty():
             raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
-    rendered = render(fmt, reports, tty=output is None and sys.stdout.isatty())
+    tty = output is None and sys.stdout.isatty()
+    rendered = render(fmt, reports, tty=tty)
     if output is None:
         if isinstance(rendered, bytes):
             sys.stdout.buffer.write(rendered)
+        elif fmt == "csv" and not tty:  # a pipe gets the very bytes -o would write
+            sys.stdout.buffer.write(csv_bytes_for_file(rendered))
         else:
-            click.echo(rendered, nl=not rendered.endswith("\n"))
+            click.echo(rendered, nl=not rendered.endswith("\n"))  # rendered: already safe
         return
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
@@ -158,7 +206,7 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
             f.write(data)
     except OSError as e:
         raise RectifyError(_("{path}: cannot write: {reason}").format(path=output, reason=e.strerror or e)) from e
-    click.echo(_("written: {path}").format(path=output), err=True)
+    say(_("written: {path}").format(path=output), err=True)
 
 
 def open_journal(session: Session, read_only: bool = False) -> tuple[Any, Any]:
@@ -221,7 +269,7 @@ def _echo_event(checklist: Any, event: Any) -> None:
 
     item = checklist.item(event.item)
     states = checklist.workflow_of(item).state_by_id
-    click.echo(_("#{seq} {item}: {step}, {before} → {after}").format(
+    confirm(_("#{seq} {item}: {step}, {before} → {after}").format(
         seq=event.seq, item=event.item, step=step_label(checklist, item, event.trigger),
         before=states[event.from_state].label, after=states[event.to_state].label))
 
@@ -238,14 +286,14 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
     checklist, store = open_journal(session, read_only=True)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item(item))
-    click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
+    say(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
     for option in options:
         verdict = _("possible") if not option.reasons else _("not possible now")
-        click.echo(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
+        say(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
         for reason in option.reasons:
-            click.echo(f"    - {reason}")
+            say(f"    - {reason}")
     if not options:
-        click.echo("  " + _("no step is possible from this state"))
+        say("  " + _("no step is possible from this state"))
 
 
 @cli.command()
@@ -272,11 +320,11 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     _checklist, store = open_journal(session, read_only=True)
     report = run_audit(store, anchor)
     for problem in report.problems:
-        click.echo(problem, err=True)
+        say(problem, err=True)
     if not report.ok:
-        click.echo(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
+        say(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
         sys.exit(1)
-    click.echo(f"head {report.head_seq} {report.head_hash}")
+    say(f"head {report.head_seq} {report.head_hash}")
 
 
 @cli.command()
@@ -355,7 +403,7 @@ def init(session: Session) -> None:
     store, created = init_store(session.db, path, checklist.id)
     message = (_("{path}: journal created for checklist {id}") if created
                else _("{path}: already the journal of checklist {id}"))
-    click.echo(message.format(path=store.location, id=checklist.id), err=True)
+    say(message.format(path=store.location, id=checklist.id), err=True)
 
 
 # -- the office's instruments: inspect, notice, remind ----------------------------------------

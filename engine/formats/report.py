@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from engine.formats.safe import visible
 from engine.i18n import _
 
 
@@ -56,7 +56,6 @@ class Formatter:
 
 CHECK = "✓"
 LIGHTS = ("green", "yellow", "red")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -71,11 +70,11 @@ def structured_text(value: dict[str, Any] | list[Any]) -> str:
 
 
 def display_text(value: Any) -> str:
-    """A cell as people read it (table, markdown, html); control characters dropped."""
+    """A cell as people read it (table, markdown, html, xlsx); control characters shown as escapes."""
     if value is None or value is False:
         return ""
     if isinstance(value, (dict, list)):
-        return _CONTROL.sub("", structured_text(value))
+        return visible(structured_text(value))
     if value is True:
         return CHECK
     if isinstance(value, datetime.datetime):
@@ -84,7 +83,7 @@ def display_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else ""
-    return _CONTROL.sub("", str(value).replace("\t", " "))
+    return visible(str(value).replace("\t", " "))
 
 
 def cell_text(report: Report, column: Column, row: dict[str, Any]) -> str:

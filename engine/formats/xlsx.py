@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.formats.report import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
+from engine.formats.safe import visible
 
 MAX_WIDTH = 60
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
@@ -50,13 +51,13 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
     last = get_column_letter(max(1, len(report.columns)))
     _title_row(sheet, report, last)
     for col, column in enumerate(report.columns, start=1):
-        sheet.cell(2, col, _text(column.header)).font = Font(bold=True)
+        _text_cell(sheet, 2, col, column.header).font = Font(bold=True)
     for index, row in enumerate(report.rows, start=3):
         for col, column in enumerate(report.columns, start=1):
             _write(sheet, index, col, row.get(column.key), column.key == report.light_key)
     end = len(report.rows) + 2
     for offset, line in enumerate(report.summary_lines, start=end + 2):
-        sheet.cell(offset, 1, _text(line))
+        _text_cell(sheet, offset, 1, line)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
     sheet.print_title_rows = "1:2"
@@ -66,7 +67,7 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
 
 def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
     heading = " — ".join(part for part in (report.title, meta_line(report)) if part)
-    cell = sheet.cell(1, 1, _text(heading))
+    cell = _text_cell(sheet, 1, 1, heading)
     cell.font = Font(bold=True, size=14)
     cell.alignment = Alignment(vertical="center")
     if last != "A":
@@ -103,7 +104,15 @@ def _cell_value(value: Any, light: bool) -> Any:
 
 
 def _text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Control characters as visible escapes (openpyxl refuses C0; C1 and bidi would mislead)."""
+    return visible(value)
+
+
+def _text_cell(sheet: Worksheet, row: int, col: int, value: str) -> Any:
+    """A cell that holds text, never a formula, whatever it starts with (headers included)."""
+    cell = sheet.cell(row, col, _text(value))
+    cell.data_type = "s"
+    return cell
 
 
 def _fit_widths(sheet: Worksheet, report: Report) -> None:
