@@ -311,18 +311,24 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
 
 
 @cli.command()
-@click.option("--anchor", metavar="HASH", help="A head hash published earlier that must still be in the chain.")
+@click.option("--anchor", metavar="HASH", help="A head published earlier (HASH, or the line 'head N HASH') "
+              "that must still be in the chain.")
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str]) -> None:
-    """Recompute the hash chain; print 'head N HASH'."""
+    """Verify the journal: chain, append-only triggers, time, every step's rules, the current table.
+
+    Prints 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
-    _checklist, store = open_journal(session, read_only=True)
-    report = run_audit(store, anchor)
-    for problem in report.problems:
-        say(problem, err=True)
+    checklist, store = open_journal(session, read_only=True)
+    report = run_audit(store, checklist, anchor)
+    for line in report.problems + report.warnings:
+        say(line, err=True)
     if not report.ok:
-        say(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
+        if report.first_bad is not None:
+            say(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
+        else:
+            say(_("audit failed"), err=True)
         sys.exit(1)
     say(f"head {report.head_seq} {report.head_hash}")
 

@@ -57,6 +57,19 @@ def load_cached(path: str) -> Checklist:
     return checklist
 
 
+def load_bytes_cached(name: str, data: bytes) -> Checklist:
+    """A checklist from bytes not read from a file of its own (a version kept in the journal)."""
+    from engine.checklist.load import load_checklist_bytes
+
+    key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"
+    cached = _read(cache_dir() / key)
+    if cached is not None:
+        return replace(cached, path=name, file_bytes=data)
+    checklist = load_checklist_bytes(name, data)
+    _write(cache_dir() / key, replace(checklist, file_bytes=b""))
+    return checklist
+
+
 def _read(file: Path) -> Optional[Checklist]:
     try:
         with open(file, "rb") as f:

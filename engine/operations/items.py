@@ -23,6 +23,8 @@ from engine.workflow.machine import compiled, require_known_trigger
 from engine.workflow.rules import Attempt, Facts, unmet
 
 RECORD, ATTACH = "record", "attach"
+# Events that report without moving the item (``note`` is DESIGN's observation, no state change).
+REPORTING_TRIGGERS = frozenset({RECORD, ATTACH, "note"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+    """Refused unless ``actor`` may record, attach or note on ``item`` in its state now."""
     workflow = checklist.workflow_of(item)
     reasons = []
     if actor.unit != item.unit.id and "supervisor" not in actor.roles:
@@ -123,7 +126,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    may_report(checklist, item, actor, facts)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
 
 
@@ -153,7 +156,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    may_report(checklist, item, actor, facts)
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 

@@ -219,7 +219,7 @@ class JournalMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_chain_is_intact(self):
-        assert audit(self.store).ok
+        assert audit(self.store, CHECKLIST).ok
 
 
 class _Fixed:
