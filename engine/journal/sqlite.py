@@ -8,10 +8,13 @@ keeps every acknowledged commit across a crash or power loss.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -255,9 +258,28 @@ class SQLiteStore(SQLiteReader):
                 return conn
             except sqlite3.Error:
                 conn.close()
-                if attempt == len(modes):
+                if attempt == len(modes) and not (read_only and wal_has_frames):
                     raise
-        raise AssertionError("unreachable")
+        return SQLiteStore._connect_to_copy(path)
+
+    @staticmethod
+    def _connect_to_copy(path: str) -> sqlite3.Connection:
+        """A read-only folder whose -wal holds frames not yet checkpointed: neither ``mode=ro``
+        (it must create the -shm) nor ``immutable=1`` (it would miss those frames) can read it;
+        a private copy of the file and its -wal can. Nobody can write there meanwhile: the
+        folder is read-only."""
+        folder = tempfile.mkdtemp(prefix="rectify-read-only-")
+        copy = os.path.join(folder, "journal.db")
+        try:
+            shutil.copyfile(path, copy)
+            shutil.copyfile(path + "-wal", copy + "-wal")
+            conn = sqlite3.connect(copy, isolation_level=None)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except (OSError, sqlite3.Error) as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise sqlite3.OperationalError(str(e)) from e
+        atexit.register(shutil.rmtree, folder, True)  # the copy lives as long as the process reads it
+        return conn
 
     def _check(self, checklist_id: str) -> None:
         """A rectify journal of this checklist, with the columns this version reads."""
