@@ -81,6 +81,17 @@ def _visible(text: str) -> str:
     return visible(text)
 
 
+def _check_argument(number: int, arg: str) -> None:
+    """A NUL, or bytes that are not UTF-8 (Python keeps them as surrogates), are refused (exit 1)
+    unless the argument names an existing file: a GBK-named file from a Windows share is fine."""
+    if "\x00" in arg:
+        raise click.ClickException(_("argument {n}: a NUL character is not allowed").format(n=number))
+    if any("\udc80" <= c <= "\udcff" for c in arg) and not os.path.exists(arg):
+        shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+        raise click.ClickException(_("argument {n} ({arg}): bytes that are not UTF-8 text; use UTF-8").format(
+            n=number, arg=shown))
+
+
 def _safe_click_error(error: click.ClickException) -> click.ClickException:
     """The same error, exit code and usage hint, with argv's control characters made visible."""
     message = _visible(error.format_message())
@@ -94,6 +105,8 @@ class RectifyGroup(click.Group):
 
     def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
                      **extra: Any) -> click.Context:
+        for number, arg in enumerate(args, start=1):
+            _check_argument(number, arg)
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.ClickException as e:
@@ -209,15 +222,21 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
     say(_("written: {path}").format(path=output), err=True)
 
 
-def open_journal(session: Session, read_only: bool = False) -> tuple[Any, Any]:
-    """The checklist (through the compiled cache) and its existing journal store."""
+def open_journal(session: Session, read_only: bool = False, warn: bool = True) -> tuple[Any, Any]:
+    """The checklist (through the compiled cache) and its existing journal store. Reading, it
+    warns on stderr how many events belong to items the checklist no longer declares."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
+    from engine.reports.rows import undeclared_items
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    return checklist, open_store(session.db, path, checklist.id, read_only=read_only,
-                                 checklist_source=checklist.file_bytes)
+    store = open_store(session.db, path, checklist.id, read_only=read_only, checklist_source=checklist.file_bytes)
+    gone = undeclared_items(checklist, store) if read_only and warn else {}
+    if gone:
+        say(_("warning: {count} events belong to items the checklist no longer declares ({items}); "
+              "they are not shown").format(count=sum(gone.values()), items=", ".join(gone)), err=True)
+    return checklist, store
 
 
 @cli.command()
@@ -320,7 +339,7 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     Prints 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
-    checklist, store = open_journal(session, read_only=True)
+    checklist, store = open_journal(session, read_only=True, warn=False)  # audit lists them itself
     report = run_audit(store, checklist, anchor)
     for line in report.problems + report.warnings:
         say(line, err=True)
@@ -426,7 +445,9 @@ def today() -> dt.date:
     value = os.environ.get("RECTIFY_TODAY")
     if not value:
         return dt.date.today()
-    try:
+    try:  # fromisoformat alone also takes 20261130 and 2026-W48-1
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.UsageError(_("$RECTIFY_TODAY must be a date YYYY-MM-DD, not {value!r}").format(

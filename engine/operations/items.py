@@ -130,13 +130,27 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
 
 
+def file_name_text(path: str) -> str:
+    """A file's base name as text to record: a name in GBK bytes (a Chinese Windows share) is
+    decoded as GB18030; other bytes that are not UTF-8 are kept as \\x escapes."""
+    raw = os.fsencode(os.path.basename(path))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def file_digest(path: str) -> dict[str, object]:
     try:
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
-        return {"sha256": digest.hexdigest(), "size": os.path.getsize(path), "file": os.path.basename(path)}
+        return {"sha256": digest.hexdigest(), "size": os.path.getsize(path), "file": file_name_text(path)}
     except OSError as e:
         raise Refused([_("{path}: cannot read the file: {reason}").format(path=path, reason=e.strerror)]) from None
 

@@ -174,3 +174,10 @@ def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[st
         marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
         line[item.duty.id] = item.state.label + (f" {marks}" if marks else "")
     return list(rows.values())
+
+
+def undeclared_items(checklist: Checklist, reader: Reader) -> dict[str, int]:
+    """Items with events that the checklist no longer declares (a duty or unit removed), and how
+    many events each has: listings cannot show them, so they say so."""
+    gone = [item for item in reader.states() if checklist.item(item) is None]
+    return {item: len(reader.item_events(item)) for item in sorted(gone)}

@@ -38,6 +38,7 @@ HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
     ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")), ("actor", N_("Actor")), ("actor_name", N_("Name")), ("os_user", N_("OS user")),
     ("note", N_("Note")), ("data", N_("Data")),
+    ("checklist_sha256", N_("Checklist version")), ("other_version", N_("Under another checklist version")),
 ]
 
 
@@ -94,7 +95,8 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
             "step": step_label(checklist, item, event.trigger), "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
-            "note": event.note, "data": event.data}
+            "note": event.note, "data": event.data, "checklist_sha256": event.checklist_sha256,
+            "other_version": event.checklist_sha256 != checklist.sha256}
 
 
 def history_report(checklist: Checklist, item_id: str, events: list[Event], today: dt.date) -> Report:

@@ -63,11 +63,11 @@ READINESS_EN = ["Item", "Unit id", "Unit", "Duty", "State", "Veto", "Overdue", "
 READINESS_ZH = ["整改事项", "单位编号", "责任单位", "整改任务", "状态", "一票否决", "逾期", "存在问题"]
 READINESS_KEYS = ["item", "unit", "unit_name", "title", "state_label", "veto", "overdue", "lacks"]
 HISTORY_EN = ["No.", "Recorded at", "Trigger", "Step", "From", "To", "From state", "To state", "Actor", "Name",
-              "OS user", "Note", "Data"]
+              "OS user", "Note", "Data", "Checklist version", "Under another checklist version"]
 HISTORY_ZH = ["序号", "记录时间", "操作代码", "办理步骤", "原状态编号", "新状态编号", "原状态", "新状态", "办理人编号",
-              "办理人", "系统用户", "说明", "数据"]
+              "办理人", "系统用户", "说明", "数据", "清单版本", "非现行清单版本"]
 HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_label", "to_label", "actor",
-                "actor_name", "os_user", "note", "data"]
+                "actor_name", "os_user", "note", "data", "checklist_sha256", "other_version"]
 HISTORY_TRIGGERS = ["start", *["attach"] * len(EVIDENCE), "record", "verify"]
 OPEN_VETO = VETO_ITEMS - {ITEM}
 
