@@ -343,6 +343,3 @@ class Checklist:
 
     def workflow_of(self, item: Item) -> Workflow:
         return self.workflow_by_id[item.duty.workflow]
-
-    def roles(self) -> set[str]:
-        return {role for p in self.people for role in p.roles}
