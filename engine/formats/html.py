@@ -15,6 +15,7 @@ from engine.formats.report import (
     cell_text,
     display_text,
     display_width,
+    human_columns,
     is_numeric_column,
     meta_line,
 )
@@ -25,7 +26,7 @@ BAR_COLOUR = "#4472C4"
 TRACK_COLOUR = "#E7E6E6"
 
 CSS = """
-@page { size: A4; margin: 14mm 12mm; }
+@page { size: PAGE_SIZE; margin: 14mm 12mm; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: FONT_STACK; font-size: 14px; line-height: 1.5; color: #222;
        max-width: 1100px; margin: 24px auto; padding: 0 16px; }
@@ -57,10 +58,12 @@ section + section { margin-top: 32px; }
 def render_html(reports: list[Report]) -> str:
     title = " · ".join(report.title for report in reports)
     body = "\n".join(_section(report) for report in reports)
+    # a wide form (the 整改责任表) prints on landscape A4; the header row repeats on every page
+    css = CSS.replace("PAGE_SIZE", "A4 landscape" if any(r.landscape for r in reports) else "A4")
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{css}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -79,10 +82,11 @@ def _section(report: Report) -> str:
 
 
 def _table(report: Report) -> str:
-    numeric = {c.key for c in report.columns if is_numeric_column(report, c)}
-    head = "".join(f"<th>{escape(c.header)}</th>" for c in report.columns)
+    columns = human_columns(report)
+    numeric = {c.key for c in columns if is_numeric_column(report, c)}
+    head = "".join(f"<th>{escape(c.header)}</th>" for c in columns)
     rows = "\n".join(
-        "<tr>" + "".join(_cell(report, c, row, numeric) for c in report.columns) + "</tr>"
+        "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
