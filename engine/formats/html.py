@@ -37,6 +37,8 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 16px; }
 th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top;
          white-space: pre-line; }
 thead th { background: #E7E6E6; }
+table.form { table-layout: fixed; width: calc(100% - 2px); }  /* the collapsed outer border stays on the paper */
+table.form td, table.form th { overflow-wrap: anywhere; padding: 3px 5px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.light-red { background: #FFC7CE; color: #9C0006; }
 td.light-yellow { background: #FFEB9C; color: #9C5700; }
@@ -88,7 +90,20 @@ def _table(report: Report) -> str:
     rows = "\n".join(
         "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+    return f"<table{_layout(columns)}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+
+def _layout(columns: list[Column]) -> str:
+    """A form whose columns declare print widths keeps them (shares of the page width), so long
+    text wraps inside its column instead of pushing the table off the paper."""
+    if not any(c.width for c in columns):
+        return ""
+    widths = [c.width or DEFAULT_WIDTH for c in columns]
+    cols = "".join(f'<col style="width: {100 * w / sum(widths):.1f}%">' for w in widths)
+    return f' class="form"><colgroup>{cols}</colgroup'
+
+
+DEFAULT_WIDTH = 8  # characters, for a column of a form that declares no width
 
 
 def _cell(report: Report, column: Column, row: dict, numeric: set[str]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -76,6 +76,7 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
     sheet.auto_filter.ref = f"A2:{last}{end}"
     _page_setup(sheet, report)
     _fit_widths(sheet, report, columns)
+    _grid_and_heights(sheet, report, columns)
 
 
 def _page_setup(sheet: Worksheet, report: Report) -> None:
@@ -142,6 +143,34 @@ def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None
         cells = (sheet.cell(row, col).value for row in range(3, len(report.rows) + 3))
         widest = max([_shown_width(value) for value in cells] + [_header_width(column.header)])
         sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
+
+
+LINE_HEIGHT = 15  # points per line of 11 pt text, CJK included
+
+
+def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
+    """Ruled cells, as a printed form has, and rows tall enough for their wrapped text
+    (LibreOffice and WPS do not grow a row for wrapped text by themselves)."""
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    widths = [sheet.column_dimensions[get_column_letter(col)].width for col in range(1, len(columns) + 1)]
+    for row in range(2, len(report.rows) + 3):
+        lines = 1
+        for col, width in enumerate(widths, start=1):
+            cell = sheet.cell(row, col)
+            cell.border = border
+            wrap = bool(cell.alignment.wrap_text)
+            if row > 2:  # a row reads from its top line, whatever each cell holds
+                cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+            if isinstance(cell.value, str) and wrap:
+                lines = max(lines, _wrapped_lines(cell.value, width))
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    usable = max(1, int(width) - 1)
+    return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
 
 
 def _header_width(header: str) -> int:
