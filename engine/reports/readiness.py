@@ -135,13 +135,13 @@ def _veto_indicator_rows(entry: ItemState, facts: Facts) -> list[dict[str, Any]]
     for indicator in entry.duty.indicators:
         if not indicator.veto:
             continue
+        value = facts.values.get(indicator.id)
+        shown = _("no value") if value is None else format_number(value) + indicator.unit
         if indicator.target is None:
             rows.append(_row(entry, NO_TARGET, _(
-                "veto indicator {name} has no target: nothing can judge it (declare the threshold "
-                "the province sets)").format(name=indicator.name), True, indicator))
-        elif entry.state.final and not indicator.met_by(facts.values.get(indicator.id)):
-            value = facts.values.get(indicator.id)
-            shown = _("no value") if value is None else format_number(value) + indicator.unit
+                "veto indicator {name} ({value}) has no target: nothing can judge it (declare the "
+                "threshold the province sets)").format(name=indicator.name, value=shown), True, indicator))
+        elif entry.state.final and not indicator.met_by(value):
             rows.append(_row(entry, FAILURE, _("veto indicator {name}: {value}, target {target}").format(
                 name=indicator.name, value=shown, target=indicator.target), True, indicator))
     return rows

@@ -49,8 +49,8 @@ def test_a_fresh_journal_is_blocked_by_every_veto_item_and_lists_what_each_lacks
         ("aim", "proof_rate", "取证到位率: no value, aim >= 100", False),
     ]
     no_target = [r for r in rows_of(result, "dongshan/canji") if r[0] == "no_target"]
-    assert no_target == [("no_target", "enrol", "veto indicator 残疾少儿入学率 has no target: nothing can judge it "
-                          "(declare the threshold the province sets)", True)]
+    assert no_target == [("no_target", "enrol", "veto indicator 残疾少儿入学率 (no value) has no target: nothing can "
+                          "judge it (declare the threshold the province sets)", True)]
     assert rows_of(result, "edu/zhenggai") == []  # not veto, not overdue: nothing to say
     row = result.rows[0]
     assert (row["unit_name"], row["title"], row["state_label"]) == ("东山镇人民政府", "抓控辍保学", "待整改")
@@ -62,7 +62,7 @@ def test_a_veto_indicator_without_a_target_blocks_even_when_verified(store):
     verify(CHECKLIST, store, "dongshan/canji", ["enrol=50"], "li")
     assert store.states()["dongshan/canji"] == "verified"
     assert rows_of(readiness(CHECKLIST, store, BEFORE), "dongshan/canji") == [
-        ("no_target", "enrol", "veto indicator 残疾少儿入学率 has no target: nothing can judge it "
+        ("no_target", "enrol", "veto indicator 残疾少儿入学率 (50%) has no target: nothing can judge it "
          "(declare the threshold the province sets)", True)]
     # once the office declares the province's threshold, the same journal is judged by it
     judged = with_duty(CHECKLIST, replace(CANJI, indicators=(replace(ENROL, target=Target(">=", 95)),)))
