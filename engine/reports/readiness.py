@@ -114,7 +114,14 @@ def _indicators_required(step: Transition, duty: Duty) -> list[Indicator]:
     wanted = step.requires.indicators
     if wanted is None:
         return []
-    return [i for i in duty.indicators if wanted == "met" or i.id in wanted]
+    # an aim without a target never blocks, recorded or not (DESIGN): it is listed as an aim instead
+    return [i for i in duty.indicators
+            if (wanted == "met" or i.id in wanted) and not (i.target is None and i.aim is not None)]
+
+
+def _plan_states(workflow: Workflow) -> set[str]:
+    """States entered by a step that names its evidence (a plan): their items need their facts."""
+    return {t.dest for t in workflow.transitions if t.dest is not None and isinstance(t.requires.evidence, tuple)}
 
 
 def _plan_filed(item: Item, workflow: Workflow, state: State, facts: Facts) -> list[str]:
@@ -150,7 +157,8 @@ def _veto_indicator_rows(entry: ItemState, facts: Facts) -> list[dict[str, Any]]
 def judge_item(checklist: Checklist, store: Reader, entry: ItemState) -> list[dict[str, Any]]:
     item, state = Item(entry.unit, entry.duty), entry.state
     workflow = checklist.workflow_of(item)
-    needs_facts = item.veto or entry.overdue or any(i.aim for i in item.duty.indicators)
+    needs_facts = (item.veto or entry.overdue or any(i.aim for i in item.duty.indicators)
+                   or state.id in _plan_states(workflow))
     facts = facts_of(store.item_events(item.id), workflow) if needs_facts else Facts(state.id)
     rows: list[dict[str, Any]] = []
     plan = [] if state.final else _plan_filed(item, workflow, state, facts)

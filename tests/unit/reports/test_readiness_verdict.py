@@ -45,7 +45,6 @@ def test_a_fresh_journal_is_blocked_by_every_veto_item_and_lists_what_each_lacks
         ("failure", None, "missing evidence: 在外就读学生取证证明", True),
         ("failure", None, "missing evidence: 书面汇报材料 (6 paper copies due)", True),
         ("failure", "dropout", "indicator 义务教育阶段辍学率: no value recorded (target <= 1)", True),
-        ("failure", "proof_rate", "indicator 取证到位率: no value recorded (target any value)", True),
         ("aim", "proof_rate", "取证到位率: no value, aim >= 100", False),
     ]
     no_target = [r for r in rows_of(result, "dongshan/canji") if r[0] == "no_target"]
@@ -127,6 +126,13 @@ def test_items_under_a_filed_plan_are_listed_apart_and_block_only_if_veto(store)
     assert [r[0] for r in planned] == ["planned", "aim"]
     assert "dongshan/kongchuo" in result.blocking_items and "edu/zhenggai" not in result.blocking_items
     assert (result.count("planned"), result.count("no_target")) == (2, 1)
+
+
+def test_a_plan_before_the_deadline_is_listed_too(store):
+    file_plan(store, "edu/zhenggai", "zhao")
+    result = readiness(CHECKLIST, store, BEFORE)
+    assert rows_of(result, "edu/zhenggai") == [
+        ("planned", None, "continuing rectification (持续整改) under a filed plan: 具体整改方案", False)]
 
 
 def test_in_progress_without_a_plan_is_a_plain_failure(store):
