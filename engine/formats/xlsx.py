@@ -145,7 +145,7 @@ def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None
         sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
 
 
-LINE_HEIGHT = 15  # points per line of 11 pt text, CJK included
+LINE_HEIGHT = 17  # points per line of 11 pt text: CJK faces stand taller than Latin ones
 
 
 def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -> None:

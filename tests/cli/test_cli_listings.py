@@ -73,7 +73,7 @@ HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_lab
 DUTIES_EN = ["Clause", "Task", "Requirements", "Lead units", "Supporting units", "Responsible persons", "Deadline",
              "Materials", "Problems answered", "Verified / items"]
 DUTIES_ZH = ["序号", "整改任务", "整改要求", "牵头单位", "配合单位", "责任人", "整改时限", "整改材料", "反馈问题",
-             "进度（已销号/事项）"]
+             "销号进度"]
 DUTIES_KEYS = ["ref", "duty", "title", "description", "owners", "support", "heads", "deadline", "evidence",
                "findings", "verified", "items"]
 HISTORY_TRIGGERS = ["start", *["attach"] * len(EVIDENCE), "record", "verify"]
