@@ -220,7 +220,8 @@ class _ModelBuilder:
                     self.error(mark, _("person {id!r}: {role!r} is a built-in role and cannot be "
                                        "given").format(id=entry["id"], role=role))
             self.roles.update(roles)
-            people.append(Person(entry["id"], entry["name"], entry["unit"], roles, entry.get("title")))
+            people.append(Person(entry["id"], entry["name"], entry["unit"], roles, entry.get("title"),
+                                 entry.get("login")))
         return tuple(people)
 
     def build_workflows(self, entries: YMap) -> tuple[Workflow, ...]:
