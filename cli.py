@@ -155,6 +155,7 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     path = session.checklist_path()
     checklist = load_cached(path)
     store = open_store(session.db, path, checklist.id, create=create)
+    click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
     return checklist, store
 
@@ -359,8 +360,12 @@ def db_copy(session: Session, source: str, target: str) -> None:
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    head = copy_journal(open_store(source, path, checklist.id, create=False),
-                        open_store(target, path, checklist.id, create=True))
+    context = click.get_current_context()
+    source_store = open_store(source, path, checklist.id, create=False)
+    context.call_on_close(source_store.close)
+    target_store = open_store(target, path, checklist.id, create=True)
+    context.call_on_close(target_store.close)
+    head = copy_journal(source_store, target_store)
     click.echo(f"head {head[0]} {head[1]}")
 
 
