@@ -43,7 +43,9 @@ if str(REPO) not in sys.path:
 
 from engine.checklist.load import load_checklist  # noqa: E402
 from engine.errors import RectifyError  # noqa: E402
-from engine.journal import EVENT_COLUMNS, GENESIS, SQLiteStore, default_db_path, event_hash  # noqa: E402
+from engine.journal.chain import EVENT_COLUMNS, GENESIS, event_hash  # noqa: E402
+from engine.journal.sqlite import SQLiteStore  # noqa: E402
+from engine.journal.store import default_db_path  # noqa: E402
 from engine.model import Checklist, Indicator, Item, Person  # noqa: E402
 
 PENDING, IN_PROGRESS, VERIFIED = "pending", "in_progress", "verified"
@@ -290,7 +292,7 @@ def write_store(db_path: str, checklist_id: str, checklist_sha256: str, inbox: C
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
         store.conn.execute(f"PRAGMA {pragma}")
     try:
-        with store.writing() as tx:
+        with store.transaction() as tx:
             while (events := inbox.recv()) is not None:
                 tx.conn.executemany(INSERT_EVENT, (event_row(event, checklist_sha256) for event in events))
             tx.conn.executemany(INSERT_CURRENT, inbox.recv())
