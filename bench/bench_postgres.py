@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -153,9 +152,8 @@ def commands(args: argparse.Namespace, work: Path, stores: dict[str, str], env: 
     """Median seconds of each command on each store, the stores interleaved run by run."""
     checklist = str(work / "province.yaml")
     times: dict[str, dict[str, list[float]]] = {}
-    for _warm in range(1):
-        for name, url in stores.items():
-            timed(rectify("-c", checklist, "--db", url, "summary", "--format", "json"), env)
+    for url in stores.values():  # one untimed run each: the compiled checklist cache, the OS file cache
+        timed(rectify("-c", checklist, "--db", url, "summary", "--format", "json"), env)
     for name, argv_tail in (("status", ["status", "--format", "json"]), ("summary", ["summary", "--format", "json"]),
                             ("advance", None), ("audit", ["audit"])):
         repeats = 1 if name == "audit" else args.repeats

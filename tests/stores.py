@@ -123,7 +123,7 @@ class ActingStore(PostgresStore):
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         with super().transaction() as tx:
-            yield ActingTransaction(tx.conn)
+            yield ActingTransaction(tx.conn, tx.source)
 
 
 def raw_rows(url: str, sql: str) -> list[tuple]:

@@ -68,6 +68,10 @@ CREATE TABLE IF NOT EXISTS {S}.people (
     login text NOT NULL UNIQUE,
     may_import boolean NOT NULL DEFAULT false
 )""", f"""
+CREATE TABLE IF NOT EXISTS {S}.checklists (
+    sha256 text PRIMARY KEY,
+    source bytea NOT NULL CHECK (encode(sha256(source), 'hex') = sha256)
+)""", f"""
 CREATE OR REPLACE FUNCTION {S}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the journal is append-only: events cannot be %', lower(TG_OP) || 'd'
@@ -159,6 +163,23 @@ BEGIN
 END $fn$
 """
 
+# Keeps the bytes of a checklist version by their sha256, so audit can judge every event by the
+# rules it was taken under. Any person's login may call it: the key is computed here, not given.
+KEEP_CHECKLIST_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {S}.rectify_keep_checklist(p_source bytea) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_sha256 text := encode(sha256(p_source), 'hex');
+BEGIN
+    IF NOT EXISTS (SELECT FROM {S}.people p WHERE p.login = session_user) THEN
+        RAISE EXCEPTION 'login % maps to no person of the checklist', session_user
+            USING ERRCODE = 'insufficient_privilege', HINT = 'rectify:no-person';
+    END IF;
+    INSERT INTO {S}.checklists VALUES (v_sha256, p_source) ON CONFLICT DO NOTHING;
+    RETURN v_sha256;
+END $fn$
+"""
+
 GRANTS = [
     f"REVOKE ALL ON ALL TABLES IN SCHEMA {S} FROM PUBLIC",
     f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {S} FROM PUBLIC",
@@ -166,4 +187,5 @@ GRANTS = [
     f"GRANT SELECT ON ALL TABLES IN SCHEMA {S} TO {STAFF}",
     f"GRANT EXECUTE ON FUNCTION {S}.rectify_append(text, text, text, text, text, text, text, text, "
     f"text, text, integer) TO {STAFF}",
+    f"GRANT EXECUTE ON FUNCTION {S}.rectify_keep_checklist(bytea) TO {STAFF}",
 ]

@@ -11,6 +11,7 @@ operation checks (state, separation of duties) hold on the state its append will
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -135,20 +136,36 @@ class PostgresReader:
         row = self.conn.execute(f"SELECT seq, hash FROM {S}.events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
-    def missing_triggers(self) -> list[str]:
-        """The append-only triggers that are absent or disabled on the events table."""
+    def append_only_guards(self) -> set[str]:
+        """Names of the enabled triggers on the events table (a disabled one guards nothing)."""
         rows = self.conn.execute(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
             (f"{S}.events",)).fetchall()
-        present = {r[0] for r in rows}
+        return {r[0] for r in rows}
+
+    def missing_triggers(self) -> list[str]:
+        """The append-only triggers that are absent or disabled on the events table."""
+        present = self.append_only_guards()
         return [name for name in pg_schema.TRIGGERS if name not in present]
+
+    def checklist_source(self, sha256: str) -> Optional[bytes]:
+        row = self.conn.execute(f"SELECT source FROM {S}.checklists WHERE sha256 = %s", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
 
 
 class PostgresTransaction(PostgresReader):
     """The store as seen inside one write transaction (the advisory lock held)."""
 
+    def __init__(self, conn: psycopg.Connection[Any], checklist_source: bytes = b""):
+        super().__init__(conn)
+        self.source = checklist_source
+        self.source_sha256 = hashlib.sha256(checklist_source).hexdigest() if checklist_source else ""
+
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
+        if self.source and draft.checklist_sha256 == self.source_sha256 and self.checklist_source(
+                self.source_sha256) is None:
+            self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (self.source,))
         account = os_user()
         params = (draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor, account,
                   draft.note, data_text(draft.data), draft.checklist_sha256,
@@ -170,12 +187,17 @@ class PostgresTransaction(PostgresReader):
 class PostgresStore(PostgresReader):
     """A journal in a PostgreSQL database prepared by ``rectify db init``."""
 
-    def __init__(self, url: str, checklist_id: str, create: bool = True):
+    def __init__(self, url: str, checklist_id: str, create: bool = True, *, read_only: bool = False,
+                 checklist_source: bytes = b""):
         self.url = url
         self.location = redacted(url)
+        self.read_only = read_only
+        self.source = checklist_source
         super().__init__(connect(url))
         self.lock = True  # False only in the test that shows what the lock prevents
         try:
+            if read_only:
+                self.conn.execute("SET default_transaction_read_only = on")
             self.login: Optional[str] = self.conn.execute("SELECT session_user").fetchone()[0]  # type: ignore[index]
             self._check_journal(checklist_id)
         except psycopg.Error as e:
@@ -199,11 +221,13 @@ class PostgresStore(PostgresReader):
     @contextmanager
     def transaction(self) -> Iterator[PostgresTransaction]:
         """One write transaction under the journal's advisory lock."""
+        if self.read_only:
+            raise StoreError(_("{path}: the journal was opened read-only").format(path=self.location))
         try:
             with self.conn.transaction():
                 if self.lock:
                     self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (pg_schema.LOCK_KEY,))
-                yield PostgresTransaction(self.conn)
+                yield PostgresTransaction(self.conn, self.source)
         except psycopg.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=_first_line(e))) from e
@@ -273,7 +297,8 @@ def initialise(url: str, checklist_id: str, people: Iterable[tuple[str, str, boo
                         path=redacted(url), other=row[0], mine=checklist_id))
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {S} AUTHORIZATION {pg_schema.OWNER}")
             conn.execute(f"SET LOCAL ROLE {pg_schema.OWNER}")
-            for statement in [*pg_schema.TABLES, pg_schema.APPEND_FUNCTION, *pg_schema.GRANTS]:
+            for statement in [*pg_schema.TABLES, pg_schema.APPEND_FUNCTION, pg_schema.KEEP_CHECKLIST_FUNCTION,
+                              *pg_schema.GRANTS]:
                 conn.execute(statement)  # type: ignore[arg-type]
             conn.execute(f"INSERT INTO {S}.meta VALUES ('checklist_id', %s) ON CONFLICT DO NOTHING",
                          (checklist_id,))

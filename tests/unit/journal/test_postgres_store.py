@@ -2,6 +2,7 @@
 hash on the server exactly as chain.py does, and let ``db init`` be run again."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import psycopg
@@ -166,3 +167,31 @@ def test_a_password_never_shows_in_messages():
 def test_an_unreachable_server_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot connect"):
         PostgresStore(f"postgresql:///x?host={tmp_path}&connect_timeout=2", CHECKLIST_ID)
+
+
+def test_the_checklist_in_force_is_kept_by_its_sha256_with_the_first_event(journal):
+    source = "format: rectify/1\n# 清单\n".encode()
+    sha256 = hashlib.sha256(source).hexdigest()
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
+    assert store.checklist_source(sha256) is None
+    with store.transaction() as tx:
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    with store.transaction() as tx:  # kept once
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    assert store.checklist_source(sha256) == source
+    with admin(journal) as conn:
+        assert conn.execute("SELECT count(*) FROM rectify.checklists").fetchone()[0] == 1
+        with pytest.raises(psycopg.errors.CheckViolation):  # the key is the bytes' own digest
+            conn.execute("INSERT INTO rectify.checklists VALUES (%s, %s)", ("00" * 32, b"x"))
+    store.close()
+
+
+def test_a_read_only_store_refuses_to_write(journal):
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, read_only=True)
+    assert store.head() == (0, GENESIS)
+    with pytest.raises(StoreError, match="read-only"):
+        with store.transaction():
+            pass
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        store.conn.execute("SELECT rectify.rectify_append('a','b','c','d','li','f','g','{}','i',NULL,0)")
+    store.close()
