@@ -195,3 +195,13 @@ def test_a_read_only_store_refuses_to_write(journal):
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         store.conn.execute("SELECT rectify.rectify_append('a','b','c','d','li','f','g','{}','i',NULL,0)")
     store.close()
+
+
+def test_ci_starts_the_server_with_the_command_the_skip_message_names():
+    """One script starts the test server: .ci/run uses it, and a skipped test names it."""
+    from stores import REPO, START_COMMAND
+
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "tools/pg-test-cluster.sh start" in START_COMMAND
+    assert 'tools/pg-test-cluster.sh start "$RECTIFY_PG_DIR"' in ci and "export CI=true" in ci
+    assert 'tools/pg-test-cluster.sh stop "$RECTIFY_PG_DIR"' in ci  # in the EXIT trap
