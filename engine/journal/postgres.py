@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Optional
@@ -66,12 +67,10 @@ def local_zone() -> str:
     if not name:
         target = os.path.realpath("/etc/localtime")
         name = target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else ""
-    if not name:
-        import time
-        offset = -time.timezone if not time.localtime().tm_isdst else -time.altzone
-        sign = "-" if offset < 0 else "+"
-        name = f"{sign}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
-        name = f"UTC{'-' if sign == '+' else '+'}{name[1:]}"  # POSIX zones count west as positive
+    if not name:  # no zone name to be had: today's offset, as a POSIX zone (which counts west as +)
+        east = -(time.altzone if time.localtime().tm_isdst > 0 else time.timezone)
+        hours, minutes = divmod(abs(east) // 60, 60)
+        name = f"UTC{'-' if east >= 0 else '+'}{hours:02d}:{minutes:02d}"
     return name
 
 

@@ -6,6 +6,9 @@ between the stores keeps every hash.
 """
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 from stores import admin, new_journal, open_store, raw_rows
 
@@ -95,6 +98,23 @@ def test_current_is_written_in_the_same_transaction(store, store_url):
     assert current.recorded_at == event.recorded_at
     assert len(current.recorded_local) == len("2026-12-01 08:30")
     other.close()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+def test_listings_show_local_time(store_url, monkeypatch, zone):
+    """recorded_local is recorded_at in the machine's time zone, on either store."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        store = new_journal(store_url, CHECKLIST_ID)
+        fill(store)
+        for row in store.current().values():
+            utc = dt.datetime.fromisoformat(row.recorded_at.replace("Z", "+00:00"))
+            assert row.recorded_local == utc.astimezone().strftime("%Y-%m-%d %H:%M")
+        store.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_current_keeps_the_row_the_operation_computed(store):
