@@ -7,6 +7,7 @@ a rule that only one of them may pass.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import os
@@ -18,6 +19,7 @@ from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
+from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of, is_return
 from engine.workflow.machine import compiled, require_known_trigger
 from engine.workflow.rules import Attempt, Facts, unmet
@@ -54,13 +56,18 @@ def resolve_actor(checklist: Checklist, actor_id: Optional[str]) -> Person:
 
 
 def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-            trigger: str, note: str = "") -> Event:
+            trigger: str, note: str = "", deadline: Optional[str] = None,
+            round_id: Optional[str] = None) -> Event:
+    """Fire ``trigger``; ``deadline`` is the new one a ``sets: [deadline]`` step (延期) needs,
+    ``round_id`` the inspection round whose result this step is."""
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     workflow = checklist.workflow_of(item)
     machine = compiled(workflow)
     facts = facts_of(tx.item_events(item.id), workflow)
     transition = machine.candidate(facts.state, trigger)
+    data: dict[str, object] = round_tag(checklist, tx, round_id, item)
+    data.update(new_deadline(item, transition, facts, deadline))
 
     def check(candidate: Transition) -> list[str]:
         return unmet(Attempt(item, candidate, actor, note, facts))
@@ -71,9 +78,31 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
     returned = is_return(workflow, transition, facts.state)
-    draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
-                  {"returned": True} if returned else {})
+    if returned:
+        data["returned"] = True
+    draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256, data)
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
+
+
+def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Optional[str]) -> dict[str, str]:
+    """The event data of an extension (延期): the new deadline, later than the one in force."""
+    if "deadline" not in transition.sets:
+        if deadline is not None:
+            raise Refused([_("step {step} does not change the deadline; drop --deadline").format(
+                step=transition.label)])
+        return {}
+    if deadline is None:
+        raise Refused([_("step {step} sets a new deadline: give --deadline YYYY-MM-DD").format(
+            step=transition.label)])
+    try:
+        day = dt.date.fromisoformat(deadline)
+    except ValueError:
+        raise Refused([_("--deadline {value!r} is not a date YYYY-MM-DD").format(value=deadline)]) from None
+    in_force = dt.date.fromisoformat(facts.deadline) if facts.deadline else item.duty.deadline
+    if day <= in_force:
+        raise Refused([_("the new deadline {new} must be later than the one in force, {old}").format(
+            new=day.isoformat(), old=in_force.isoformat())])
+    return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
 def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
@@ -117,14 +146,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
 
 
 def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           assignments: list[str]) -> Event:
+           assignments: list[str], round_id: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
+    tag = round_tag(checklist, tx, round_id, item)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts)
-    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
+    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag})
 
 
 def file_digest(path: str) -> dict[str, object]:

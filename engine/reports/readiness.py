@@ -12,10 +12,10 @@ from typing import Any
 
 from engine.i18n import _
 from engine.journal.store import Reader
-from engine.model import Checklist, Item, State, Workflow
+from engine.model import Checklist, Item, State
 from engine.reports.rows import item_states
 from engine.workflow.facts import facts_of
-from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
+from engine.workflow.rules import Facts, format_number, lacks_for_final
 
 
 @dataclass
@@ -26,16 +26,6 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.blockers
-
-
-def _lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
-    """Evidence and indicators still missing for the step(s) that end the item's workflow."""
-    reasons: list[str] = []
-    for transition in workflow.transitions:
-        if transition.dest is not None and workflow.state_by_id[transition.dest].final:
-            attempt = Attempt(item, transition, None, "", facts)
-            reasons += [r for r in check_evidence(attempt) + check_indicators(attempt) if r not in reasons]
-    return reasons
 
 
 def _veto_indicators_unmet(item: Item, facts: Facts) -> list[str]:
@@ -58,7 +48,7 @@ def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, sto
         facts = facts_of(store.item_events(item.id), workflow)
         if not state.final:
             problems.append(_("veto item not verified (still {state})").format(state=state.label))
-            problems += _lacks_for_final(item, workflow, facts)
+            problems += lacks_for_final(item, workflow, facts)
         else:
             problems += _veto_indicators_unmet(item, facts)
     if overdue:
@@ -68,7 +58,7 @@ def _problems(item: Item, state: State, overdue: bool, checklist: Checklist, sto
 
 def readiness(checklist: Checklist, store: Reader, on: dt.date) -> Readiness:
     result = Readiness(on)
-    for entry in item_states(checklist, store.states(), on):
+    for entry in item_states(checklist, store.states(), on, deadlines=store.deadlines()):
         item = Item(entry.unit, entry.duty)
         problems = _problems(item, entry.state, entry.overdue, checklist, store)
         if problems:

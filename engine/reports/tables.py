@@ -13,9 +13,11 @@ from engine.model import Checklist
 from engine.reports.readiness import Readiness
 from engine.reports.rows import (
     NO_FILTER,
+    ItemState,
     StatusFilter,
     board_rows,
     item_states,
+    level_key,
     state_columns,
     state_key,
     status_rows,
@@ -30,9 +32,10 @@ def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
 
 STATUS_COLUMNS = [
     ("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("duty", N_("Duty id")),
-    ("title", N_("Duty")), ("state", N_("State id")), ("state_label", N_("State")), ("deadline", N_("Deadline")),
+    ("title", N_("Duty")), ("ref", N_("Clause")), ("state", N_("State id")), ("state_label", N_("State")),
+    ("deadline", N_("Deadline")), ("original_deadline", N_("Original deadline")),
     ("days_left", N_("Days left")), ("light", N_("Traffic light")), ("overdue", N_("Overdue")), ("veto", N_("Veto")),
-    ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
+    ("level", N_("Level id")), ("level_label", N_("Escalation")), ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
 ]
 HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
@@ -55,6 +58,14 @@ def check_filter(checklist: Checklist, keep: StatusFilter) -> None:
     states = {s.id for w in checklist.workflows for s in w.states}
     if keep.state is not None and keep.state not in states:
         reasons.append(_("unknown state {id!r}; states: {known}").format(id=keep.state, known=", ".join(sorted(states))))
+    levels = [level.level for level in checklist.escalation]
+    if keep.level is not None and keep.level not in levels:
+        reasons.append(_("unknown escalation level {id!r}; levels: {known}").format(
+            id=keep.level, known=", ".join(levels) or _("none declared")))
+    findings = [finding.id for finding in checklist.findings]
+    if keep.finding is not None and keep.finding not in findings:
+        reasons.append(_("unknown finding {id!r}; findings: {known}").format(
+            id=keep.finding, known=", ".join(findings) or _("none declared")))
     if reasons:
         raise Refused(reasons)
 
@@ -109,13 +120,20 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(row["name"], row["pct_verified"]) for row in summary[:CHART_LIMIT]]
 
 
+def _items_with_levels(checklist: Checklist, store: Reader, today: dt.date) -> list[ItemState]:
+    current = store.current()
+    states = {item: now.state for item, now in current.items()}
+    return list(item_states(checklist, states, today, current=current, deadlines=store.deadlines()))
+
+
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     rows = summary_rows(checklist, items, by)
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
     name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
     columns = _columns([key_header, name_header, ("items", N_("Items"))])
     columns += [Column(state_key(state), label) for state, label in state_columns(checklist)]
+    columns += [Column(level_key(level.level), level.label) for level in checklist.escalation]
     columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
     by_unit = rows if by == "unit" else summary_rows(checklist, items, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
@@ -123,7 +141,7 @@ def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str 
 
 
 def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")

@@ -32,6 +32,7 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
     evidence: dict[str, dict] = {}
     actors: set[str] = set()
     returns = 0
+    deadline = None
     last = None
     for event in events:
         values.update(event.data.get("values", {}))
@@ -39,9 +40,10 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
             evidence[event.data["evidence"]] = event.data
         actors.add(event.actor)
         returns += bool(event.data.get("returned"))
+        deadline = event.data.get("deadline", deadline)
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
-    return Facts(state, values, evidence, frozenset(actors), returns)
+    return Facts(state, values, evidence, frozenset(actors), returns, deadline)
 
 
 def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
