@@ -27,6 +27,11 @@ TWIPS_PER_MM = 1440 / 25.4
 LINE_PITCH = int(TEXT_HEIGHT_MM * TWIPS_PER_MM / LINES)
 # the grid's extra space per character, in 1/4096 pt, so 28 characters fill 156 mm
 CHAR_SPACE = round((TEXT_WIDTH_MM / 25.4 * 72 / CHARS - BODY_PT) * 4096)
+# 28 × 16 pt is wider than 156 mm: Word squeezes 3号 into the grid's 15.8 pt cells, but
+# LibreOffice (7.4) gives a character wider than its cell two cells (14 characters a line). So the
+# grid is declared for the page set-up (Word shows 22 lines × 28 characters), paragraphs do not
+# snap to its characters, and the body is condensed by 0.25 pt so that 28 fit in 156 mm in both.
+CONDENSE_TWIPS = -5
 RED = "C00000"
 
 
@@ -69,9 +74,34 @@ def _page(document: Any) -> None:
 
 
 def _body_style(document: Any) -> None:
+    """The body face and size on the Normal style and on the document defaults: the character
+    grid's pitch is measured from the default size, so that must be 3号 too."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     style = document.styles["Normal"]
     _fonts(style, BODY_FONT, BODY_PT)
     _exact_spacing(style)
+    style_r_pr = style.element.get_or_add_rPr()
+    condense = OxmlElement("w:spacing")
+    condense.set(qn("w:val"), str(CONDENSE_TWIPS))
+    style_r_pr.find(qn("w:sz")).addprevious(condense)
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    _insert_in_order(style.element.get_or_add_pPr(), snap)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    fonts = r_pr.find(qn("w:rFonts"))
+    for key in list(fonts.attrib):
+        del fonts.attrib[key]
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), BODY_FONT)
+    for key in ("w:sz", "w:szCs"):
+        r_pr.find(qn(key)).set(qn("w:val"), str(BODY_PT * 2))
+    r_pr.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
+    spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
+    for key, value in (("w:after", "0"), ("w:line", str(LINE_PITCH)), ("w:lineRule", "exact")):
+        spacing.set(qn(key), value)
 
 
 def _font_table(document: Any) -> None:
@@ -91,7 +121,27 @@ def _font_table(document: Any) -> None:
                 alt.set(qn("w:val"), FALLBACK_FONT)
                 charset = etree.SubElement(font, qn("w:charset"))
                 charset.set(qn("w:val"), "86")  # GB2312
+                family = etree.SubElement(font, qn("w:family"))
+                family.set(qn("w:val"), "roman")  # a serif face: what a substitute should be
             part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# the order of w:pPr's children (ECMA-376 CT_PPrBase) up to the ones this module writes
+_PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc")
+
+
+def _insert_in_order(p_pr: Any, element: Any) -> None:
+    """Insert ``element`` before the first child that must follow it (Word rejects a wrong order)."""
+    rank = _PPR_ORDER.index(element.tag.split("}")[1])
+    for child in p_pr:
+        name = child.tag.split("}")[1]
+        if name in _PPR_ORDER and _PPR_ORDER.index(name) > rank:
+            child.addprevious(element)
+            return
+    p_pr.append(element)
 
 
 def _red_rule(paragraph: Any) -> None:
@@ -104,7 +154,7 @@ def _red_rule(paragraph: Any) -> None:
     for key, value in (("val", "single"), ("sz", "12"), ("space", "4"), ("color", RED)):
         bottom.set(qn(f"w:{key}"), value)
     borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+    _insert_in_order(paragraph._p.get_or_add_pPr(), borders)
 
 
 def _paragraph(document: Any, text: str, align: str = "", indent: bool = True,

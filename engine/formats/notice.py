@@ -56,7 +56,7 @@ def title(notice: Notice) -> str:
 def paragraphs(notice: Notice) -> list[str]:
     """The body, one string per paragraph (headings of the numbered parts included)."""
     clause = f"第{notice.ref}项" if notice.ref else ""
-    source = f"({notice.source})" if notice.source else ""
+    source = f"（{notice.source}）" if notice.source else ""
     why = []
     if notice.returns:
         why.append(f"已被退回整改{notice.returns}次")
@@ -72,7 +72,7 @@ def paragraphs(notice: Notice) -> list[str]:
     lacks = notice.lacks or ("请按整改责任表要求完成整改并申报销号。",)
     body += [f"{i}. {text}" for i, text in enumerate(lacks, 1)]
     extended = "" if notice.deadline == notice.original_deadline else (
-        f"(原时限{chinese_date(notice.original_deadline)}，已批准延期)")
+        f"（原时限{chinese_date(notice.original_deadline)}，已批准延期）")
     body += ["二、整改时限",
              f"请于{chinese_date(notice.deadline)}前完成整改{extended}，并将整改落实情况书面报送{notice.issuer}。"]
     if notice.action:

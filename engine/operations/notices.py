@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Optional
 
+from engine import i18n
 from engine.errors import Refused
 from engine.formats.docx import notice_docx
 from engine.formats.notice import Notice, notice_html
@@ -69,10 +70,20 @@ def _notice(checklist: Checklist, tx: Transaction, item: Item, level_id: Optiona
         number=rule.number.format(year=today.year, n=n), year=today.year, n=n, item=item.id,
         unit_name=item.unit.name, duty_title=item.duty.title, ref=item.duty.ref or "",
         checklist_title=checklist.title, source=checklist.source or "", state_label=state.label,
-        lacks=tuple(lacks_for_final(item, workflow, facts)), deadline=where.deadline,
+        lacks=tuple(_in_chinese(lambda: lacks_for_final(item, workflow, facts))), deadline=where.deadline,
         original_deadline=where.original_deadline, returns=facts.returns, overdue_days=where.overdue_days,
         level=level.level, level_label=level.label, action=level.action, issuer=rule.issuer,
         issued_on=today)
+
+
+def _in_chinese(reasons: Callable[[], list[str]]) -> list[str]:
+    """A 督办单 is a Chinese document whatever ``--lang`` the clerk runs with."""
+    before = i18n.language()
+    i18n.set_language("zh_CN")
+    try:
+        return reasons()
+    finally:
+        i18n.set_language(before)
 
 
 def issue(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,

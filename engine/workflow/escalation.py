@@ -95,7 +95,7 @@ class Standing:
     deadline: dt.date  # in force: the last extension's, else the duty's
     original_deadline: dt.date
     overdue: bool  # today is past the deadline and the state is not final
-    days_left: Optional[int]  # None for a final state
+    days_left: int  # negative past the deadline
     overdue_days: int
     level: Optional[EscalationLevel]
 
@@ -106,6 +106,6 @@ def standing(checklist: Checklist, item: Item, final: bool, returns: int, extend
     deadline = dt.date.fromisoformat(extended) if extended else item.duty.deadline
     overdue = today > deadline and not final
     late = overdue_days(checklist.calendar, deadline, today) if overdue else 0
-    left = None if final else days_between(checklist.calendar, today, deadline)
+    left = days_between(checklist.calendar, today, deadline)
     return Standing(deadline, item.duty.deadline, overdue, left, late,
                     level_of(checklist.escalation, final, returns, late))

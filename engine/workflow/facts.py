@@ -47,6 +47,15 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
 
 
 def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
-    """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
+    """Does this step count as a return (退回次数, escalation)?
+
+    DESIGN: the steps marked ``return: true``, nothing else. A workflow that marks none (written
+    before the key existed) counts a step back to the same or an earlier state, except a step
+    that only keeps the state to set a deadline (延期).
+    """
+    if any(t.is_return for t in workflow.transitions):
+        return transition.is_return
+    if transition.dest is None or transition.sets:
+        return False
     order = [s.id for s in workflow.states]
     return order.index(transition.dest_from(source)) <= order.index(source)

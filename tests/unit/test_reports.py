@@ -91,7 +91,8 @@ def test_status_row_fields_of_a_fresh_item(checklist, store):
         "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue",
         "title": "抓控辍保学", "state": "pending", "state_label": "待整改", "deadline": "2026-12-15",
         "days_left": 17,  # working days from Fri 2026-11-20 to Tue 2026-12-15
-        "light": GREEN, "overdue": False, "veto": True, "returns": 0, "last_step": "", "last_at": ""}
+        "light": GREEN, "overdue": False, "veto": True, "returns": 0, "last_step": "", "last_at": "",
+        "ref": "", "original_deadline": "2026-12-15", "level": "", "level_label": ""}
 
 
 def test_status_row_after_steps(checklist, store):
