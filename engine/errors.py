@@ -22,9 +22,11 @@ class Problem:
     col: int
     message: str
     file: str = ""
+    warning: bool = False  # reported, but the file still loads (``validate --strict`` refuses it)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}:{self.col}: {kind}{self.message}"
 
 
 class ChecklistError(RectifyError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional, Union
 
-from engine.errors import StoreError
+from engine.errors import Problem, StoreError
 from engine.i18n import _
 
 # Reserved names: the loader, the rules and the operations all read them from here.
@@ -282,6 +282,7 @@ class Checklist:
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> roles
     path: str = ""
     sha256: str = ""
+    warnings: tuple[Problem, ...] = ()  # located warnings of the file (validate shows them)
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:

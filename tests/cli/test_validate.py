@@ -35,7 +35,10 @@ def test_the_bundled_checklist_is_valid() -> None:
     checklist = load_checklist(BUNDLED)
     result = run("validate", str(BUNDLED))
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    # the notice gives no threshold for its two veto rates: each is a warning, nothing else is
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2, result.stderr
+    assert all(": warning: " in w and "veto indicator" in w and "no target" in w for w in warnings)
     (summary,) = result.stdout.splitlines()
     assert summary.startswith(f"{BUNDLED}: ok")
     for word, count in [("units", len(checklist.units)), ("people", len(checklist.people)),
@@ -67,7 +70,7 @@ def test_one_bad_file_does_not_stop_the_others(write_checklist, tmp_path: Path) 
     assert result.exit_code == 1
     ok_files = [OK_LINE.match(line)["file"] for line in result.stdout.splitlines()]
     assert ok_files == [str(good), str(BUNDLED)]
-    error_lines = result.stderr.splitlines()
+    error_lines = [line for line in result.stderr.splitlines() if ": warning: " not in line]
     assert error_lines and all(line.startswith(f"{bad}:") for line in error_lines)
     assert "initial state 'waiting' is not declared" in result.stderr
 
