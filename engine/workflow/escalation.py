@@ -21,11 +21,15 @@ from engine.i18n import _
 from engine.model import Calendar, Checklist, EscalationLevel, Item
 
 _unknown_years: dict[int, str] = {}  # year -> the warning, said once per process
+_said: set[int] = set()
 
 
 def calendar_warnings() -> list[str]:
-    """One line per year the calendar package did not know (the CLI prints them)."""
-    return list(_unknown_years.values())
+    """One line per year the calendar package did not know, each returned once (the CLI prints
+    them after a command)."""
+    new = [year for year in _unknown_years if year not in _said]
+    _said.update(new)
+    return [_unknown_years[year] for year in new]
 
 
 def _china_working_day(day: dt.date) -> Optional[bool]:

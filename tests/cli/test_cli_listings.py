@@ -41,17 +41,21 @@ KONGCHUO_ITEMS = {i.id for i in MODEL.items if i.duty.id == "kongchuo-baoxue"}
 ANSI = re.compile(r"\x1b\[")
 MD_SEPARATOR = re.compile(r"^\|(:?-{3,}:?\|)+$")
 
-STATUS_EN = ["Item", "Unit id", "Unit", "Duty id", "Duty", "State id", "State", "Deadline", "Days left",
-             "Traffic light", "Overdue", "Veto", "Times returned", "Last step", "Last step at"]
-STATUS_ZH = ["整改事项", "单位编号", "责任单位", "任务编号", "整改任务", "状态编号", "状态", "整改时限", "剩余天数",
-             "预警灯", "逾期", "一票否决", "退回次数", "最近办理步骤", "最近办理时间"]
-STATUS_KEYS = ["item", "unit", "unit_name", "duty", "title", "state", "state_label", "deadline", "days_left",
-               "light", "overdue", "veto", "returns", "last_step", "last_at"]
+STATUS_EN = ["Item", "Unit id", "Unit", "Duty id", "Duty", "Clause", "State id", "State", "Deadline",
+             "Original deadline", "Days left", "Traffic light", "Overdue", "Veto", "Level id", "Escalation",
+             "Times returned", "Last step", "Last step at"]
+STATUS_ZH = ["整改事项", "单位编号", "责任单位", "任务编号", "整改任务", "序号", "状态编号", "状态", "整改时限",
+             "原整改时限", "剩余天数", "预警灯", "逾期", "一票否决", "督办级别编号", "督办级别", "退回次数",
+             "最近办理步骤", "最近办理时间"]
+STATUS_KEYS = ["item", "unit", "unit_name", "duty", "title", "ref", "state", "state_label", "deadline",
+               "original_deadline", "days_left", "light", "overdue", "veto", "level", "level_label", "returns",
+               "last_step", "last_at"]
 STATES = ["待整改", "整改中", "已销号"]
-SUMMARY_EN = ["Unit id", "Unit", "Items", *STATES, "% verified", "Overdue", "Open veto items"]
-SUMMARY_ZH = ["单位编号", "责任单位", "事项数", *STATES, "验收完成率（%）", "逾期", "未销号一票否决事项"]
-SUMMARY_KEYS = ["unit", "name", "items", "state_pending", "state_in_progress", "state_verified", "pct_verified",
-                "overdue", "veto_open"]
+LEVELS = ["蓝色督办", "黄色督办", "红色督办"]
+SUMMARY_EN = ["Unit id", "Unit", "Items", *STATES, *LEVELS, "% verified", "Overdue", "Open veto items"]
+SUMMARY_ZH = ["单位编号", "责任单位", "事项数", *STATES, *LEVELS, "验收完成率（%）", "逾期", "未销号一票否决事项"]
+SUMMARY_KEYS = ["unit", "name", "items", "state_pending", "state_in_progress", "state_verified", "level_blue",
+                "level_yellow", "level_red", "pct_verified", "overdue", "veto_open"]
 BY_DUTY_EN = ["Duty id", "Duty", *SUMMARY_EN[2:]]
 BY_DUTY_ZH = ["任务编号", "整改任务", *SUMMARY_ZH[2:]]
 # a duty title shared by two duties (加强学校安全工作) is told apart by its id
@@ -329,7 +333,7 @@ def test_summary_json_worst_first(shared):
 def test_board_cells(shared):
     board = {row["unit"]: row for row in shared.json("board")}
     assert board["dongshan"]["kongchuo-baoxue"] == "已销号 ★"
-    assert board["xihe"]["kongchuo-baoxue"] == "整改中 ⚠★"
+    assert board["xihe"]["kongchuo-baoxue"] == "整改中 ⚠★ [黄色督办]"  # overdue a working day or more
     assert board["dongshan"]["quzheng"] == "整改中"
     assert board["dongshan"]["canji-pucha"] == "待整改 ★"
     assert board["dudao"]["dudao-jiancha"] == "已销号"

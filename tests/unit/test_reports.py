@@ -136,7 +136,8 @@ def test_returns_counted_after_return_and_reopen(checklist, store):
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 1  # verify is a step forward
     ops.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["returns"], row["last_step"], row["state_label"]) == (2, "回头看重开", "整改中")
+    # DESIGN: only a `return: true` step counts as a return; 回头看重开 is not one
+    assert (row["returns"], row["last_step"], row["state_label"]) == (1, "回头看重开", "整改中")
 
 
 # -- filters -----------------------------------------------------------------
@@ -247,10 +248,12 @@ def test_summary_counts_per_state(checklist, store):
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
         "unit": "dongshan", "name": "东山镇人民政府", "items": 8, "state_pending": 6, "state_in_progress": 1,
-        "state_verified": 1, "pct_verified": 12.5, "overdue": 7, "veto_open": 1}
+        "state_verified": 1, "pct_verified": 12.5, "overdue": 7, "veto_open": 1,
+        "level_blue": 0, "level_yellow": 0, "level_red": 0}  # levels only when item_states gets `current`
     assert summary["xihe"] == {
         "unit": "xihe", "name": "西河乡人民政府", "items": 8, "state_pending": 8, "state_in_progress": 0,
-        "state_verified": 0, "pct_verified": 0.0, "overdue": 8, "veto_open": 2}
+        "state_verified": 0, "pct_verified": 0.0, "overdue": 8, "veto_open": 2,
+        "level_blue": 0, "level_yellow": 0, "level_red": 0}
     assert summary["dudao"]["items"] == 1 and summary["dudao"]["veto_open"] == 0
     assert sum(g["items"] for g in summary.values()) == len(checklist.items)
 
@@ -307,7 +310,8 @@ def test_summary_by_duty(checklist, store):
     kongchuo = summary["kongchuo-baoxue"]
     assert kongchuo == {
         "duty": "kongchuo-baoxue", "name": "抓控辍保学", "items": 10, "state_pending": 9, "state_in_progress": 0,
-        "state_verified": 1, "pct_verified": 10.0, "overdue": 9, "veto_open": 9}
+        "state_verified": 1, "pct_verified": 10.0, "overdue": 9, "veto_open": 9,
+        "level_blue": 0, "level_yellow": 0, "level_red": 0}
     assert summary["ziping-jihua"]["items"] == 18 and summary["ziping-jihua"]["veto_open"] == 0
     assert summary["xuexiao-kongchuo"]["items"] == 5 and summary["xuexiao-kongchuo"]["veto_open"] == 5
     first = summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")[0]

@@ -93,8 +93,8 @@ def test_failed_condition_refuses_with_every_reason(workflow):
 @pytest.mark.parametrize("state, trigger, allowed", [
     ("pending", "verify", "start"),
     ("pending", "reopen", "start"),
-    ("in_progress", "start", "verify, return"),
-    ("in_progress", "reopen", "verify, return"),
+    ("in_progress", "start", "verify, return, extend"),
+    ("in_progress", "reopen", "verify, return, extend"),
     ("verified", "verify", "reopen"),
     ("verified", "start", "reopen"),
 ])
@@ -118,7 +118,7 @@ def test_final_state_without_way_out_says_nothing_is_allowed(workflow):
 def test_unknown_trigger_is_refused_listing_the_workflows_triggers(workflow):
     with pytest.raises(Refused) as refused:
         compiled(workflow).fire("pending", "to_verified", no_reasons)
-    assert refused.value.reasons == ["unknown trigger 'to_verified'; this workflow has: start, verify, return, reopen"]
+    assert refused.value.reasons == ["unknown trigger 'to_verified'; this workflow has: start, verify, return, extend, reopen"]
 
 
 def test_candidate_returns_the_declared_transition(workflow):
