@@ -173,6 +173,37 @@ def _paragraph(document: Any, text: str, align: str = "", indent: bool = True,
     return paragraph
 
 
+PAGE_NUMBER_PT = 14  # 4号
+PAGE_NUMBER_FONT = "宋体"
+
+
+def _page_numbers(document: Any) -> None:
+    """页码 (GB/T 9704 §7.5): 4号 半角 Arabic numerals between one-character dashes, 7 mm under
+    the text block; odd pages on the right, even pages on the left, one character in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    document.settings.odd_and_even_pages_header_footer = True
+    section = document.sections[0]
+    section.footer_distance = Mm(MARGINS_MM["bottom"] - 7 - 5)  # the dash's top 7 mm below the block
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = align
+        fmt = paragraph.paragraph_format
+        fmt.right_indent, fmt.left_indent = (Pt(PAGE_NUMBER_PT), None) if align == WD_ALIGN_PARAGRAPH.RIGHT else (
+            None, Pt(PAGE_NUMBER_PT))
+        _fonts(paragraph.add_run("— "), PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        number = paragraph.add_run("1")
+        _fonts(number, PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
+        number._r.addprevious(field)
+        field.append(number._r)
+        _fonts(paragraph.add_run(" —"), PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
+
+
 def notice_docx(notice: Notice) -> bytes:
     from docx import Document
     from docx.shared import Pt
@@ -181,6 +212,7 @@ def notice_docx(notice: Notice) -> bytes:
     _page(document)
     _body_style(document)
     _font_table(document)
+    _page_numbers(document)
     document.core_properties.title = visible(notice.number)
     document.core_properties.author = visible(notice.issuer)
     number = _paragraph(document, notice.number, align="center", indent=False)

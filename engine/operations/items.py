@@ -217,5 +217,14 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     return facts.state, options
 
 
+JOURNAL_WIDE = ("@round/", "@notice/", "@import/")
+
+
 def history(checklist: Checklist, store: Reader, item_id: str) -> list[Event]:
+    """An item's events; a journal-wide item (``@round/ID``, ``@notice/N``, ``@import/SHA``) too."""
+    if item_id.startswith(JOURNAL_WIDE):
+        events = store.item_events(item_id)
+        if not events:
+            raise Refused([_("{item}: no such event in the journal").format(item=item_id)])
+        return events
     return store.item_events(resolve_item(checklist, item_id).id)

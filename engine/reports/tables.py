@@ -97,12 +97,12 @@ def status_report(checklist: Checklist, store: Reader, today: dt.date,
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
     item = checklist.item(item_id)
-    assert item is not None
-    states = checklist.workflow_of(item).state_by_id
+    states = checklist.workflow_of(item).state_by_id if item is not None else {}  # None: @round/…, @notice/…
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
+    step = step_label(checklist, item, event.trigger) if item is not None else event.trigger
     return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
-            "step": step_label(checklist, item, event.trigger), "from": event.from_state,
+            "step": step, "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
             "note": event.note, "data": event.data}
