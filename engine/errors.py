@@ -48,9 +48,3 @@ class Refused(RectifyError):
 
 class StoreError(RectifyError):
     """The journal cannot be opened, read or written."""
-
-
-class UsageProblem(RectifyError):
-    """A well-formed command line whose values make no sense together."""
-
-    exit_code = 2

@@ -20,9 +20,9 @@ from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.operations.inspections import round_tag
-from engine.workflow.facts import facts_of, is_return
+from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled, require_known_trigger
-from engine.workflow.rules import Attempt, Facts, unmet
+from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH = "record", "attach"
 
@@ -34,8 +34,7 @@ class Option:
     trigger: str
     label: str
     to_state: str
-    allowed_here: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # "not allowed from state ..." first when the step cannot start here
 
 
 def resolve_item(checklist: Checklist, item_id: str) -> Item:
@@ -70,14 +69,14 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     data.update(new_deadline(item, transition, facts, deadline))
 
     def check(candidate: Transition) -> list[str]:
-        return unmet(Attempt(item, candidate, actor, note, facts))
+        return unmet(Attempt(item, candidate, actor, note, facts, checklist.role_labels))
 
     try:  # the Machine's condition runs the rules once; a refusal carries every reason
         dest = machine.fire(facts.state, trigger, check)
     except Refused as refused:
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
-    returned = is_return(workflow, transition, facts.state)
+    returned = transition.is_return  # ``return: true``: nothing else counts as a return
     if returned:
         data["returned"] = True
     draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256, data)
@@ -105,12 +104,11 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
     return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+    """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = []
-    if actor.unit != item.unit.id and "supervisor" not in actor.roles:
-        reasons.append(_("{person} is neither a member of {unit} nor a supervisor").format(
-            person=actor.name, unit=item.unit.name))
+    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
+                           checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))
@@ -137,6 +135,12 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         except ValueError:
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
             continue
+        if not indicator.accepts(number):
+            reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(
+                name=indicator.name, value=format_number(number),
+                low=_("any") if indicator.min is None else format_number(indicator.min),
+                high=_("any") if indicator.max is None else format_number(indicator.max)))
+            continue
         values[indicator.id] = number
     if not assignments:
         reasons.append(_("give at least one NAME=VALUE"))
@@ -153,7 +157,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     tag = round_tag(checklist, tx, round_id, item)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, RECORD)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag})
 
 
@@ -183,7 +187,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, ATTACH)
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 
@@ -209,11 +213,11 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     options = []
     for transition in from_here if from_here or trigger is None else named:
         here = transition in from_here
-        reasons = unmet(Attempt(item, transition, actor, note, facts))
+        reasons = unmet(Attempt(item, transition, actor, note, facts, checklist.role_labels))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,
-                              workflow.state_by_id[transition.dest_from(facts.state)].label, here, tuple(reasons)))
+                              workflow.state_by_id[transition.dest_from(facts.state)].label, tuple(reasons)))
     return facts.state, options
 
 

@@ -113,8 +113,9 @@ def returned_twice(office):
 def test_a_twice_returned_item_is_yellow_and_gets_a_numbered_notice(office, tmp_path):
     returned_twice(office)
     (row,) = office.json("status", "--level", "yellow")
-    assert (row["item"], row["level_label"], row["returns"]) == (XIHE, "黄色督办", 2)
-    assert "黄色督办" in office.ok("board", "--format", "csv").stdout
+    assert (row["item"], row["level"], row["returns"]) == (XIHE, "yellow", 2)
+    assert "黄色督办" in office.ok("status", "--level", "yellow", "--format", "markdown").stdout
+    assert "黄色督办" in office.ok("board", "--format", "markdown").stdout
     summary = {r["unit"]: r for r in office.json("summary")}
     assert summary["xihe"]["level_yellow"] == 1
     refused = office.refused("notice", DONGSHAN, "-o", str(tmp_path / "a.docx"), actor="wangming")
@@ -141,7 +142,7 @@ def test_an_extension_moves_the_light_and_overdue_flag_and_history_keeps_the_ori
               today="2026-12-17")
     (now,) = office.json("status", "--unit", "dongshan", "--duty", "kongchuo-baoxue", today="2026-12-17")
     assert (now["light"], now["overdue"], now["deadline"], now["original_deadline"], now["level"]) == (
-        "green", False, "2026-12-31", "2026-12-15", "")
+        "green", False, "2026-12-31", "2026-12-15", None)
     extension = office.json("history", DONGSHAN)[-1]
     assert extension["data"] == {"deadline": "2026-12-31", "previous_deadline": "2026-12-15"}
 

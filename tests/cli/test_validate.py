@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from checklist_cases import BUNDLED, Expectation, invalid_cases, valid_cases
+from checklist_cases import BUNDLED, FROZEN, Expectation, invalid_cases, valid_cases
 from click.testing import CliRunner, Result
 
 from cli import cli
@@ -66,10 +66,10 @@ def test_an_invalid_file_exits_1_with_located_lines_on_stderr_only(write_checkli
 def test_one_bad_file_does_not_stop_the_others(write_checklist, tmp_path: Path) -> None:
     good = write_checklist(name="good.yaml")
     bad = write_checklist(("initial: pending", "initial: waiting"), name="bad.yaml")
-    result = run("validate", str(bad), str(good), str(BUNDLED))
+    result = run("validate", str(bad), str(good), str(FROZEN))
     assert result.exit_code == 1
     ok_files = [OK_LINE.match(line)["file"] for line in result.stdout.splitlines()]
-    assert ok_files == [str(good), str(BUNDLED)]
+    assert ok_files == [str(good), str(FROZEN)]
     error_lines = [line for line in result.stderr.splitlines() if ": warning: " not in line]
     assert error_lines and all(line.startswith(f"{bad}:") for line in error_lines)
     assert "initial state 'waiting' is not declared" in result.stderr

@@ -11,7 +11,7 @@ from engine.errors import Refused
 from engine.journal.sqlite import SQLiteStore
 from engine.model import Calendar
 from engine.reports.reminders import remind_reports, remind_rows
-from engine.reports.rows import StatusFilter, status_rows
+from engine.reports.rows import StatusFilter, board_label_key, status_rows
 from engine.reports.tables import board_report, status_report, summary_report
 
 D = dt.date
@@ -50,7 +50,7 @@ def test_an_extension_moves_the_light_the_overdue_flag_and_the_level(checklist, 
     assert event.data == {"deadline": "2026-12-31", "previous_deadline": "2026-12-10"}
     assert event.from_state == event.to_state == "in_progress"
     now = row(checklist, store, D(2026, 12, 12))
-    assert (now["overdue"], now["light"], now["level"]) == (False, "green", "")
+    assert (now["overdue"], now["light"], now["level"]) == (False, "green", None)
     assert (now["deadline"], now["original_deadline"], now["days_left"]) == ("2026-12-31", "2026-12-10", 19)
     # a second extension must beat the first, and history keeps both
     with pytest.raises(Refused, match="2026-12-31"):
@@ -66,6 +66,7 @@ def test_levels_in_status_filter_summary_and_board(checklist, store):
     ops.advance(checklist, store, "wang", ITEM, "return", note="二")
     status = row(checklist, store, D(2026, 12, 1))
     assert (status["level"], status["level_label"], status["returns"]) == ("yellow", "黄色督办", 2)
+    assert "level_label" not in row(checklist, store, D(2026, 12, 1), item="xihe/kongchuo")  # no level: ids only
     report = status_report(checklist, store, D(2026, 12, 1), StatusFilter(level="yellow"))
     assert [r["item"] for r in report.rows] == [ITEM]
     with pytest.raises(Refused, match="unknown escalation level"):
@@ -74,7 +75,8 @@ def test_levels_in_status_filter_summary_and_board(checklist, store):
     assert summary["dongshan"]["level_yellow"] == 1 and summary["xihe"]["level_yellow"] == 0
     assert "level_red" in {c.key for c in summary_report(checklist, store, D(2026, 12, 1)).columns}
     board = {r["unit"]: r for r in board_report(checklist, store, D(2026, 12, 1)).rows}
-    assert "黄色督办" in board["dongshan"]["kongchuo"]
+    assert board["dongshan"]["kongchuo"] == "in_progress"
+    assert "黄色督办" in board["dongshan"][board_label_key("kongchuo")]
 
 
 def test_working_days_count_days_left_with_a_calendar(store):
