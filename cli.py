@@ -462,6 +462,21 @@ def write_file(path: str, data: bytes) -> None:
 
 
 @cli.command()
+@click.argument("item")
+@click.argument("text")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this observation belongs to.")
+@click.pass_obj
+def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
+    """An observation on ITEM (督查意见); it changes nothing else."""
+    from engine.operations import items
+
+    checklist, store = open_journal(session)
+    with store.transaction() as tx:
+        event = items.note(checklist, tx, session.actor, item, text, round_id)
+    _echo_event(checklist, event)
+
+
+@cli.command()
 @format_options
 @click.pass_obj
 def duties(session: Session, fmt: str, output: Optional[str]) -> None:

@@ -24,7 +24,7 @@ from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled, require_known_trigger
 from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
-RECORD, ATTACH = "record", "attach"
+RECORD, ATTACH, NOTE = "record", "attach", "note"
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,23 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 
+def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str,
+         round_id: Optional[str] = None) -> Event:
+    """An observation on the item (督查意见): an event that changes nothing, tagged with its round."""
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    if not text.strip():
+        raise Refused([_("a note needs some text")])
+    tag = round_tag(checklist, tx, round_id, item)
+    facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
+    _check_may_report(checklist, item, actor, facts, NOTE)
+    return _append_report(checklist, tx, item, actor, facts, NOTE, tag, text)
+
+
 def _append_report(checklist: Checklist, tx: Transaction, item: Item, actor: Person, facts: Facts,
-                   trigger: str, data: dict[str, object]) -> Event:
-    """Append an event that reports without moving the item (record, attach)."""
-    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, "", checklist.sha256, data)
+                   trigger: str, data: dict[str, object], text: str = "") -> Event:
+    """Append an event that reports without moving the item (record, attach, note)."""
+    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, text, checklist.sha256, data)
     return tx.append(draft, ItemRow(facts.state, facts.returns))
 
 

@@ -10,6 +10,7 @@ from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist, Inspection, Item
+from engine.reports.rows import step_label
 from engine.workflow.escalation import Standing, standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rounds import Draw, draw_in_force, previous_round, resolve_round, round_item_id, round_items
@@ -122,11 +123,10 @@ def round_results(checklist: Checklist, reader: Reader, round_name: str, today: 
         events = reader.item_events(item.id)
         tagged = [e for e in events if e.data.get("round") == inspection.id]
         state = workflow.state_by_id[facts_of(events, workflow).state]
-        steps = {t.trigger: t.label for t in workflow.transitions}
         outcome = ""
         if tagged:
             last = tagged[-1]
-            outcome = f"{steps.get(last.trigger, last.trigger)} → {workflow.state_by_id[last.to_state].label}"
+            outcome = f"{step_label(checklist, item, last.trigger)} → {workflow.state_by_id[last.to_state].label}"
         change = _change(checklist, item, events, baseline, today)
         view.rows.append({
             "item": item.id, "unit_name": item.unit.name, "title": item.duty.title, "checked": bool(tagged),

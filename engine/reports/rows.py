@@ -58,6 +58,8 @@ def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
         return _("recorded values")
     if trigger == "attach":
         return _("attached evidence")
+    if trigger == "note":
+        return _("added a note")
     workflow = checklist.workflow_of(item)
     return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
@@ -103,7 +105,7 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
-    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence")}
+    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("added a note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
     answering = {d.id for d in checklist.duties if keep.finding in d.answers}
     current = store.current()

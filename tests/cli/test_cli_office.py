@@ -163,3 +163,16 @@ def test_status_by_finding(office):
     rows = office.json("status", "--finding", "f-quzheng")
     assert len(rows) == 10 and {r["duty"] for r in rows} == {"kongchuo-baoxue"}
     assert office("status", "--finding", "nope").exit_code == 1
+
+
+def test_note_with_a_round_is_an_observation_tagged_with_it(office):
+    out = office.ok("note", DONGSHAN, "取证材料已补齐一半", "--round", "township-review", actor="chenjing")
+    assert "added a note" in out.stdout
+    event = office.json("history", DONGSHAN)[-1]
+    assert (event["trigger"], event["note"], event["data"], event["from"], event["to"]) == (
+        "note", "取证材料已补齐一半", {"round": "township-review"}, "pending", "pending")
+    report = {r["item"]: r for r in office.json("inspect", "township-review", "--report")}
+    assert report[DONGSHAN]["checked"] and report[DONGSHAN]["notes"] == "取证材料已补齐一半"
+    office.refused("note", "edu/neibu-guanli", "看过了", "--round", "township-review", actor="chenjing")
+    office.refused("note", DONGSHAN, "  ", actor="chenjing")
+    office.refused("note", DONGSHAN, "x", actor="huanglei")          # not of dongshan, not a supervisor
