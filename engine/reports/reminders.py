@@ -45,7 +45,7 @@ def remind_rows(checklist: Checklist, reader: Reader, today: dt.date,
         if state.final:
             continue
         where = standing(checklist, item, False, now.returns if now else 0, deadlines.get(item.id), today)
-        if not where.overdue and where.days_left > within:
+        if where.days_left > within:  # overdue items are at 0 days or below: always listed
             continue
         facts = facts_of(reader.item_events(item.id), workflow)
         rows.append({
