@@ -113,3 +113,10 @@ def test_remind_lists_due_and_overdue_items_per_unit_with_the_head(checklist, st
     assert [r.meta["unit"] for r in per_unit] == ["edu", "dongshan", "xihe"]
     with pytest.raises(Refused):
         remind_rows(checklist, store, D(2026, 12, 1), within=-1)
+    # a verified item is never reminded, even past its deadline
+    ops.advance(checklist, store, "li", ITEM, "start")
+    ops.attach(checklist, store, "li", ITEM, "proof")
+    ops.attach(checklist, store, "li", ITEM, "report")
+    ops.record(checklist, store, "li", ITEM, ["proof_rate=100"])
+    ops.advance(checklist, store, "wang", ITEM, "verify", note="材料齐全")
+    assert ITEM not in {r["item"] for r in remind_rows(checklist, store, D(2026, 12, 12))}
