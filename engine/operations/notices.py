@@ -65,7 +65,7 @@ def _notice(checklist: Checklist, tx: Transaction, item: Item, level_id: Optiona
         raise Refused([_("{item} is already {state}: no notice").format(item=item.id, state=state.label)])
     rule = checklist.notices
     if rule is None:
-        raise Refused([_("the checklist declares no notices: {issuer, number} (add a notices: section)")])
+        raise Refused([_("the checklist declares no notices section (its issuer and number pattern)")])
     return Notice(
         number=rule.number.format(year=today.year, n=n), year=today.year, n=n, item=item.id,
         unit_name=item.unit.name, duty_title=item.duty.title, ref=item.duty.ref or "",
