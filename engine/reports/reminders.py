@@ -68,10 +68,10 @@ def remind_reports(checklist: Checklist, reader: Reader, today: dt.date, within:
     line = _("open items due within {days} {unit} or overdue, as of {today}").format(
         days=days, unit=unit_days, today=today.isoformat())
     if not per_unit:
-        return [Report(_("Reminders (催办)"), columns, rows, meta, summary_lines=[line])]
+        return [Report(_("Reminders (催办)"), columns, rows, meta, summary_lines=[line], landscape=True)]
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_unit.setdefault(row["unit"], []).append(row)
     return [Report(_("Reminder to {unit}").format(unit=unit_rows[0]["unit_name"]), columns, unit_rows,
-                   {**meta, "unit": unit_id}, summary_lines=[line])
+                   {**meta, "unit": unit_id}, summary_lines=[line], landscape=True)
             for unit_id, unit_rows in by_unit.items()]

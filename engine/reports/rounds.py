@@ -147,4 +147,4 @@ def inspect_report(checklist: Checklist, reader: Reader, round_name: str, today:
     title = (_("Results of {round}") if results else _("Inspection round {round}")).format(round=view.inspection.name)
     meta = {"checklist": checklist.title, "source": checklist.source or "", "date": today.isoformat()}
     return Report(title, [Column(key, _(header)) for key, header in pairs], view.rows, meta,
-                  summary_lines=view.lines)
+                  summary_lines=view.lines, landscape=True)
