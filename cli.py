@@ -410,6 +410,8 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
     if kind not in ("docx", "html"):
         raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
     checklist, store = open_journal(session, create=False)
+    if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
     with store.transaction() as tx:  # the number is only used if the document was written
         issued = issue(checklist, tx, session.actor, item, level, today(), kind)
         write_file(output, issued.document)

@@ -176,3 +176,16 @@ def test_note_with_a_round_is_an_observation_tagged_with_it(office):
     office.refused("note", "edu/neibu-guanli", "看过了", "--round", "township-review", actor="chenjing")
     office.refused("note", DONGSHAN, "  ", actor="chenjing")
     office.refused("note", DONGSHAN, "x", actor="huanglei")          # not of dongshan, not a supervisor
+
+
+def test_a_notice_never_overwrites_the_journal_in_use(office, tmp_path):
+    journal = tmp_path / "journal.html"  # an odd name, but the only way -o FILE.html could hit it
+    base = ["-c", str(office.checklist), "--db", str(journal), "--as", "wangming"]
+    def run(*args):
+        return office.runner.invoke(cli, base + list(args), catch_exceptions=False, env=office.env)
+    if run("init").exit_code != 0:
+        assert run("note", XIHE, "x").exit_code == 0
+    before = journal.read_bytes()
+    result = run("notice", XIHE, "--level", "blue", "-o", str(journal))
+    assert result.exit_code == 1 and "overwrite" in result.stderr
+    assert journal.read_bytes() == before
