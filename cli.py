@@ -100,6 +100,14 @@ def _safe_click_error(error: click.ClickException) -> click.ClickException:
     return click.ClickException(message)
 
 
+def _calendar_warnings() -> None:
+    """Once per command, the years the working-day calendar did not know (if it was used)."""
+    escalation = sys.modules.get("engine.workflow.escalation")
+    if escalation is not None:
+        for warning in escalation.calendar_warnings():
+            say(warning, err=True)
+
+
 class RectifyGroup(click.Group):
     """Maps engine errors to exit codes once, for every command."""
 
@@ -113,6 +121,12 @@ class RectifyGroup(click.Group):
             raise _safe_click_error(e) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_mapped(ctx)
+        finally:
+            _calendar_warnings()
+
+    def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.ClickException as e:
@@ -147,9 +161,10 @@ def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: 
 
 
 @cli.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.argument("files", nargs=-1)
 @click.pass_obj
-def validate(session: Session, files: tuple[str, ...]) -> None:
+def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
     """Check checklist files; print each problem as FILE:LINE:COL: message."""
     from engine.checklist.load import load_checklist
 
@@ -160,6 +175,11 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
         except ChecklistError as e:
             failed = True
             say(str(e), err=True)
+            continue
+        for warning in checklist.warnings:
+            say(str(warning), err=True)
+        if strict and checklist.warnings:
+            failed = True
             continue
         say(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
                      "workflows {workflows}").format(
@@ -222,17 +242,21 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
     say(_("written: {path}").format(path=output), err=True)
 
 
-def open_journal(session: Session, read_only: bool = False, warn: bool = True) -> tuple[Any, Any]:
-    """The checklist (through the compiled cache) and its existing journal store. Reading, it
+def open_journal(session: Session, create: bool = True, warn: bool = True) -> tuple[Any, Any]:
+    """The checklist (through the compiled cache) and its existing journal store: for writing
+    (``create``, the name kept from when it made the journal), else read-only. Reading, it
     warns on stderr how many events belong to items the checklist no longer declares."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
+    from engine.operations.identity import acting_person
     from engine.reports.rows import undeclared_items
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    store = open_store(session.db, path, checklist.id, read_only=read_only, checklist_source=checklist.file_bytes)
-    gone = undeclared_items(checklist, store) if read_only and warn else {}
+    store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
+    click.get_current_context().call_on_close(store.close)
+    session.actor = acting_person(checklist, store.login, session.actor, required=create)
+    gone = undeclared_items(checklist, store) if not create and warn else {}
     if gone:
         say(_("warning: {count} events belong to items the checklist no longer declares ({items}); "
               "they are not shown").format(count=sum(gone.values()), items=", ".join(gone)), err=True)
@@ -243,28 +267,32 @@ def open_journal(session: Session, read_only: bool = False, warn: bool = True) -
 @click.argument("item")
 @click.argument("trigger")
 @click.option("--note", default="", help="Why (required by some steps).")
+@click.option("--deadline", metavar="YYYY-MM-DD", help="The new deadline a step that sets it (延期) needs.")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this step is a result of.")
 @click.pass_obj
-def advance(session: Session, item: str, trigger: str, note: str) -> None:
+def advance(session: Session, item: str, trigger: str, note: str, deadline: Optional[str],
+            round_id: Optional[str]) -> None:
     """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.advance(checklist, tx, session.actor, item, trigger, note)
+        event = items.advance(checklist, tx, session.actor, item, trigger, note, deadline, round_id)
     _echo_event(checklist, event)
 
 
 @cli.command()
 @click.argument("item")
 @click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round these values are a result of.")
 @click.pass_obj
-def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
+def record(session: Session, item: str, assignments: tuple[str, ...], round_id: Optional[str]) -> None:
     """Record indicator values of ITEM."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.record(checklist, tx, session.actor, item, list(assignments))
+        event = items.record(checklist, tx, session.actor, item, list(assignments), round_id=round_id)
     _echo_event(checklist, event)
 
 
@@ -302,7 +330,7 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
     """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
     from engine.operations import items
 
-    checklist, store = open_journal(session, read_only=True)
+    checklist, store = open_journal(session, create=False)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item(item))
     say(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
@@ -324,7 +352,7 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
     from engine.operations import items
     from engine.reports.tables import history_report
 
-    checklist, store = open_journal(session, read_only=True)
+    checklist, store = open_journal(session, create=False)
     events = items.history(checklist, store, item)
     emit([history_report(checklist, item, events, today())], fmt, output)
 
@@ -339,7 +367,7 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     Prints 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
-    checklist, store = open_journal(session, read_only=True, warn=False)  # audit lists them itself
+    checklist, store = open_journal(session, create=False, warn=False)  # audit lists them itself
     report = run_audit(store, checklist, anchor)
     for line in report.problems + report.warnings:
         say(line, err=True)
@@ -358,18 +386,21 @@ def audit(session: Session, anchor: Optional[str]) -> None:
 @click.option("--state", help="Only items in this state id.")
 @click.option("--overdue", is_flag=True, help="Only overdue items.")
 @click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
+@click.option("--level", help="Only items at this escalation level id (e.g. red).")
+@click.option("--finding", help="Only the items of the duties answering this finding id.")
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
               help="Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline.")
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, sort: str, fmt: str, output: Optional[str]) -> None:
-    """One row per item: state, deadline, days left, traffic light."""
+           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str, fmt: str,
+           output: Optional[str]) -> None:
+    """One row per item: state, deadline, days left, traffic light, escalation level."""
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
-    checklist, store = open_journal(session, read_only=True)
-    keep = StatusFilter(unit, duty, state, overdue, veto)
+    checklist, store = open_journal(session, create=False)
+    keep = StatusFilter(unit, duty, state, overdue, veto, level, finding)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
     emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
 
@@ -382,7 +413,7 @@ def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
     """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
     from engine.reports.tables import summary_report
 
-    checklist, store = open_journal(session, read_only=True)
+    checklist, store = open_journal(session, create=False)
     emit([summary_report(checklist, store, today(), by)], fmt, output)
 
 
@@ -393,21 +424,29 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
     """Units × duties grid of state labels (the 整改责任表 view)."""
     from engine.reports.tables import board_report
 
-    checklist, store = open_journal(session, read_only=True)
+    checklist, store = open_journal(session, create=False)
     emit([board_report(checklist, store, today())], fmt, output)
 
 
 @cli.command()
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection day (default today).")
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Inspection day (default: the first day of the final inspection, else today).")
+@click.option("--for", "round_name", metavar="ROUND", help="Judge only this inspection round's items, on its first day.")
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
-    """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
+def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
+              output: Optional[str]) -> None:
+    """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
+    from engine.reports.readiness import default_day, find_round
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
-    checklist, store = open_journal(session, read_only=True)
-    result = judge(checklist, store, on_day.date() if on_day else today())
+    if on_day and round_name:
+        raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
+    checklist, store = open_journal(session, create=False)
+    inspection = find_round(checklist, round_name) if round_name else None
+    day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
+    result = judge(checklist, store, day, inspection)
     emit([readiness_report(checklist, result)], fmt, output)
     if not result.ready:
         sys.exit(1)
@@ -431,13 +470,169 @@ def init(session: Session) -> None:
     say(message.format(path=store.location, id=checklist.id), err=True)
 
 
+@cli.group()
+def db() -> None:
+    """A shared PostgreSQL journal: prepare it, copy a journal between stores."""
+
+
+@db.command("init")
+@click.pass_obj
+def db_init(session: Session) -> None:
+    """Create the schema, roles and append function at --db URL (an administrator's login), and
+    map each person's login; run again after people or logins change."""
+    from engine.checklist.cache import load_cached
+    from engine.operations.database import init_database
+
+    for line in init_database(load_cached(session.checklist_path()), session.db):
+        say(line)
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="URL", help="The journal to copy (a path or URL).")
+@click.option("--to", "target", required=True, metavar="URL", help="An empty journal (PostgreSQL: after db init).")
+@click.pass_obj
+def db_copy(session: Session, source: str, target: str) -> None:
+    """Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."""
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import init_store, open_store
+    from engine.operations.database import copy_journal
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    context = click.get_current_context()
+    source_store = open_store(source, path, checklist.id, read_only=True)
+    context.call_on_close(source_store.close)
+    target_store, _created = init_store(target, path, checklist.id)
+    context.call_on_close(target_store.close)
+    head = copy_journal(source_store, target_store)
+    say(f"head {head[0]} {head[1]}")
+
+
 # -- the office's instruments: inspect, notice, remind ----------------------------------------
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option("--draw", "do_draw", is_flag=True, help="Draw the round's sample and record the draw (needs --as).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the draw (default: from the OS).")
+@click.option("--redraw", is_flag=True, help="Draw again a round already drawn (needs --note).")
+@click.option("--note", default="", help="Why the round is drawn again.")
+@click.option("--report", "results", is_flag=True, help="The round's results: checked, outcome, notes, change.")
+@format_options
+@click.pass_obj
+def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int], redraw: bool, note: str,
+            results: bool, fmt: str, output: Optional[str]) -> None:
+    """An inspection round's items (its draw in force); --draw draws it, --report shows its results."""
+    from engine.operations.inspections import draw_round
+    from engine.reports.rounds import inspect_report
+
+    if (seed is not None or redraw) and not do_draw:
+        raise click.UsageError(_("--seed and --redraw go with --draw"))
+    if do_draw and results:
+        raise click.UsageError(_("--draw and --report are separate steps"))
+    checklist, store = open_journal(session, create=do_draw)
+    if do_draw:
+        with store.transaction() as tx:
+            drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
+        for warning in drawn.warnings:
+            say(warning, err=True)
+        say(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
+            seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
+            seed=drawn.draw.seed), err=True)
+    emit([inspect_report(checklist, store, round_name, today(), results)], fmt, output)
+
+
+@cli.command()
+@click.argument("item")
+@click.option("--level", help="Issue at this level even if the item is not (or not yet) at it.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="FILE.docx or FILE.html: the 督办单 to write.")
+@click.pass_obj
+def notice(session: Session, item: str, level: Optional[str], output: str) -> None:
+    """Issue a numbered 督办单 for ITEM at its escalation level."""
+    from engine.operations.notices import issue
+
+    kind = os.path.splitext(output)[1].lower().lstrip(".")
+    if kind not in ("docx", "html"):
+        raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
+    checklist, store = open_journal(session)
+    if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
+    with store.transaction() as tx:  # the number is only used if the document was written
+        issued = issue(checklist, tx, session.actor, item, level, today(), kind)
+        write_file(output, issued.document)
+    confirm(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
+        seq=issued.event.seq, number=issued.notice.number, level=issued.notice.level_label, item=issued.notice.item,
+        deadline=issued.notice.deadline.isoformat(), path=output))
+
+
+@cli.command()
+@click.option("--within", type=int, metavar="DAYS", help="Due within DAYS (working) days (default warning_days).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(), help="FILE, or DIR/ for one file per unit (xlsx or html).")
+@click.pass_obj
+def remind(session: Session, within: Optional[int], fmt: str, output: Optional[str]) -> None:
+    """催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."""
+    from engine.reports.reminders import remind_reports
+    from engine.reports.tables import page_meta
+
+    checklist, store = open_journal(session, create=False)
+    per_unit = output is not None and (output.endswith(os.sep) or os.path.isdir(output))
+    reports = remind_reports(checklist, store, today(), within, page_meta(checklist, today()), per_unit)
+    if not per_unit:
+        emit(reports, fmt, output)
+        return
+    if fmt not in ("xlsx", "html"):
+        fmt = "xlsx" if fmt == "table" else fmt
+        if fmt not in ("xlsx", "html"):
+            raise click.UsageError(_("one file per unit is xlsx or html, not {fmt}").format(fmt=fmt))
+    assert output is not None
+    os.makedirs(output, exist_ok=True)
+    for report in reports:
+        emit([report], fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"))
+    if not reports:
+        say(_("nothing to remind: no open item is due within the period or overdue"), err=True)
+
+
+def write_file(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
 
 
 # -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("text")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this observation belongs to.")
+@click.pass_obj
+def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
+    """An observation on ITEM (督查意见); it changes nothing else."""
+    from engine.operations import items
+
+    checklist, store = open_journal(session)
+    with store.transaction() as tx:
+        event = items.note(checklist, tx, session.actor, item, text, round_id)
+    _echo_event(checklist, event)
+
+
+@cli.command()
+@format_options
+@click.pass_obj
+def duties(session: Session, fmt: str, output: Optional[str]) -> None:
+    """The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."""
+    from engine.reports.tables import duties_report
+
+    checklist, store = open_journal(session, create=False)
+    emit([duties_report(checklist, store, today())], fmt, output)
 
 
 def today() -> dt.date:

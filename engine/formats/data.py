@@ -8,29 +8,32 @@ import json
 import math
 from typing import Any
 
-from engine.formats.report import FORMULA_START, Report, structured_text, unique_name
+from engine.formats.report import FORMULA_START, Report, is_id_list, structured_text, unique_name
 from engine.formats.safe import json_safe, visible
 
 
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if is_id_list(value):
+        return _csv_text(";".join(value))
     if isinstance(value, (dict, list)):
         return structured_text(value)
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return "true" if value else "false"
     if isinstance(value, datetime.date):
         return value.isoformat()
     return _csv_text(value) if isinstance(value, str) else str(value)
 
 
 def _csv_text(text: str) -> str:
-    """Text that Excel would run as a formula gets a leading apostrophe (headers too)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if text.startswith(FORMULA_START):
+        return "'" + text  # Excel would otherwise run it as a formula
+    return text
 
 
 def render_csv(reports: list[Report], tty: bool = False) -> str:
-    """One report: header row then rows. Several: each under a one-cell title row.
+    """One report: a row of field ids then rows. Several: each under a one-cell title row.
 
     On a terminal every cell shows control characters as visible escapes; in a file or a pipe
     the data stays as it is."""
@@ -41,7 +44,7 @@ def render_csv(reports: list[Report], tty: bool = False) -> str:
             if index:
                 writer.writerow([])
             writer.writerow([_csv_text(report.title)])
-        writer.writerow([_csv_text(c.header) for c in report.columns])
+        writer.writerow([_csv_text(c.key) for c in report.columns])  # field ids, whatever the language
         writer.writerows([_csv_cell(row.get(c.key)) for c in report.columns] for row in report.rows)
     text = buffer.getvalue()
     return visible(text.replace("\r\n", "\n")).replace("\n", "\r\n") if tty else text

@@ -8,7 +8,7 @@ Nothing outside ``engine/journal/`` writes SQL.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Optional, Protocol
@@ -41,6 +41,14 @@ class Reader(Protocol):
         ``events_no_update`` and ``events_no_delete`` (same names on every store)."""
         ...
 
+    def events_under(self, prefix: str) -> list[Event]:
+        """Events whose item starts with ``prefix`` (journal-wide kinds: ``@notice/``, ``@round/``)."""
+        ...
+
+    def deadlines(self) -> dict[str, str]:
+        """Item -> the deadline (ISO) set by its last extension; unextended items are absent."""
+        ...
+
 
 class Transaction(Reader, Protocol):
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
@@ -57,6 +65,9 @@ class Store(Reader, Protocol):
     ``Reader.checklist_source``) when the event's ``checklist_sha256`` is theirs."""
 
     location: str
+    # The authenticated login (PostgreSQL: session_user), or None where the actor is declared
+    # with --as (SQLite: one trust domain).
+    login: Optional[str]
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One write transaction: everything appended inside commits, or nothing does."""
@@ -64,6 +75,10 @@ class Store(Reader, Protocol):
 
     def snapshot(self) -> AbstractContextManager[Reader]:
         """One consistent read of the whole journal (audit)."""
+        ...
+
+    def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
+        """Write verified events and current rows, as they are, into this empty journal (db copy)."""
         ...
 
     def close(self) -> None: ...
@@ -114,7 +129,10 @@ def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, re
     from engine.journal.sqlite import SQLiteStore
 
     if _is_postgres(url):
-        raise StoreError(_("the PostgreSQL store is not available yet; use a SQLite file"))
+        from engine.journal.postgres import PostgresStore
+
+        return PostgresStore(str(url), checklist_id, False, read_only=read_only,  # type: ignore[return-value]
+                             checklist_source=checklist_source)
     return SQLiteStore(journal_path(url, checklist_path), checklist_id, read_only=read_only,
                        checklist_source=checklist_source)
 
@@ -122,9 +140,11 @@ def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, re
 def init_store(url: Optional[str], checklist_path: str, checklist_id: str) -> tuple[Store, bool]:
     """Create the journal and record the checklist's id; (store, True) when it was created,
     (store, False) when it already held the same id. A journal of another checklist is refused,
-    naming both ids."""
+    naming both ids. (PostgreSQL: ``rectify db init`` creates the schema; init then checks it.)"""
     from engine.journal.sqlite import SQLiteStore
 
     if _is_postgres(url):
-        raise StoreError(_("the PostgreSQL store is not available yet; use a SQLite file"))
+        from engine.journal.postgres import PostgresStore
+
+        return PostgresStore(str(url), checklist_id, False), False  # type: ignore[return-value]
     return SQLiteStore.init(journal_path(url, checklist_path), checklist_id)

@@ -46,6 +46,7 @@ class AuditReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     first_bad: Optional[int] = None
+    chain_broken: bool = False  # the chain itself failed: nothing after that position can be trusted
 
     @property
     def ok(self) -> bool:
@@ -70,7 +71,9 @@ def verify_chain(events: Iterable[Event], anchor: Optional[Anchor] = None,
     expected_seq, prev_hash = 1, GENESIS
     anchor_at: Optional[str] = None  # the hash found at the anchor's position, when it names one
     anchor_seen = anchor is None
+    broken = False
     for event in events:
+        broken = True
         if event.seq != expected_seq:
             report.fail(expected_seq, _("position {seq}: missing (the next event present is at position {found})").format(
                 seq=expected_seq, found=event.seq))
@@ -79,7 +82,10 @@ def verify_chain(events: Iterable[Event], anchor: Optional[Anchor] = None,
                                      "(prev_hash differs)").format(seq=event.seq))
         elif event_hash(event.body()) != event.hash:
             report.fail(event.seq, _("position {seq}: content changed (hash differs)").format(seq=event.seq))
-        if report.problems:
+        else:
+            broken = False
+        if broken:
+            report.chain_broken = True
             return report
         if anchor is not None:
             anchor_seen = anchor_seen or event.hash == anchor.hash

@@ -25,8 +25,9 @@ from engine.journal.chain import CorruptEvent, Event
 from engine.journal.store import Reader, Store
 from engine.journal.verify import Anchor, AuditReport, missing_guards, parse_anchor, verify_chain
 from engine.model import Checklist
+from engine.operations.inspections import draw_problems
 from engine.operations.items import REPORTING_TRIGGERS, may_report
-from engine.workflow.facts import is_return
+from engine.operations.notices import numbering_problems
 from engine.workflow.rules import Attempt, Facts, unmet
 
 
@@ -41,24 +42,29 @@ class Replayed:
     returns: int = 0
     values: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, dict] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
+    deadline: Optional[str] = None
 
     def row(self) -> tuple[str, int, str, str, int]:
         return (self.state, self.seq, self.trigger, self.recorded_at, self.returns)
 
     def facts(self) -> Facts:
         return Facts(self.state, dict(self.values), dict(self.evidence), frozenset(self.participants),
-                     self.returns)
+                     self.returns, frozenset(self.files), self.deadline)
 
 
 class Auditor:
     """Visits each event of the chain once, in order."""
 
-    def __init__(self, reader: Reader, checklist: Checklist, report: AuditReport, judge_rules: bool = True):
+    def __init__(self, reader: Reader, checklist: Optional[Checklist], report: AuditReport,
+                 judge_rules: bool = True):
         self.reader, self.checklist, self.report = reader, checklist, report
         self.judge_rules = judge_rules
         self.items: dict[str, Replayed] = {}
-        self.versions: dict[str, Optional[Checklist]] = {checklist.sha256: checklist} if judge_rules else {}
+        self.journal_wide: list[Event] = []  # draws, notices, imports: few; checked at the end
+        self.versions: dict[str, Optional[Checklist]] = (
+            {checklist.sha256: checklist} if judge_rules and checklist is not None else {})
         self.not_judged: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
         self.last_time = ""
@@ -68,20 +74,24 @@ class Auditor:
             self.report.fail(event.seq, _("position {seq}: time runs backwards ({time} is before {previous})")
                              .format(seq=event.seq, time=event.recorded_at, previous=self.last_time))
         self.last_time = max(self.last_time, event.recorded_at)
-        if event.item.startswith("@"):  # journal-wide: a draw, a notice, an import; no current row
+        if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
+            self.journal_wide.append(event)
             return
-        if self.checklist.item(event.item) is None:
+        if self.checklist is not None and self.checklist.item(event.item) is None:
             self.undeclared[event.item] += 1
         replayed = self.items.get(event.item)
         if replayed is None:
             replayed = self.items[event.item] = Replayed(event.from_state)
         if self.judge_rules:
             self._judge(event, replayed)
-        replayed.values.update(event.data.get("values", {}))
+        replayed.values.update(event.data.get("values", {}))  # as workflow.facts.facts_of replays
         if "evidence" in event.data:
             replayed.evidence[event.data["evidence"]] = event.data
+            if "sha256" in event.data:
+                replayed.files.add(event.data["evidence"])
         replayed.participants.add(event.actor)
         replayed.returns += bool(event.data.get("returned"))
+        replayed.deadline = event.data.get("deadline", replayed.deadline)
         replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
         replayed.recorded_at = event.recorded_at
 
@@ -128,7 +138,7 @@ class Auditor:
         if event.trigger in REPORTING_TRIGGERS:
             reasons = [] if event.to_state == state else [_("a report cannot change the state")]
             try:
-                may_report(checklist, item, actor, facts)
+                may_report(checklist, item, actor, facts, event.trigger)
             except Refused as refused:
                 reasons += refused.reasons
             return reasons
@@ -136,11 +146,11 @@ class Auditor:
         if transition is None:
             return [_("no step {trigger!r} is declared from state {state!r}").format(
                 trigger=event.trigger, state=state)]
-        reasons = unmet(Attempt(item, transition, actor, event.note, facts))
+        reasons = unmet(Attempt(item, transition, actor, event.note, facts, checklist.role_labels))
         if transition.dest_from(state) != event.to_state:
             reasons.append(_("it goes to {claimed!r}, the step goes to {dest!r}").format(
                 claimed=event.to_state, dest=transition.dest_from(state)))
-        elif bool(event.data.get("returned")) != is_return(workflow, transition, state):
+        elif bool(event.data.get("returned")) != transition.is_return:
             reasons.append(_("it is wrongly counted as a return, or not counted"))
         return reasons
 
@@ -166,10 +176,11 @@ class Auditor:
                 count=sum(self.undeclared.values()), items=listed))
 
 
-def audit(store: Store, checklist: Checklist, anchor: Optional[str] = None,
+def audit(store: Store, checklist: Optional[Checklist] = None, anchor: Optional[str] = None,
           judge_rules: bool = True) -> AuditReport:
-    """Audit the journal in one snapshot; ``judge_rules=False`` checks chain, time, guards and the
-    current table only (bench/ measures the rule replay apart)."""
+    """Audit the journal in one snapshot; ``judge_rules=False`` checks chain, time, guards, the
+    current table, draws and notice numbers only (bench/ measures the rule replay apart). Without
+    ``checklist`` steps are judged by the versions the journal keeps."""
     published: Optional[Anchor] = parse_anchor(anchor) if anchor is not None else None
     report = AuditReport()
     with store.snapshot() as reader:
@@ -180,8 +191,11 @@ def audit(store: Store, checklist: Checklist, anchor: Optional[str] = None,
                 report.fail(None, _("the append-only triggers are missing: {names}; events could have been "
                                     "changed or deleted").format(names=", ".join(missing)))
             verify_chain(reader.events(), published, auditor.visit, report)
-            if report.ok:
+            if not report.chain_broken:
                 auditor.compare_current()
+                journal_wide = auditor.journal_wide
+                for seq, problem in sorted(draw_problems(journal_wide) + numbering_problems(journal_wide)):
+                    report.fail(seq, problem)
         except CorruptEvent as e:
             report.fail(e.seq, str(e))
         except StoreError as e:

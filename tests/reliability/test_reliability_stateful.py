@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import new_journal, ops
+from checklist_cases import FROZEN
+from helpers import ops
 from hypothesis import event as note_event
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -22,11 +23,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from engine import i18n
 from engine.checklist.load import load_checklist
 from engine.errors import Refused
+from engine.journal.sqlite import SQLiteStore
 from engine.operations.audit import audit
 from engine.workflow.facts import facts_of
 
-REPO = Path(__file__).resolve().parents[2]
-CHECKLIST = load_checklist(str(REPO / "checklists" / "shuanggao-2026.yaml"))
+CHECKLIST = load_checklist(FROZEN)
 ITEMS = ["dongshan/kongchuo-baoxue",  # township, veto, 4 evidence, 3 indicators (one without a target)
          "dudao/dudao-jiancha",       # the office's own duty: only a supervisor outside dudao may verify
          "dongshan/zuzhi-ruxue",      # indicators without targets
@@ -59,6 +60,16 @@ def number(text: str) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+def accepted(duty, indicator: str | None, value: float | None) -> bool:
+    """DESIGN: min/max bound what record accepts; a '%' indicator accepts 0-100 unless told otherwise."""
+    found = next((i for i in duty.indicators if i.id == indicator), None)
+    if found is None or value is None:
+        return False
+    low = found.min if found.min is not None else (0 if found.unit == "%" else None)
+    high = found.max if found.max is not None else (100 if found.unit == "%" else None)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def indicator_id(duty, name: str) -> str | None:
     return next((i.id for i in duty.indicators if name in (i.id, i.name)), None)
 
@@ -68,7 +79,9 @@ class JournalMachine(RuleBasedStateMachine):
         super().__init__()
         i18n.set_language("en")
         self.dir = tempfile.mkdtemp(prefix="rectify-stateful-")
-        self.store = new_journal(Path(self.dir) / "journal.db", CHECKLIST)
+        path = str(Path(self.dir) / "journal.db")
+        SQLiteStore.init(path, CHECKLIST.id)[0].close()  # `rectify init`
+        self.store = SQLiteStore(path, CHECKLIST.id, checklist_source=CHECKLIST.file_bytes)
         self.known = {item: Known(CHECKLIST.workflow_of(CHECKLIST.item(item)).initial) for item in ITEMS}
 
     def teardown(self) -> None:
@@ -135,7 +148,8 @@ class JournalMachine(RuleBasedStateMachine):
         names = st.sampled_from([i.id for i in duty.indicators] + [i.name for i in duty.indicators] + ["bogus"])
         pairs = data.draw(st.lists(st.tuples(names, VALUES), max_size=3))
         parsed = [(indicator_id(duty, name), number(value)) for name, value in pairs]
-        expected = bool(pairs) and all(None not in pair for pair in parsed) and self.may_report(item, actor)
+        expected = (bool(pairs) and all(accepted(duty, *pair) for pair in parsed)
+                    and self.may_report(item, actor))
         assignments = [f"{name}={value}" for name, value in pairs]
         event = self.attempt(expected, lambda: ops.record(CHECKLIST, self.store, actor, item, assignments))
         if event is not None:
