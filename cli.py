@@ -17,6 +17,7 @@ import click
 
 from engine import i18n
 from engine.errors import ChecklistError, RectifyError, Refused
+from engine.formats import FORMAT_NAMES
 from engine.i18n import _
 
 
@@ -132,7 +133,6 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-FORMAT_NAMES = ["table", "markdown", "csv", "json", "html", "xlsx"]
 
 
 def format_options(func: Any) -> Any:
