@@ -136,6 +136,18 @@ class PostgresReader:
     def states(self) -> dict[str, str]:
         return dict(self.conn.execute(f"SELECT item, state FROM {S}.current").fetchall())  # type: ignore[arg-type]
 
+    def events_under(self, prefix: str) -> list[Event]:
+        """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
+        rows = self.conn.execute(EVENTS_SQL + " WHERE starts_with(item, %s) ORDER BY seq", (prefix,)).fetchall()
+        return [_event(r) for r in rows]
+
+    def deadlines(self) -> dict[str, str]:
+        """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
+        rows = self.conn.execute(  # the LIKE spares parsing the JSON of every other event
+            f"SELECT item, data::jsonb ->> 'deadline' FROM {S}.events WHERE data LIKE '%%\"deadline\":%%' "
+            "AND data::jsonb ->> 'deadline' IS NOT NULL ORDER BY seq").fetchall()
+        return dict(rows)  # type: ignore[arg-type]
+
     def head(self) -> tuple[int, str]:
         row = self.conn.execute(f"SELECT seq, hash FROM {S}.events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
