@@ -13,7 +13,8 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from pathlib import Path
+from typing import BinaryIO, Optional
 
 from engine.errors import StoreError
 from engine.i18n import _
@@ -30,6 +31,7 @@ from engine.journal.chain import (
     seal,
     utc_now,
 )
+from engine.journal.evidence import EvidenceFolder, StoredFile
 
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA = """
@@ -75,6 +77,11 @@ UPSERT_CURRENT = (
     "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns")
 
 
+def evidence_folder(journal_path: str) -> Path:
+    """``NAME.db`` keeps its evidence files in ``NAME.evidence`` beside it."""
+    return Path(journal_path).with_suffix(".evidence")
+
+
 def _event(row: tuple) -> Event:
     values = list(row)
     values[9] = json.loads(values[9])
@@ -84,8 +91,9 @@ def _event(row: tuple) -> Event:
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, files: EvidenceFolder):
         self.conn = conn
+        self.files = files
 
     def item_events(self, item: str) -> list[Event]:
         rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,))
@@ -105,6 +113,15 @@ class SQLiteReader:
     def head(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
+
+    def open_file(self, sha256: str) -> BinaryIO:
+        return self.files.open(sha256)
+
+    def stored_files(self) -> Iterator[StoredFile]:
+        return self.files.files()
+
+    def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
+        return self.files.put(path)
 
 
 class SQLiteTransaction(SQLiteReader):
@@ -133,7 +150,7 @@ class SQLiteStore(SQLiteReader):
             path = ":memory:"  # reading a journal nobody has written yet: empty, and no file made
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            super().__init__(conn)
+            super().__init__(conn, EvidenceFolder(evidence_folder(self.location)))
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -171,7 +188,7 @@ class SQLiteStore(SQLiteReader):
         """One write transaction: everything read and appended inside is atomic."""
         try:
             with self._begin("BEGIN IMMEDIATE"):
-                yield SQLiteTransaction(self.conn)
+                yield SQLiteTransaction(self.conn, self.files)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=e)) from e
@@ -180,7 +197,7 @@ class SQLiteStore(SQLiteReader):
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
         with self._begin("BEGIN"):
-            yield SQLiteReader(self.conn)
+            yield SQLiteReader(self.conn, self.files)
 
     def close(self) -> None:
         self.conn.close()
