@@ -19,9 +19,9 @@ from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.workflow.facts import facts_of, is_return
 from engine.workflow.machine import compiled, require_known_trigger
-from engine.workflow.rules import Attempt, Facts, unmet
+from engine.workflow.rules import Attempt, Facts, format_number, unmet
 
-RECORD, ATTACH = "record", "attach"
+RECORD, ATTACH, NOTE = "record", "attach", "note"
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,14 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         except ValueError:
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
             continue
+        low, high = indicator.min, indicator.max
+        if indicator.unit == "%":
+            low, high = (0.0 if low is None else low), (100.0 if high is None else high)
+        if (low is not None and number < low) or (high is not None and number > high):
+            reasons.append(_("{name}: {value} is outside the allowed range {low} to {high}").format(
+                name=indicator.name, value=text.strip(), low="-∞" if low is None else format_number(low),
+                high="∞" if high is None else format_number(high)))
+            continue
         values[indicator.id] = number
     if not assignments:
         reasons.append(_("give at least one NAME=VALUE"))
@@ -178,3 +186,15 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
 
 def history(checklist: Checklist, store: Reader, item_id: str) -> list[Event]:
     return store.item_events(resolve_item(checklist, item_id).id)
+
+
+def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str) -> Event:
+    """An observation on the item (督查意见): an event that changes nothing else."""
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    if not text.strip():
+        raise Refused([_("the note is empty")])
+    facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
+    _check_may_report(checklist, item, actor, facts)
+    draft = Draft(item.id, NOTE, facts.state, facts.state, actor.id, text, checklist.sha256, {})
+    return tx.append(draft, ItemRow(facts.state, facts.returns))
