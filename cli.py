@@ -453,6 +453,25 @@ def evidence(session: Session, item: str, evidence: Optional[str], export_dir: O
     emit([evidence_report(checklist, item, files, today())], fmt, output)
 
 
+@cli.command()
+@click.option("--to", "target", required=True, metavar="NEXT.yaml", help="The new checklist file (never overwritten).")
+@click.option("--id", "new_id", metavar="ID", help="Its id (default: this id with the year counted up).")
+@click.pass_obj
+def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
+    """Next year's checklist: every item not verified, carried as a duty of its unit."""
+    from engine.operations.items import resolve_actor
+    from engine.operations.rollover import rollover as roll
+
+    checklist, store = open_journal(session, create=False)
+    with store.snapshot() as reader:
+        result = roll(checklist, reader, resolve_actor(checklist, session.actor), target, new_id)
+    click.echo(_("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
+        path=result.path, id=result.id, n=len(result.duties), m=len(result.open_two_years)), err=True)
+    for duty in result.duties:
+        mark = " ⚠ 连续未销号" if duty.open_two_years else ""
+        click.echo(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
+
+
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
 
 

@@ -243,7 +243,8 @@ class _ModelBuilder:
                 id=entry["id"], title=entry["title"], owners=owners, workflow=workflow,
                 deadline=self.date(entry, "deadline") or deadline, veto=entry.get("veto", False),
                 description=entry.get("description"),
-                evidence=self.build_evidence(entry), indicators=self.build_indicators(entry)))
+                evidence=self.build_evidence(entry), indicators=self.build_indicators(entry),
+                carried_from=tuple(entry.get("carried_from", ()))))
         return tuple(duties)
 
     def build_evidence(self, duty: YMap) -> tuple[Evidence, ...]:
