@@ -472,6 +472,45 @@ def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
         click.echo(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
 
 
+GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
+
+
+@cli.command()
+@click.option("--workflow", metavar="W", help="Only this workflow (default: every one).")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
+              help="Diagram format (default mermaid; with -o, the suffix picks it).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (.mmd, .dot, .svg).")
+@click.pass_obj
+def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output: Optional[str]) -> None:
+    """The workflow diagram: states, steps and who may take them, in Chinese."""
+    from engine.checklist.cache import load_cached
+    from engine.workflow.diagram import diagram
+
+    if fmt is None and output is not None:
+        fmt = GRAPH_SUFFIXES.get(os.path.splitext(output)[1].lower())
+        if fmt is None:
+            raise click.UsageError(_("unknown suffix of {path}; give --format mermaid|dot|svg").format(path=output))
+    fmt = fmt or "mermaid"
+    checklist = load_cached(session.checklist_path())
+    workflows = [w for w in checklist.workflows if workflow in (None, w.id)]
+    if not workflows:
+        raise RectifyError(_("unknown workflow {name!r}; this checklist has: {known}").format(
+            name=workflow, known=", ".join(w.id for w in checklist.workflows)))
+    if fmt == "svg" and len(workflows) > 1:
+        raise click.UsageError(_("an SVG holds one workflow: give --workflow (one of {known})").format(
+            known=", ".join(w.id for w in workflows)))
+    drawn = [diagram(w, fmt, checklist.role_labels, f"{checklist.title} · {w.id}") for w in workflows]
+    data = drawn[0] if isinstance(drawn[0], bytes) else "\n".join(str(d) for d in drawn)
+    if output is not None:
+        _write_file(output, data if isinstance(data, bytes) else data.encode("utf-8"), session)
+    elif isinstance(data, bytes):
+        if sys.stdout.isatty():
+            raise click.UsageError(_("svg is a binary format: give -o FILE"))
+        sys.stdout.buffer.write(data)
+    else:
+        click.echo(data, nl=False)
+
+
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
 
 
