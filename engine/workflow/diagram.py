@@ -70,11 +70,12 @@ def diagram(workflow: Workflow, fmt: str, role_labels: dict[str, str], title: st
                               graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
                               title=title or workflow.id, show_state_attributes=False)
     # a diagram of the workflow, not of one item: no state is drawn as the current one
-    machine.style_attributes["node"]["active"] = dict(machine.style_attributes["node"]["default"])
+    styles: Any = machine.style_attributes
+    styles["node"]["active"] = dict(styles["node"]["default"])
     if fmt != "mermaid":
         machine.machine_attributes.update(fontname=CJK_FONT, rankdir="LR")
         for kind in ("node", "edge"):
-            machine.style_attributes[kind]["default"]["fontname"] = CJK_FONT
+            styles[kind]["default"]["fontname"] = CJK_FONT
     model = _Model()
     machine.add_model(model)
     graph = model.get_graph()  # type: ignore[attr-defined]
