@@ -315,9 +315,14 @@ class Checklist:
         unit_id, _, duty_id = item_id.partition("/")
         unit = self.unit_by_id.get(unit_id)
         duty = self.duty_by_id.get(duty_id)
-        if unit is None or duty is None or unit_id not in duty.owners:
+        if unit is None or duty is None or unit_id not in self._owner_sets[duty_id]:
             return None
         return Item(unit, duty)
+
+    @cached_property
+    def _owner_sets(self) -> dict[str, frozenset[str]]:
+        """Duty id -> its owners as a set: a province duty has 7,000 owners, and import asks per row."""
+        return {d.id: frozenset(d.owners) for d in self.duties}
 
     def workflow_of(self, item: Item) -> Workflow:
         return self.workflow_by_id[item.duty.workflow]

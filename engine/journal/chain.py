@@ -9,6 +9,7 @@ Every store (SQLite, PostgreSQL) seals events here, so all keep the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -99,8 +100,10 @@ def seal(draft: Draft, seq: int, prev_hash: str, recorded_at: str, os_account: s
     return Event(**body, hash=event_hash(body))
 
 
+@functools.lru_cache(maxsize=1)
 def os_user() -> str:
-    """The OS account (not $USER, which anyone can set)."""
+    """The OS account (not $USER, which anyone can set); asked once per process (an import appends
+    100,000 events)."""
     try:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:

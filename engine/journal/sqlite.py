@@ -127,10 +127,16 @@ class SQLiteReader:
 class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
 
+    _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
+
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
-        head = self.conn.execute(
-            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
+        previous_time: Optional[str]
+        if self._last is not None:
+            seq, prev_hash, previous_time = self._last.seq + 1, self._last.hash, self._last.recorded_at
+        else:
+            head = self.conn.execute(
+                "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
         event = seal(draft, seq, prev_hash, not_before(previous_time, utc_now()), os_user())
         values = [getattr(event, c) for c in EVENT_COLUMNS]
         values[EVENT_COLUMNS.index("data")] = data_text(event.data)
@@ -138,6 +144,7 @@ class SQLiteTransaction(SQLiteReader):
         if row is not None:
             self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
                                                event.recorded_at, row.returns))
+        self._last = event
         return event
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Optional
 
@@ -113,7 +113,8 @@ class PlannedTransaction:
         return self.pending[item]
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
-        draft = replace(draft, data={**draft.data, "entered_by": self.entered_by})
+        draft = Draft(draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor, draft.note,
+                      draft.checklist_sha256, {**draft.data, "entered_by": self.entered_by})
         self.planned.append((draft, row))
         self.seq += 1
         event = Event(self.seq, draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor,
