@@ -89,9 +89,10 @@ def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: 
 
 
 @cli.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.argument("files", nargs=-1)
 @click.pass_obj
-def validate(session: Session, files: tuple[str, ...]) -> None:
+def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
     """Check checklist files; print each problem as FILE:LINE:COL: message."""
     from engine.checklist.load import load_checklist
 
@@ -102,6 +103,11 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
         except ChecklistError as e:
             failed = True
             click.echo(str(e), err=True)
+            continue
+        for warning in checklist.warnings:
+            click.echo(str(warning), err=True)
+        if strict and checklist.warnings:
+            failed = True
             continue
         click.echo(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
                      "workflows {workflows}").format(
@@ -325,16 +331,24 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
 
 
 @cli.command()
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection day (default today).")
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Inspection day (default: the first day of the final inspection, else today).")
+@click.option("--for", "round_name", metavar="ROUND", help="Judge only this inspection round's items, on its first day.")
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
-    """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
+def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
+              output: Optional[str]) -> None:
+    """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
+    from engine.reports.readiness import default_day, find_round
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
+    if on_day and round_name:
+        raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
     checklist, store = open_journal(session, create=False)
-    result = judge(checklist, store, on_day.date() if on_day else today())
+    inspection = find_round(checklist, round_name) if round_name else None
+    day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
+    result = judge(checklist, store, day, inspection)
     emit([readiness_report(checklist, result)], fmt, output)
     if not result.ready:
         sys.exit(1)
@@ -512,6 +526,17 @@ def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output:
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
+@cli.command()
+@format_options
+@click.pass_obj
+def duties(session: Session, fmt: str, output: Optional[str]) -> None:
+    """The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."""
+    from engine.reports.tables import duties_report
+
+    checklist, store = open_journal(session, create=False)
+    emit([duties_report(checklist, store, today())], fmt, output)
 
 
 def today() -> dt.date:

@@ -36,8 +36,6 @@ VALUE_PREFIX, EVIDENCE_PREFIX = "value:", "evidence:"
 HANDED_IN = ("已提交", "已报送", "submitted")
 IMPORT_ITEM = "@import/{sha256}"
 IMPORT_TRIGGER = "import"
-# Used only when the checklist's ``permissions`` does not say who may import.
-DEFAULT_IMPORTERS = ("supervisor",)
 
 Progress = Callable[[int, int], None]
 
@@ -152,10 +150,10 @@ def import_sheets(checklist: Checklist, store: Store, importer_id: Optional[str]
                   progress: Optional[Progress] = None) -> ImportResult:
     """Check every row of every file, then record them all in one transaction (or nothing)."""
     importer = items.resolve_actor(checklist, importer_id)
-    allowed = checklist.permissions.get("import") or DEFAULT_IMPORTERS
+    allowed = checklist.permissions.get("import", ())
     if not any(role in importer.roles for role in allowed):
         raise Refused([_("{person} may not import sheets (the import permission: {roles})").format(
-            person=importer.name, roles=", ".join(allowed))])
+            person=importer.name, roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"))])
     sheets = [_read(path) for path in paths]
     result = ImportResult([FileOutcome(s.name, s.sha256, s.row_count) for s in sheets], [])
     for sheet in sheets:

@@ -17,9 +17,9 @@ from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.evidence import display_name
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
-from engine.workflow.facts import facts_of, is_return
+from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled, require_known_trigger
-from engine.workflow.rules import Attempt, Facts, format_number, unmet
+from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
 
@@ -31,8 +31,7 @@ class Option:
     trigger: str
     label: str
     to_state: str
-    allowed_here: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # "not allowed from state ..." first when the step cannot start here
 
 
 def resolve_item(checklist: Checklist, item_id: str) -> Item:
@@ -62,25 +61,24 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     transition = machine.candidate(facts.state, trigger)
 
     def check(candidate: Transition) -> list[str]:
-        return unmet(Attempt(item, candidate, actor, note, facts))
+        return unmet(Attempt(item, candidate, actor, note, facts, checklist.role_labels))
 
     try:  # the Machine's condition runs the rules once; a refusal carries every reason
         dest = machine.fire(facts.state, trigger, check)
     except Refused as refused:
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
-    returned = is_return(workflow, transition, facts.state)
+    returned = transition.is_return  # ``return: true``: nothing else counts as a return
     draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
                   {"returned": True} if returned else {})
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+    """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = []
-    if actor.unit != item.unit.id and "supervisor" not in actor.roles:
-        reasons.append(_("{person} is neither a member of {unit} nor a supervisor").format(
-            person=actor.name, unit=item.unit.name))
+    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
+                           checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))
@@ -107,13 +105,11 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         except ValueError:
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
             continue
-        low, high = indicator.min, indicator.max
-        if indicator.unit == "%":
-            low, high = (0.0 if low is None else low), (100.0 if high is None else high)
-        if (low is not None and number < low) or (high is not None and number > high):
-            reasons.append(_("{name}: {value} is outside the allowed range {low} to {high}").format(
-                name=indicator.name, value=text.strip(), low="-∞" if low is None else format_number(low),
-                high="∞" if high is None else format_number(high)))
+        if not indicator.accepts(number):
+            reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(
+                name=indicator.name, value=format_number(number),
+                low=_("any") if indicator.min is None else format_number(indicator.min),
+                high=_("any") if indicator.max is None else format_number(indicator.max)))
             continue
         values[indicator.id] = number
     if not assignments:
@@ -130,7 +126,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, RECORD)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
 
 
@@ -147,7 +143,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     data: dict[str, object] = {"evidence": evidence.id}
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, ATTACH)
     if file_path is not None:  # only now: nobody may make the command read a file it then refuses
         stored = tx.put_file(file_path)
         data.update(sha256=stored.sha256, size=stored.size, file=display_name(file_path))
@@ -176,11 +172,11 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     options = []
     for transition in from_here if from_here or trigger is None else named:
         here = transition in from_here
-        reasons = unmet(Attempt(item, transition, actor, note, facts))
+        reasons = unmet(Attempt(item, transition, actor, note, facts, checklist.role_labels))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,
-                              workflow.state_by_id[transition.dest_from(facts.state)].label, here, tuple(reasons)))
+                              workflow.state_by_id[transition.dest_from(facts.state)].label, tuple(reasons)))
     return facts.state, options
 
 
@@ -195,6 +191,6 @@ def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id
     if not text.strip():
         raise Refused([_("the note is empty")])
     facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, NOTE)
     draft = Draft(item.id, NOTE, facts.state, facts.state, actor.id, text, checklist.sha256, {})
     return tx.append(draft, ItemRow(facts.state, facts.returns))

@@ -23,8 +23,6 @@ from engine.journal.store import Reader
 from engine.model import Checklist, Item, Person
 from engine.workflow.facts import facts_of
 
-DEFAULT_ROLLERS = ("supervisor",)  # used only when the checklist's permissions do not say
-
 
 @dataclass(frozen=True)
 class Rollover:
@@ -51,10 +49,10 @@ def next_id(checklist_id: str, given: Optional[str]) -> str:
 
 def rollover(checklist: Checklist, reader: Reader, actor: Person, target: str,
              new_id: Optional[str] = None) -> Rollover:
-    allowed = checklist.permissions.get("rollover") or DEFAULT_ROLLERS
+    allowed = checklist.permissions.get("rollover", ())
     if not any(role in actor.roles for role in allowed):
         raise Refused([_("{person} may not roll the checklist over (the rollover permission: {roles})").format(
-            person=actor.name, roles=", ".join(allowed))])
+            person=actor.name, roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"))])
     if os.path.lexists(target):
         raise Refused([_("{path} exists; rollover never overwrites a file").format(path=target)])
     identifier = next_id(checklist.id, new_id)
