@@ -46,6 +46,7 @@ class CarriedDuty:
     evidence: tuple[Evidence, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     comments: tuple[str, ...] = ()  # comment lines that stood above the source duty
+    support: tuple[str, ...] = ()  # 配合单位 (unit ids)
     state_label: str = ""
 
     @property
@@ -126,6 +127,8 @@ def _duty(duty: CarriedDuty) -> list[str]:
     if duty.description:
         lines.append(f"    description: {_s(duty.description)}")
     lines.append(f"    owners: {{unit: {duty.owner}}}")
+    if duty.support:
+        lines.append("    support: {units: [" + ", ".join(duty.support) + "]}")
     if duty.workflow != "default":
         lines.append(f"    workflow: {duty.workflow}")
     if duty.veto:

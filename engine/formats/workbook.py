@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -21,6 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.formats.report import display_width
 from engine.formats.xlsx import sheet_title
 
 GIVEN_FILL = PatternFill(fill_type="solid", start_color="F2F2F2", end_color="F2F2F2")
@@ -30,6 +32,8 @@ THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LISTS_SHEET = "lists"
 QUOTED_LIST_LIMIT = 255
+LINE_HEIGHT = 15  # points per line of 11 pt CJK text
+PAGE_WIDTH = 150  # column-width units on landscape A4 at about 90%
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ def _fill(sheet: Worksheet, spec: FillSheet, lists: _Lists) -> None:
     for index, row in enumerate(spec.rows, start=3):
         for col, column in enumerate(spec.columns, start=1):
             _cell(sheet, index, col, column, row, lists, validations)
+        sheet.row_dimensions[index].height = LINE_HEIGHT * max(2, _lines(row, spec.columns))
     last_row = max(3, len(spec.rows) + 2)
     _validate_columns(sheet, spec, last_row, lists, validations)
     for validation in validations.values():
@@ -126,9 +131,12 @@ def _fill(sheet: Worksheet, spec: FillSheet, lists: _Lists) -> None:
     sheet.row_dimensions[2].hidden = True
     sheet.freeze_panes = "B3"
     sheet.print_title_rows = "1:1"
+    sheet.print_title_cols = "A:C"  # every printed page shows which item a row is
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
+    # a township's sheet has dozens of columns: pages across at a readable scale, not one page
+    # shrunk to illegibility
+    sheet.page_setup.fitToWidth = max(1, math.ceil(sum(c.width for c in spec.columns) / PAGE_WIDTH))
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.protection.sheet = True
@@ -182,6 +190,18 @@ def _validate_columns(sheet: Worksheet, spec: FillSheet, last_row: int, lists: _
             continue
         validation.add(cells)
         validations[("column", col)] = validation
+
+
+def _lines(row: FillRow, columns: tuple[FillColumn, ...]) -> int:
+    """Lines the tallest given cell wraps to (spreadsheets do not grow rows for wrapped text)."""
+    tallest = 1
+    for column in columns:
+        value = row.values.get(column.field)
+        if isinstance(value, str):
+            wrapped = sum(max(1, math.ceil(display_width(part) / max(1, column.width - 1)))
+                          for part in value.split("\n"))
+            tallest = max(tallest, wrapped)
+    return tallest
 
 
 def _number(value: float) -> str:

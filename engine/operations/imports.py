@@ -257,7 +257,14 @@ def _apply_row(checklist: Checklist, tx: PlannedTransaction, importer: Person, t
     except Refused as e:
         return [row.where("reporter", "; ".join(e.reasons))]
     problems: list[Located] = []
-    if values:
+    bad_values = []
+    for indicator_id, text in values.items():  # each value on its own first, to name its column
+        before = len(problems)
+        _try(problems, row, VALUE_PREFIX + indicator_id,
+             functools.partial(items.parse_values, item, [f"{indicator_id}={text}"]))
+        if len(problems) > before:
+            bad_values.append(indicator_id)
+    if values and not bad_values:
         assignments = [f"{k}={v}" for k, v in values.items()]
         _try(problems, row, _first(cells, VALUE_PREFIX),
              lambda: items.record(checklist, tx, actor.id, item.id, assignments))

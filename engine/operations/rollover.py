@@ -103,7 +103,7 @@ def _duty(checklist: Checklist, item: Item, duty_id: str, description: Optional[
     duty = item.duty
     return CarriedDuty(duty_id, duty.title, item.unit.id, duty.workflow,
                        duty.carried_from + (f"{checklist.id}/{item.id}",), description, duty.ref, duty.veto,
-                       duty.evidence, duty.indicators, comments, state_label)
+                       duty.evidence, duty.indicators, comments, support=duty.support, state_label=state_label)
 
 
 def _unique(duty_id: str, taken: set[str]) -> str:

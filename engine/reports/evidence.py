@@ -11,9 +11,11 @@ from engine.i18n import N_, _
 from engine.journal.store import Reader
 from engine.model import Checklist
 
-EVIDENCE_COLUMNS = [("evidence", N_("Evidence id")), ("name", N_("Evidence")), ("file", N_("File")),
-                    ("size", N_("Size (bytes)")), ("sha256", N_("sha256")), ("actor", N_("Actor")),
-                    ("actor_name", N_("Name")), ("recorded_at", N_("Recorded at")), ("seq", N_("No."))]
+# (field id, header, row key of the human text or None)
+EVIDENCE_COLUMNS = [("evidence", N_("Evidence"), "name"), ("file", N_("File"), None),
+                    ("size", N_("Size (bytes)"), None), ("sha256", N_("sha256"), None),
+                    ("actor", N_("Submitted by"), "actor_name"), ("recorded_at", N_("Recorded at"), "recorded_local"),
+                    ("seq", N_("No."), None)]
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,16 @@ def stored_evidence(checklist: Checklist, reader: Reader, item_id: str,
 def evidence_report(checklist: Checklist, item_id: str, files: list[StoredEvidence], today: dt.date) -> Report:
     people = checklist.person_by_id
     rows = [{"evidence": f.evidence, "name": f.name, "file": f.file, "size": f.size, "sha256": f.sha256,
-             "actor": f.actor, "actor_name": people[f.actor].name if f.actor in people else "",
-             "recorded_at": f.recorded_at, "seq": f.seq} for f in files]
+             "actor": f.actor, "actor_name": people[f.actor].name if f.actor in people else f.actor,
+             "recorded_at": f.recorded_at, "recorded_local": _local(f.recorded_at), "seq": f.seq} for f in files]
     return Report(_("Evidence files of {item}").format(item=item_id),
-                  [Column(key, _(header)) for key, header in EVIDENCE_COLUMNS], rows)
+                  [Column(key, _(header), shown=shown) for key, header, shown in EVIDENCE_COLUMNS], rows)
+
+
+def _local(recorded_at: str) -> str:
+    """``YYYY-MM-DD HH:MM`` in the machine's time zone, as human formats show times."""
+    try:
+        moment = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+    except ValueError:
+        return recorded_at
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -18,7 +18,8 @@ class Office:
         self.dir = tmp_path
         self.checklist = tmp_path / "minimal.yaml"
         text = MINIMAL.read_text(encoding="utf-8").replace(
-            "  - id: kongchuo\n", "  # 四(一)2 控辍保学 — the notice's clause\n  - id: kongchuo\n")
+            "  - id: kongchuo\n", "  # 四(一)2 控辍保学 — the notice's clause\n  - id: kongchuo\n").replace(
+            "    owners: {unit: edu}\n", "    owners: {unit: edu}\n    support: {unit: dudao}\n")
         self.checklist.write_text(text, encoding="utf-8")
         self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
 
@@ -54,6 +55,7 @@ def test_rollover_carries_exactly_the_unverified_items(office):
         ("edu/zhenggai", ("minimal-2026/edu/zhenggai",)),
     ]
     assert [u.id for u in carried.units] == ["dudao", "edu", "dongshan", "xihe"]
+    assert carried.duty_by_id["zhenggai"].support == ("dudao",)
     assert [p.id for p in carried.people] == ["wang", "li"]
     text = target.read_text(encoding="utf-8")
     assert "# 四(一)2 控辍保学 — the notice's clause" in text  # the source comment still applies

@@ -96,7 +96,7 @@ def test_the_new_users_round_trip(office):
     dry = office("import", str(filled), "--dry-run")
     assert dry.exit_code == 1
     assert "filled.xlsx, sheet 东山镇人民政府, row 3, column J (value:proof_rate)" in dry.stderr
-    assert "outside the allowed range 0 to 100" in dry.stderr
+    assert "outside the values accepted (0 to 100)" in dry.stderr
     assert office.head() == before
 
     fill(filled, filled, value__proof_rate=100)

@@ -57,7 +57,7 @@ def test_a_device_is_refused_at_once(clerk, actor):
     assert time.monotonic() - started < 15
     assert b"Traceback" not in result.stderr
     if actor == "li":
-        assert b"neither a member" in result.stderr  # refused on permission, before any read
+        assert b"may attach evidence on this item" in result.stderr  # refused on permission, before any read
     else:
         assert b"not a regular file" in result.stderr
 
