@@ -161,3 +161,36 @@ def test_a_damaged_or_hostile_sheet_is_one_line_and_exit_1(office):
     assert result.exit_code == 1 and "not a readable .xlsx" in result.stderr
     result = office("import", "/dev/zero")
     assert result.exit_code == 1 and "not a regular file" in result.stderr
+
+
+def test_a_bad_value_is_named_by_its_own_column(tmp_path):
+    office = Office(tmp_path)
+    text = office.checklist.read_text(encoding="utf-8").replace(
+        "      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n",
+        "      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n"
+        "      - {id: visits, name: 入户次数, unit: 次, min: 0}\n")
+    office.checklist.write_text(text, encoding="utf-8")
+    office.ok("advance", "dongshan/kongchuo", "start", actor="li")
+    csv = tmp_path / "rows.csv"
+    csv.write_text("item,value:proof_rate,value:visits\ndongshan/kongchuo,100,-3\n", encoding="utf-8")
+    result = office("import", str(csv))
+    assert result.exit_code == 1
+    assert "row 2, column C (value:visits)" in result.stderr and "column B" not in result.stderr
+
+
+def test_import_reports_progress_on_large_files(office, monkeypatch):
+    from engine.checklist.load import load_checklist
+    from engine.journal.store import open_store
+    from engine.operations.imports import import_sheets
+
+    csv = office.dir / "many.csv"
+    csv.write_text("item,note\n" + "".join(f"dongshan/kongchuo,第{n}次督查意见\n" for n in range(1200)),
+                   encoding="utf-8")
+    checklist = load_checklist(office.checklist)
+    calls: list[tuple[int, int]] = []
+    store = open_store(None, str(office.checklist), checklist.id)
+    result = import_sheets(checklist, store, "wang", [str(csv)], dry_run=True,
+                           progress=lambda done, total: calls.append((done, total)))
+    store.close()
+    assert calls[0] == (500, 1200) and calls[-1] == (1200, 1200)
+    assert len(result.planned) == 1201 and not result.recorded  # 1,200 notes and the import event
