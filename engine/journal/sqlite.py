@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Optional
@@ -28,6 +28,7 @@ from engine.journal.chain import (
     data_text,
     not_before,
     os_user,
+    refuse_nul,
     seal,
     utc_now,
 )
@@ -130,6 +131,7 @@ class SQLiteTransaction(SQLiteReader):
     _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
+        refuse_nul(draft)
         previous_time: Optional[str]
         if self._last is not None:
             seq, prev_hash, previous_time = self._last.seq + 1, self._last.hash, self._last.recorded_at
@@ -150,6 +152,8 @@ class SQLiteTransaction(SQLiteReader):
 
 class SQLiteStore(SQLiteReader):
     """One SQLite file beside the checklist (or named by ``--db``)."""
+
+    login: Optional[str] = None  # the actor is declared (--as): one trust domain
 
     def __init__(self, path: str, checklist_id: str, create: bool = True):
         self.location = path
@@ -205,6 +209,22 @@ class SQLiteStore(SQLiteReader):
         """A read transaction: events and the current table as of one moment."""
         with self._begin("BEGIN"):
             yield SQLiteReader(self.conn, self.files)
+
+    def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
+        """Write verified events and current rows into this empty journal as they are (``db copy``)."""
+        try:
+            with self._begin("BEGIN IMMEDIATE"):
+                if self.head() != (0, GENESIS):
+                    raise StoreError(_("{url}: the journal is not empty; db copy writes only into an empty "
+                                       "one").format(url=self.location))
+                for event in events:
+                    values = [getattr(event, c) for c in EVENT_COLUMNS]
+                    values[EVENT_COLUMNS.index("data")] = data_text(event.data)
+                    self.conn.execute(INSERT_EVENT, values)
+                self.conn.executemany(UPSERT_CURRENT, (row[:6] for row in current))
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
+                path=self.location, reason=e)) from e
 
     def close(self) -> None:
         self.conn.close()
