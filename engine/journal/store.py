@@ -30,6 +30,14 @@ class Reader(Protocol):
 
     def head(self) -> tuple[int, str]: ...
 
+    def events_under(self, prefix: str) -> list[Event]:
+        """Events whose item starts with ``prefix`` (journal-wide kinds: ``@notice/``, ``@round/``)."""
+        ...
+
+    def deadlines(self) -> dict[str, str]:
+        """Item -> the deadline (ISO) set by its last extension; unextended items are absent."""
+        ...
+
     def open_file(self, sha256: str) -> BinaryIO:
         """The stored bytes of an evidence file, for reading; StoreError if the store lacks it."""
         ...

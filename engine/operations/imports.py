@@ -11,6 +11,7 @@ second time records nothing.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -86,6 +87,10 @@ def strip_quote(value: Any) -> str:
     """A cell as text: blanks trimmed, one leading apostrophe (csv's formula guard) removed."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):  # a date cell (延期至) comes back as a datetime
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, float) and value == int(value):
         value = int(value)
     text = str(value).strip()
@@ -103,7 +108,8 @@ class PlannedTransaction:
         self.base, self.store, self.entered_by, self.keep_files = base, store, entered_by, keep_files
         self.seq, self.head_hash = base.head()
         self.planned: list[tuple[Draft, Optional[ItemRow]]] = []
-        self.pending: dict[str, list[Event]] = {}
+        self.pending: dict[str, list[Event]] = {}  # item -> its events, journal's and planned
+        self.appended: list[Event] = []
 
     def item_events(self, item: str) -> list[Event]:
         if item not in self.pending:
@@ -118,6 +124,7 @@ class PlannedTransaction:
         event = Event(self.seq, draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor,
                       "", "", draft.note, draft.data, draft.checklist_sha256, "", "")
         self.item_events(draft.item).append(event)
+        self.appended.append(event)
         return event
 
     def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
@@ -143,6 +150,12 @@ class PlannedTransaction:
 
     def head(self) -> tuple[int, str]:
         return self.base.head()
+
+    def events_under(self, prefix: str) -> list[Event]:
+        return self.base.events_under(prefix) + [e for e in self.appended if e.item.startswith(prefix)]
+
+    def deadlines(self) -> dict[str, str]:
+        return self.base.deadlines()
 
 
 def import_sheets(checklist: Checklist, store: Store, importer_id: Optional[str], paths: list[str],
@@ -275,7 +288,7 @@ def _apply_row(checklist: Checklist, tx: PlannedTransaction, importer: Person, t
         problems.append(row.where("deadline", _("a new deadline needs the step that sets it")))
     if step:
         _try(problems, row, "trigger", lambda: items.advance(
-            checklist, tx, actor.id, item.id, _trigger_id(checklist, item, step), note))
+            checklist, tx, actor.id, item.id, _trigger_id(checklist, item, step), note, deadline or None))
     elif note:
         _try(problems, row, "note", lambda: items.note(checklist, tx, actor.id, item.id, note))
     return problems
