@@ -5,6 +5,7 @@ On the frozen minimal checklist: dongshan's item is started by its reporter 李�
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import shutil
@@ -194,3 +195,32 @@ def test_import_reports_progress_on_large_files(office, monkeypatch):
     store.close()
     assert calls[0] == (500, 1200) and calls[-1] == (1200, 1200)
     assert len(result.planned) == 1201 and not result.recorded  # 1,200 notes and the import event
+
+
+def test_an_extension_row_carries_its_new_deadline(tmp_path):
+    """A 批准延期 row (a ``sets: [deadline]`` step) records the 延期至 date cell as the new deadline."""
+    checklist = tmp_path / "office-2026.yaml"
+    shutil.copy(REPO / "tests" / "fixtures" / "office-2026.yaml", checklist)
+    env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
+
+    def run(*args: str, actor: str = "wangming"):
+        return CliRunner().invoke(cli, ["-c", str(checklist), "--as", actor, *args], catch_exceptions=False, env=env)
+
+    run("init")
+    item = "dongshan/zuzhi-ruxue"
+    assert run("advance", item, "start").exit_code == 0
+    template = tmp_path / "t.xlsx"
+    assert run("template", "--unit", "dongshan", "-o", str(template)).exit_code == 0
+    book = openpyxl.load_workbook(template)
+    sheet = book.worksheets[0]
+    fields = [c.value for c in sheet[2]]
+    assert "deadline" in fields
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == item)
+    sheet.cell(row, fields.index("trigger") + 1, "批准延期")
+    sheet.cell(row, fields.index("note") + 1, "汛期道路中断")
+    sheet.cell(row, fields.index("deadline") + 1, datetime.date(2026, 12, 31))
+    book.save(template)
+    result = run("import", str(template))
+    assert result.exit_code == 0, result.stderr
+    events = json.loads(run("history", item, "--format", "json").stdout)
+    assert events[-1]["trigger"] == "extend" and events[-1]["data"]["deadline"] == "2026-12-31"
