@@ -16,6 +16,7 @@ Peak RSS is the child's own (resource.getrusage in the child).
 
     python bench/bench_import.py [--rows 100000] [--units 7000] [--workdir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,8 +92,9 @@ def run_import(checklist_path: Path, sheet: Path, db: Path, importer: str) -> in
     store = SQLiteStore(str(db), checklist.id)
     started = time.perf_counter()
     result = import_sheets(checklist, store, importer, [str(sheet)])
-    print(json.dumps({"events": len(result.recorded), "import_seconds": time.perf_counter() - started}),
-          file=sys.stderr)
+    print(
+        json.dumps({"events": len(result.recorded), "import_seconds": time.perf_counter() - started}), file=sys.stderr
+    )
     store.close()
     return sum(outcome.rows for outcome in result.files)
 
@@ -113,8 +115,12 @@ def measure(kind: str, work: Path, importer: str) -> dict:
     for name in ("floor.db", "province.db"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work / name}{suffix}").unlink(missing_ok=True)
-    out = subprocess.run([sys.executable, __file__, "--run", kind, "--workdir", str(work), "--importer", importer],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--run", kind, "--workdir", str(work), "--importer", importer],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     if out.stderr.strip():
         print(f"  {kind}: {out.stderr.strip()}")
     return json.loads(out.stdout)
@@ -143,11 +149,15 @@ def main() -> int:
     floor = measure("floor", work, importer)
     ours = measure("import", work, importer)
     for name, run in (("floor", floor), ("import", ours)):
-        print(f"{name:7} {run['rows'] / run['seconds']:9,.0f} rows/s  {run['seconds']:6.1f} s  "
-              f"peak {run['peak_mb']:5.0f} MB")
+        print(
+            f"{name:7} {run['rows'] / run['seconds']:9,.0f} rows/s  {run['seconds']:6.1f} s  "
+            f"peak {run['peak_mb']:5.0f} MB"
+        )
     share = (ours["rows"] / ours["seconds"]) / (floor["rows"] / floor["seconds"])
-    print(f"import runs at {share:.0%} of the floor's rows/s (aim >= {AIM_SHARE:.0%}); "
-          f"peak {ours['peak_mb']:.0f} MB (aim < {PEAK_AIM_MB:.0f} MB)")
+    print(
+        f"import runs at {share:.0%} of the floor's rows/s (aim >= {AIM_SHARE:.0%}); "
+        f"peak {ours['peak_mb']:.0f} MB (aim < {PEAK_AIM_MB:.0f} MB)"
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ The ``checklist`` block and the duties are written anew; a carried duty keeps
 the comments that stood above its source duty. Every string is written as a
 JSON string (valid YAML), so no value can change meaning or break the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,17 @@ from typing import Any, Optional
 from engine.model import Evidence, Indicator
 
 # Top-level sections carried unchanged, in the order they are written.
-CARRIED_SECTIONS = ("calendar", "roles", "permissions", "escalation", "notices",
-                    "workflows", "units", "groups", "people")
+CARRIED_SECTIONS = (
+    "calendar",
+    "roles",
+    "permissions",
+    "escalation",
+    "notices",
+    "workflows",
+    "units",
+    "groups",
+    "people",
+)
 CARRIED_MARKS = ("carried from", "连续未销号")
 _TOP_KEY = re.compile(r"([A-Za-z_][\w-]*)\s*:")
 _DUTY_START = re.compile(r"\s*-\s*(?:\{\s*)?id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)")
@@ -145,16 +155,25 @@ def _duty(duty: CarriedDuty) -> list[str]:
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:
     fields: dict[str, Any] = {"id": evidence.id, "name": evidence.name}
-    optional = {"copies": evidence.copies, "description": evidence.description,
-                "file": evidence.file or None, "optional": evidence.optional or None}
+    optional = {
+        "copies": evidence.copies,
+        "description": evidence.description,
+        "file": evidence.file or None,
+        "optional": evidence.optional or None,
+    }
     return {**fields, **{k: v for k, v in optional.items() if v is not None}}
 
 
 def _indicator(indicator: Indicator) -> dict[str, Any]:
     fields: dict[str, Any] = {"id": indicator.id, "name": indicator.name}
-    optional = {"unit": indicator.unit or None, "target": str(indicator.target) if indicator.target else None,
-                "aim": str(indicator.aim) if indicator.aim else None, "veto": indicator.veto or None,
-                "min": indicator.min, "max": indicator.max}
+    optional = {
+        "unit": indicator.unit or None,
+        "target": str(indicator.target) if indicator.target else None,
+        "aim": str(indicator.aim) if indicator.aim else None,
+        "veto": indicator.veto or None,
+        "min": indicator.min,
+        "max": indicator.max,
+    }
     return {**fields, **{k: v for k, v in optional.items() if v is not None}}
 
 

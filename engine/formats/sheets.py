@@ -8,6 +8,7 @@ GB18030 — what Excel on Chinese Windows saves as "CSV (逗号分隔)" — with
 notice. The header is the row holding the field id ``item``: row 2 of a
 template (under the Chinese headers), row 1 of a csv.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,8 +64,13 @@ class SheetFile:
 def read_sheet_file(path: str, data: bytes, name: str) -> SheetFile:
     """Parse the bytes of a filled sheet read from ``path`` (its display ``name``)."""
     if len(data) > MAX_FILE_BYTES:
-        raise Refused([_("{file}: {size} bytes is more than a sheet may be ({limit})").format(
-            file=name, size=len(data), limit=MAX_FILE_BYTES)])
+        raise Refused(
+            [
+                _("{file}: {size} bytes is more than a sheet may be ({limit})").format(
+                    file=name, size=len(data), limit=MAX_FILE_BYTES
+                )
+            ]
+        )
     digest = hashlib.sha256(data).hexdigest()
     if data[:4] == b"PK\x03\x04":
         tables, notices = _read_xlsx(data, name), list[str]()
@@ -73,8 +79,14 @@ def read_sheet_file(path: str, data: bytes, name: str) -> SheetFile:
     else:
         tables, notices = _read_csv(data, name)
     if not tables:
-        raise Refused([_("{file}: no sheet has the field id row (item, trigger, ...) in row 1 or 2; "
-                         "fill in a sheet made by 'rectify template'").format(file=name)])
+        raise Refused(
+            [
+                _(
+                    "{file}: no sheet has the field id row (item, trigger, ...) in row 1 or 2; "
+                    "fill in a sheet made by 'rectify template'"
+                ).format(file=name)
+            ]
+        )
     return SheetFile(path, name, digest, tables, notices)
 
 
@@ -83,14 +95,24 @@ def _read_xlsx(data: bytes, name: str) -> list[Table]:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
-        raise Refused([_("{file}: refusing to read a sheet without defusedxml installed "
-                         "(it guards against XML bombs)").format(file=name)])
+        raise Refused(
+            [
+                _("{file}: refusing to read a sheet without defusedxml installed (it guards against XML bombs)").format(
+                    file=name
+                )
+            ]
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
-            raise Refused([_("{file}: unpacks to {size} bytes, more than a sheet may ({limit})").format(
-                file=name, size=unpacked, limit=MAX_UNPACKED_BYTES)])
+            raise Refused(
+                [
+                    _("{file}: unpacks to {size} bytes, more than a sheet may ({limit})").format(
+                        file=name, size=unpacked, limit=MAX_UNPACKED_BYTES
+                    )
+                ]
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Refused:
         raise
@@ -117,10 +139,12 @@ def _read_csv(data: bytes, name: str) -> tuple[list[Table], list[str]]:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
-            raise Refused([_("{file}: neither UTF-8 nor GB18030 text; save it as CSV UTF-8").format(
-                file=name)]) from None
-        notices.append(_("{file}: read as GB18030 (Excel's CSV on Chinese Windows); "
-                         "CSV UTF-8 avoids guessing").format(file=name))
+            raise Refused(
+                [_("{file}: neither UTF-8 nor GB18030 text; save it as CSV UTF-8").format(file=name)]
+            ) from None
+        notices.append(
+            _("{file}: read as GB18030 (Excel's CSV on Chinese Windows); CSV UTF-8 avoids guessing").format(file=name)
+        )
     if "\x00" in text:
         raise Refused([_("{file}: binary data, not a csv file").format(file=name)])
     table = _table(name, "", csv.reader(io.StringIO(text, newline="")))

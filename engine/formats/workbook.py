@@ -6,6 +6,7 @@ locked; the cells to fill are unlocked, with drop-downs and numeric ranges
 as data validation, and the sheet is protected so nothing else changes.
 Long drop-down lists (over Excel's 255 characters) live on a hidden sheet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -144,8 +145,15 @@ def _fill(sheet: Worksheet, spec: FillSheet, lists: _Lists) -> None:
     sheet.protection.formatColumns = False
 
 
-def _cell(sheet: Worksheet, index: int, col: int, column: FillColumn, row: FillRow, lists: _Lists,
-          validations: dict[tuple[Any, ...], DataValidation]) -> None:
+def _cell(
+    sheet: Worksheet,
+    index: int,
+    col: int,
+    column: FillColumn,
+    row: FillRow,
+    lists: _Lists,
+    validations: dict[tuple[Any, ...], DataValidation],
+) -> None:
     cell = sheet.cell(index, col)
     cell.border = BOX
     cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -166,26 +174,35 @@ def _cell(sheet: Worksheet, index: int, col: int, column: FillColumn, row: FillR
     if choices:
         key = ("list", lists.formula(choices))
         if key not in validations:
-            validations[key] = DataValidation(type="list", formula1=key[1], allow_blank=True,
-                                              showErrorMessage=True, errorTitle="请从下拉列表中选择")
+            validations[key] = DataValidation(
+                type="list", formula1=key[1], allow_blank=True, showErrorMessage=True, errorTitle="请从下拉列表中选择"
+            )
         validations[key].add(cell.coordinate)
 
 
-def _validate_columns(sheet: Worksheet, spec: FillSheet, last_row: int, lists: _Lists,
-                      validations: dict[tuple[Any, ...], DataValidation]) -> None:
+def _validate_columns(
+    sheet: Worksheet, spec: FillSheet, last_row: int, lists: _Lists, validations: dict[tuple[Any, ...], DataValidation]
+) -> None:
     for col, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(col)
         cells = f"{letter}3:{letter}{last_row}"
         if column.choices:
-            validation = DataValidation(type="list", formula1=lists.formula(column.choices),
-                                        allow_blank=True, showErrorMessage=True)
+            validation = DataValidation(
+                type="list", formula1=lists.formula(column.choices), allow_blank=True, showErrorMessage=True
+            )
         elif column.number:
             low = -1e308 if column.minimum is None else column.minimum
             high = 1e308 if column.maximum is None else column.maximum
-            validation = DataValidation(type="decimal", operator="between", formula1=repr(low),
-                                        formula2=repr(high), allow_blank=True, showErrorMessage=True,
-                                        errorTitle="数值超出范围",
-                                        error=f"请填写 {_number(low)} 至 {_number(high)} 之间的数值")
+            validation = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=repr(low),
+                formula2=repr(high),
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="数值超出范围",
+                error=f"请填写 {_number(low)} 至 {_number(high)} 之间的数值",
+            )
         else:
             continue
         validation.add(cells)
@@ -198,8 +215,9 @@ def _lines(row: FillRow, columns: tuple[FillColumn, ...]) -> int:
     for column in columns:
         value = row.values.get(column.field)
         if isinstance(value, str):
-            wrapped = sum(max(1, math.ceil(display_width(part) / max(1, column.width - 1)))
-                          for part in value.split("\n"))
+            wrapped = sum(
+                max(1, math.ceil(display_width(part) / max(1, column.width - 1))) for part in value.split("\n")
+            )
             tallest = max(tallest, wrapped)
     return tallest
 

@@ -11,6 +11,7 @@ Blobs are written before the event that names them commits: a refused or
 rolled-back step can leave an orphan blob, which nothing names and which is
 harmless (a later attach of the same bytes reuses it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,12 +56,10 @@ def open_regular(path: str | os.PathLike[str]) -> int:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
-        raise Refused([_("{file}: cannot read the file: {reason}").format(
-            file=name, reason=e.strerror or e)]) from None
+        raise Refused([_("{file}: cannot read the file: {reason}").format(file=name, reason=e.strerror or e)]) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise Refused([_("{file}: not a regular file (a folder, device or pipe cannot be evidence)")
-                       .format(file=name)])
+        raise Refused([_("{file}: not a regular file (a folder, device or pipe cannot be evidence)").format(file=name)])
     return fd
 
 
@@ -92,8 +91,11 @@ class EvidenceFolder:
                 self.root.mkdir(exist_ok=True)
                 out_fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
             except OSError as e:
-                raise StoreError(_("{path}: cannot write the evidence store: {reason}").format(
-                    path=self.root, reason=e.strerror or e)) from e
+                raise StoreError(
+                    _("{path}: cannot write the evidence store: {reason}").format(
+                        path=self.root, reason=e.strerror or e
+                    )
+                ) from e
             try:
                 stored = self._copy(source, out_fd)
                 final = self.path_of(stored.sha256)
@@ -106,8 +108,11 @@ class EvidenceFolder:
                     _sync_folder(final.parent)
             except OSError as e:
                 _remove(temp)
-                raise StoreError(_("{path}: cannot write the evidence store: {reason}").format(
-                    path=self.root, reason=e.strerror or e)) from e
+                raise StoreError(
+                    _("{path}: cannot write the evidence store: {reason}").format(
+                        path=self.root, reason=e.strerror or e
+                    )
+                ) from e
             except BaseException:
                 _remove(temp)
                 raise
@@ -129,8 +134,11 @@ class EvidenceFolder:
         try:
             return open(self.path_of(sha256), "rb")
         except OSError as e:
-            raise StoreError(_("evidence file {digest} is missing from {path}: {reason}").format(
-                digest=sha256, path=self.root, reason=e.strerror or e)) from e
+            raise StoreError(
+                _("evidence file {digest} is missing from {path}: {reason}").format(
+                    digest=sha256, path=self.root, reason=e.strerror or e
+                )
+            ) from e
 
     def files(self) -> Iterator[StoredFile]:
         """Every stored file, in digest order (its size as found on disk)."""

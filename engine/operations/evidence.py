@@ -1,4 +1,5 @@
 """Evidence files out of the store: export under their names, and check every stored digest."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,9 @@ def export_evidence(reader: Reader, files: Iterable[tuple[str, str]], folder: st
         except OSError as e:
             raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
         if digest.hexdigest() != sha256:
-            raise StoreError(_("stored file {digest} does not match its digest: run audit --files").format(
-                digest=sha256))
+            raise StoreError(
+                _("stored file {digest} does not match its digest: run audit --files").format(digest=sha256)
+            )
         written[sha256] = str(path)
     return list(written.values())
 
@@ -63,10 +65,14 @@ def check_files(reader: Reader) -> tuple[int, list[str]]:
         with reader.open_file(stored_file.sha256) as f:
             digest, _size = sha256_of(f)
         if digest != stored_file.sha256:
-            problems.append(_("evidence file {digest}: its bytes changed (they hash to {actual})").format(
-                digest=stored_file.sha256, actual=digest))
+            problems.append(
+                _("evidence file {digest}: its bytes changed (they hash to {actual})").format(
+                    digest=stored_file.sha256, actual=digest
+                )
+            )
     for sha256, seq in sorted(named.items(), key=lambda pair: pair[1]):
         if sha256 not in stored:
-            problems.append(_("position {seq}: evidence file {digest} is missing from the store").format(
-                seq=seq, digest=sha256))
+            problems.append(
+                _("position {seq}: evidence file {digest} is missing from the store").format(seq=seq, digest=sha256)
+            )
     return checked, problems

@@ -9,6 +9,7 @@ again inside the write transaction, so no rule is checked against stale
 facts. Each file's sha256 becomes an ``@import/SHA`` event: the same file a
 second time records nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,7 +56,8 @@ class Located:
     def __str__(self) -> str:
         where = _("{file}, sheet {sheet}").format(file=self.file, sheet=self.sheet) if self.sheet else self.file
         return _("{where}, row {row}, column {column} ({field}): {message}").format(
-            where=where, row=self.row, column=self.column, field=self.field, message=self.message)
+            where=where, row=self.row, column=self.column, field=self.field, message=self.message
+        )
 
 
 @dataclass
@@ -117,12 +119,33 @@ class PlannedTransaction:
         return self.pending[item]
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
-        draft = Draft(draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor, draft.note,
-                      draft.checklist_sha256, {**draft.data, "entered_by": self.entered_by})
+        draft = Draft(
+            draft.item,
+            draft.trigger,
+            draft.from_state,
+            draft.to_state,
+            draft.actor,
+            draft.note,
+            draft.checklist_sha256,
+            {**draft.data, "entered_by": self.entered_by},
+        )
         self.planned.append((draft, row))
         self.seq += 1
-        event = Event(self.seq, draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor,
-                      "", "", draft.note, draft.data, draft.checklist_sha256, "", "")
+        event = Event(
+            self.seq,
+            draft.item,
+            draft.trigger,
+            draft.from_state,
+            draft.to_state,
+            draft.actor,
+            "",
+            "",
+            draft.note,
+            draft.data,
+            draft.checklist_sha256,
+            "",
+            "",
+        )
         self.item_events(draft.item).append(event)
         self.appended.append(event)
         return event
@@ -158,15 +181,27 @@ class PlannedTransaction:
         return self.base.deadlines()
 
 
-def import_sheets(checklist: Checklist, store: Store, importer_id: Optional[str], paths: list[str],
-                  files_dir: Optional[str] = None, dry_run: bool = False,
-                  progress: Optional[Progress] = None) -> ImportResult:
+def import_sheets(
+    checklist: Checklist,
+    store: Store,
+    importer_id: Optional[str],
+    paths: list[str],
+    files_dir: Optional[str] = None,
+    dry_run: bool = False,
+    progress: Optional[Progress] = None,
+) -> ImportResult:
     """Check every row of every file, then record them all in one transaction (or nothing)."""
     importer = items.resolve_actor(checklist, importer_id)
     allowed = checklist.permissions.get("import", ())
     if not any(role in importer.roles for role in allowed):
-        raise Refused([_("{person} may not import sheets (the import permission: {roles})").format(
-            person=importer.name, roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"))])
+        raise Refused(
+            [
+                _("{person} may not import sheets (the import permission: {roles})").format(
+                    person=importer.name,
+                    roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"),
+                )
+            ]
+        )
     sheets = [_read(path) for path in paths]
     result = ImportResult([FileOutcome(s.name, s.sha256, s.row_count) for s in sheets], [])
     for sheet in sheets:
@@ -190,16 +225,26 @@ def _read(path: str) -> SheetFile:
     return read_sheet_file(path, data, display_name(path))
 
 
-def _plan(checklist: Checklist, reader: Reader, store: Store, importer: Person, sheets: list[SheetFile],
-          result: ImportResult, files_dir: Optional[str], dry_run: bool,
-          progress: Optional[Progress]) -> PlannedTransaction:
+def _plan(
+    checklist: Checklist,
+    reader: Reader,
+    store: Store,
+    importer: Person,
+    sheets: list[SheetFile],
+    result: ImportResult,
+    files_dir: Optional[str],
+    dry_run: bool,
+    progress: Optional[Progress],
+) -> PlannedTransaction:
     tx = PlannedTransaction(reader, store, importer.id, keep_files=not dry_run)
     problems: list[Located] = []
     total, done = sum(s.row_count for s in sheets), 0
     for sheet, outcome in zip(sheets, result.files):
         earlier = reader.item_events(IMPORT_ITEM.format(sha256=sheet.sha256))
         outcome.earlier = earlier[0] if earlier else None
-        if outcome.earlier is not None or any(o.sha256 == sheet.sha256 for o in result.files[:result.files.index(outcome)]):
+        if outcome.earlier is not None or any(
+            o.sha256 == sheet.sha256 for o in result.files[: result.files.index(outcome)]
+        ):
             done += sheet.row_count
             continue
         folder = files_dir or os.path.dirname(os.path.abspath(sheet.path))
@@ -215,8 +260,12 @@ def _plan(checklist: Checklist, reader: Reader, store: Store, importer: Person, 
                 if progress is not None and done % 500 == 0:
                     progress(done, total)
         data = {"file": sheet.name, "rows": sheet.row_count, "events": len(tx.planned) - rows_before}
-        tx.append(Draft(IMPORT_ITEM.format(sha256=sheet.sha256), IMPORT_TRIGGER, "", "", importer.id, "",
-                        checklist.sha256, data), None)
+        tx.append(
+            Draft(
+                IMPORT_ITEM.format(sha256=sheet.sha256), IMPORT_TRIGGER, "", "", importer.id, "", checklist.sha256, data
+            ),
+            None,
+        )
     if progress is not None:
         progress(total, total)
     if problems:
@@ -234,9 +283,18 @@ def _check_columns(checklist: Checklist, table: Table) -> list[Located]:
         kind, _sep, key = name.partition(":")
         if (kind + ":" == VALUE_PREFIX and key in indicators) or (kind + ":" == EVIDENCE_PREFIX and key in evidence):
             continue
-        problems.append(Located(table.file, table.sheet, table.header_row, column_letter(index), name,
-                                _("unknown column {name!r}; known: {known}, value:INDICATOR, evidence:EVIDENCE")
-                                .format(name=name, known=", ".join(INPUT_FIELDS + INFO_FIELDS))))
+        problems.append(
+            Located(
+                table.file,
+                table.sheet,
+                table.header_row,
+                column_letter(index),
+                name,
+                _("unknown column {name!r}; known: {known}, value:INDICATOR, evidence:EVIDENCE").format(
+                    name=name, known=", ".join(INPUT_FIELDS + INFO_FIELDS)
+                ),
+            )
+        )
     return problems
 
 
@@ -251,13 +309,17 @@ class _Row:
         return Located(self.table.file, self.table.sheet, self.row.number, column_letter(index), name, message)
 
 
-def _apply_row(checklist: Checklist, tx: PlannedTransaction, importer: Person, table: Table, sheet_row: SheetRow,
-               folder: str) -> list[Located]:
-    cells = {name: strip_quote(sheet_row.cells[i] if i < len(sheet_row.cells) else None)
-             for i, name in enumerate(table.fields) if name and name not in INFO_FIELDS}
+def _apply_row(
+    checklist: Checklist, tx: PlannedTransaction, importer: Person, table: Table, sheet_row: SheetRow, folder: str
+) -> list[Located]:
+    cells = {
+        name: strip_quote(sheet_row.cells[i] if i < len(sheet_row.cells) else None)
+        for i, name in enumerate(table.fields)
+        if name and name not in INFO_FIELDS
+    }
     row = _Row(table, sheet_row, cells)
-    values = {k[len(VALUE_PREFIX):]: v for k, v in cells.items() if k.startswith(VALUE_PREFIX) and v}
-    evidence = {k[len(EVIDENCE_PREFIX):]: v for k, v in cells.items() if k.startswith(EVIDENCE_PREFIX) and v}
+    values = {k[len(VALUE_PREFIX) :]: v for k, v in cells.items() if k.startswith(VALUE_PREFIX) and v}
+    evidence = {k[len(EVIDENCE_PREFIX) :]: v for k, v in cells.items() if k.startswith(EVIDENCE_PREFIX) and v}
     step, note, deadline = cells.get("trigger", ""), cells.get("note", ""), cells.get("deadline", "")
     if not (values or evidence or step or note or deadline):
         return []  # a template row nobody filled in
@@ -273,22 +335,40 @@ def _apply_row(checklist: Checklist, tx: PlannedTransaction, importer: Person, t
     bad_values = []
     for indicator_id, text in values.items():  # each value on its own first, to name its column
         before = len(problems)
-        _try(problems, row, VALUE_PREFIX + indicator_id,
-             functools.partial(items.parse_values, item, [f"{indicator_id}={text}"]))
+        _try(
+            problems,
+            row,
+            VALUE_PREFIX + indicator_id,
+            functools.partial(items.parse_values, item, [f"{indicator_id}={text}"]),
+        )
         if len(problems) > before:
             bad_values.append(indicator_id)
     if values and not bad_values:
         assignments = [f"{k}={v}" for k, v in values.items()]
-        _try(problems, row, _first(cells, VALUE_PREFIX),
-             lambda: items.record(checklist, tx, actor.id, item.id, assignments))
+        _try(
+            problems,
+            row,
+            _first(cells, VALUE_PREFIX),
+            lambda: items.record(checklist, tx, actor.id, item.id, assignments),
+        )
     for evidence_id, text in evidence.items():
-        _try(problems, row, EVIDENCE_PREFIX + evidence_id,
-             functools.partial(_attach, checklist, tx, actor, item, evidence_id, text, folder))
+        _try(
+            problems,
+            row,
+            EVIDENCE_PREFIX + evidence_id,
+            functools.partial(_attach, checklist, tx, actor, item, evidence_id, text, folder),
+        )
     if deadline and not step:
         problems.append(row.where("deadline", _("a new deadline needs the step that sets it")))
     if step:
-        _try(problems, row, "trigger", lambda: items.advance(
-            checklist, tx, actor.id, item.id, _trigger_id(checklist, item, step), note, deadline or None))
+        _try(
+            problems,
+            row,
+            "trigger",
+            lambda: items.advance(
+                checklist, tx, actor.id, item.id, _trigger_id(checklist, item, step), note, deadline or None
+            ),
+        )
     elif note:
         _try(problems, row, "note", lambda: items.note(checklist, tx, actor.id, item.id, note))
     return problems
@@ -312,8 +392,13 @@ def _reporter(checklist: Checklist, item: Item, text: str, importer: Person) -> 
     if person is None:
         raise Refused([_("unknown person {person!r}: not declared under people").format(person=text)])
     if person.unit != item.unit.id:
-        raise Refused([_("{person} is not a person of {unit}; a reporter reports for their own unit").format(
-            person=person.name, unit=item.unit.name)])
+        raise Refused(
+            [
+                _("{person} is not a person of {unit}; a reporter reports for their own unit").format(
+                    person=person.name, unit=item.unit.name
+                )
+            ]
+        )
     return person
 
 
@@ -325,8 +410,9 @@ def _trigger_id(checklist: Checklist, item: Item, text: str) -> str:
     return by_label[0] if by_label else text  # an unknown step is refused by advance, with the known ones
 
 
-def _attach(checklist: Checklist, tx: PlannedTransaction, actor: Person, item: Item, evidence_id: str,
-            text: str, folder: str) -> None:
+def _attach(
+    checklist: Checklist, tx: PlannedTransaction, actor: Person, item: Item, evidence_id: str, text: str, folder: str
+) -> None:
     evidence = item.duty.evidence_by_id(evidence_id)
     reasons = []
     for entry in (part.strip() for part in text.replace("；", ";").split(";")):

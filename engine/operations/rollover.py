@@ -6,6 +6,7 @@ with ``carried_from`` naming where it came from (a duty carried twice is
 loaded with the same loader as ``validate`` before it is written, and an
 existing file is never overwritten.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,15 +45,21 @@ def next_id(checklist_id: str, given: Optional[str]) -> str:
     if not years:
         raise Refused([_("{id!r} has no year to count on: give --id").format(id=checklist_id)])
     year = years[-1]
-    return checklist_id[:year.start()] + str(int(year.group()) + 1) + checklist_id[year.end():]
+    return checklist_id[: year.start()] + str(int(year.group()) + 1) + checklist_id[year.end() :]
 
 
-def rollover(checklist: Checklist, reader: Reader, actor: Person, target: str,
-             new_id: Optional[str] = None) -> Rollover:
+def rollover(
+    checklist: Checklist, reader: Reader, actor: Person, target: str, new_id: Optional[str] = None
+) -> Rollover:
     allowed = checklist.permissions.get("rollover", ())
     if not any(role in actor.roles for role in allowed):
-        raise Refused([_("{person} may not roll the checklist over (the rollover permission: {roles})").format(
-            person=actor.name, roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"))])
+        raise Refused(
+            [
+                _("{person} may not roll the checklist over (the rollover permission: {roles})").format(
+                    person=actor.name, roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody")
+                )
+            ]
+        )
     if os.path.lexists(target):
         raise Refused([_("{path} exists; rollover never overwrites a file").format(path=target)])
     identifier = next_id(checklist.id, new_id)
@@ -61,17 +68,26 @@ def rollover(checklist: Checklist, reader: Reader, actor: Person, target: str,
     duties = _carried(checklist, reader, comments)
     if not duties:
         raise Refused([_("every item is verified: there is nothing to carry into next year")])
-    meta = NextChecklist(identifier, checklist.title, _next_year(checklist.deadline).isoformat(), checklist.id,
-                         checklist.source, checklist.warning_days if checklist.warning_days != 3 else None)
-    header = [f"{checklist.title} — {identifier}",
-              f"Rolled over from {checklist.id} ({os.path.basename(checklist.path)}) on {dt.date.today()}:",
-              f"{len(duties)} item(s) not verified are carried as duties of their units."]
+    meta = NextChecklist(
+        identifier,
+        checklist.title,
+        _next_year(checklist.deadline).isoformat(),
+        checklist.id,
+        checklist.source,
+        checklist.warning_days if checklist.warning_days != 3 else None,
+    )
+    header = [
+        f"{checklist.title} — {identifier}",
+        f"Rolled over from {checklist.id} ({os.path.basename(checklist.path)}) on {dt.date.today()}:",
+        f"{len(duties)} item(s) not verified are carried as duties of their units.",
+    ]
     text = render_next(source_text, header, meta, duties)
     try:
         load_checklist_bytes(target, text.encode("utf-8"))
     except ChecklistError as e:  # a bug here, not the user's: say what failed, write nothing
-        raise RectifyError(_("the rolled-over checklist would not validate; nothing written:\n{problems}").format(
-            problems=e)) from e
+        raise RectifyError(
+            _("the rolled-over checklist would not validate; nothing written:\n{problems}").format(problems=e)
+        ) from e
     try:
         with open(target, "x", encoding="utf-8") as f:
             f.write(text)
@@ -93,17 +109,43 @@ def _carried(checklist: Checklist, reader: Reader, comments: dict[str, tuple[str
             continue
         duty_id = _unique(item.duty.id if len(item.duty.owners) == 1 else f"{item.duty.id}-{item.unit.id}", taken)
         last_note = next((e.note for e in reversed(events) if e.note.strip()), None)
-        duties.append(_duty(checklist, item, duty_id, last_note or item.duty.description,
-                            comments.get(item.duty.id, ()), state.label))
+        duties.append(
+            _duty(
+                checklist,
+                item,
+                duty_id,
+                last_note or item.duty.description,
+                comments.get(item.duty.id, ()),
+                state.label,
+            )
+        )
     return duties
 
 
-def _duty(checklist: Checklist, item: Item, duty_id: str, description: Optional[str],
-          comments: tuple[str, ...], state_label: str) -> CarriedDuty:
+def _duty(
+    checklist: Checklist,
+    item: Item,
+    duty_id: str,
+    description: Optional[str],
+    comments: tuple[str, ...],
+    state_label: str,
+) -> CarriedDuty:
     duty = item.duty
-    return CarriedDuty(duty_id, duty.title, item.unit.id, duty.workflow,
-                       duty.carried_from + (f"{checklist.id}/{item.id}",), description, duty.ref, duty.veto,
-                       duty.evidence, duty.indicators, comments, support=duty.support, state_label=state_label)
+    return CarriedDuty(
+        duty_id,
+        duty.title,
+        item.unit.id,
+        duty.workflow,
+        duty.carried_from + (f"{checklist.id}/{item.id}",),
+        description,
+        duty.ref,
+        duty.veto,
+        duty.evidence,
+        duty.indicators,
+        comments,
+        support=duty.support,
+        state_label=state_label,
+    )
 
 
 def _unique(duty_id: str, taken: set[str]) -> str:

@@ -6,6 +6,7 @@ workflow allows from the item's state, by label), a note, the reporter, one
 column per indicator and per evidence. The sheet shape is
 :mod:`engine.formats.workbook`'s; the field ids are :mod:`engine.operations.imports`'.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -22,8 +23,9 @@ from engine.workflow.rules import Attempt, check_evidence, check_indicators, for
 INSTRUCTIONS_TITLE = "填表说明"
 
 
-def template_files(checklist: Checklist, reader: Reader, unit_id: Optional[str],
-                   one_per_unit: bool) -> list[tuple[str, bytes]]:
+def template_files(
+    checklist: Checklist, reader: Reader, unit_id: Optional[str], one_per_unit: bool
+) -> list[tuple[str, bytes]]:
     """(file stem, xlsx bytes): one workbook with a sheet per unit, or one workbook per unit."""
     units = _units(checklist, unit_id)
     sheets = [(unit, unit_sheet(checklist, reader, unit)) for unit in units]
@@ -39,8 +41,13 @@ def _units(checklist: Checklist, unit_id: Optional[str]) -> list[Unit]:
         return [u for u in checklist.units if u.id in owning]
     unit = checklist.unit_by_id.get(unit_id) or next((u for u in checklist.units if u.name == unit_id), None)
     if unit is None:
-        raise Refused([_("unknown unit {unit!r}; units: {known}").format(
-            unit=unit_id, known=", ".join(u.id for u in checklist.units))])
+        raise Refused(
+            [
+                _("unknown unit {unit!r}; units: {known}").format(
+                    unit=unit_id, known=", ".join(u.id for u in checklist.units)
+                )
+            ]
+        )
     if unit.id not in owning:
         raise Refused([_("{unit} owns no duty: there is nothing for it to fill in").format(unit=unit.name)])
     return [unit]
@@ -60,8 +67,7 @@ def unit_sheet(checklist: Checklist, reader: Reader, unit: Unit) -> FillSheet:
         FillColumn("needs", "尚缺材料和指标", 36, given=True),
         FillColumn("trigger", "办理步骤", 14, comment="从下拉列表中选择本次办理的步骤；不办理则留空"),
         FillColumn("note", "情况说明", 36, comment="整改情况、申报或延期理由；部分步骤必须填写"),
-        FillColumn("reporter", "填报人", 10, choices=people,
-                   comment="本单位填报人姓名；留空则记为导入人"),
+        FillColumn("reporter", "填报人", 10, choices=people, comment="本单位填报人姓名；留空则记为导入人"),
     ]
     if any(t.sets for w in checklist.workflows for t in w.transitions):
         columns.append(FillColumn("deadline", "延期至", 12, comment="仅用于批准延期等设定时限的步骤，格式 YYYY-MM-DD"))
@@ -87,11 +93,15 @@ def _value_column(indicator: Indicator) -> FillColumn:
     if indicator.aim:
         lines.append(f"力争：{indicator.aim}")
     if low is not None or high is not None:
-        lines.append("允许范围：{} 至 {}".format("不限" if low is None else format_number(low),
-                                            "不限" if high is None else format_number(high)))
+        lines.append(
+            "允许范围：{} 至 {}".format(
+                "不限" if low is None else format_number(low), "不限" if high is None else format_number(high)
+            )
+        )
     header = f"{indicator.name}（{indicator.unit}）" if indicator.unit else indicator.name
-    return FillColumn(VALUE_PREFIX + indicator.id, header, 14, comment="\n".join(lines), number=True,
-                      minimum=low, maximum=high)
+    return FillColumn(
+        VALUE_PREFIX + indicator.id, header, 14, comment="\n".join(lines), number=True, minimum=low, maximum=high
+    )
 
 
 def _evidence_column(evidence: Evidence) -> FillColumn:
@@ -103,8 +113,9 @@ def _evidence_column(evidence: Evidence) -> FillColumn:
     return FillColumn(EVIDENCE_PREFIX + evidence.id, evidence.name, 20, comment=f"{evidence.name}\n{how}")
 
 
-def _row(checklist: Checklist, reader: Reader, item: Item, indicators: list[Indicator],
-         evidence: list[Evidence]) -> FillRow:
+def _row(
+    checklist: Checklist, reader: Reader, item: Item, indicators: list[Indicator], evidence: list[Evidence]
+) -> FillRow:
     workflow = checklist.workflow_of(item)
     facts = facts_of(reader.item_events(item.id), workflow)
     state = workflow.state_by_id[facts.state]
@@ -117,8 +128,14 @@ def _row(checklist: Checklist, reader: Reader, item: Item, indicators: list[Indi
         missing = check_evidence(attempt) + check_indicators(attempt)
         if missing:
             needs.append(f"{transition.label}：" + "；".join(missing))
-    values = {"item": item.id, "ref": item.duty.ref or "", "title": item.duty.title,
-              "due": item.deadline, "state": state.label, "needs": "\n".join(needs)}
+    values = {
+        "item": item.id,
+        "ref": item.duty.ref or "",
+        "title": item.duty.title,
+        "due": item.deadline,
+        "state": state.label,
+        "needs": "\n".join(needs),
+    }
     closed = {VALUE_PREFIX + i.id for i in indicators if item.duty.indicator_by_id(i.id) is None}
     closed |= {EVIDENCE_PREFIX + e.id for e in evidence if item.duty.evidence_by_id(e.id) is None}
     labels = tuple(dict.fromkeys(t.label for t in steps))

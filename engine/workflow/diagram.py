@@ -5,6 +5,7 @@ ids without dashes) and shown by their Chinese labels; each step's edge
 reads its label and who may take it (``启动整改（本单位 / 督学）``). Graphviz
 output names a CJK font, or Chinese would render as boxes.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -58,17 +59,30 @@ def diagram(workflow: Workflow, fmt: str, role_labels: dict[str, str], title: st
     """The workflow as Mermaid text, Graphviz dot source, or SVG bytes (needs Graphviz's ``dot``)."""
     names = {state.id: f"s{n}" for n, state in enumerate(workflow.states, start=1)}
     state_labels = {names[s.id]: s.label for s in workflow.states}
-    edge_labels = {(t.trigger, names[source]): f"{t.label}（{who_may(t.by, t.not_by, role_labels)}）"
-                   for t in workflow.transitions for source in t.sources}
-    transitions = [{"trigger": t.trigger, "source": names[source],
-                    "dest": names[t.dest] if t.dest else None}
-                   for t in workflow.transitions for source in t.sources]
+    edge_labels = {
+        (t.trigger, names[source]): f"{t.label}（{who_may(t.by, t.not_by, role_labels)}）"
+        for t in workflow.transitions
+        for source in t.sources
+    }
+    transitions = [
+        {"trigger": t.trigger, "source": names[source], "dest": names[t.dest] if t.dest else None}
+        for t in workflow.transitions
+        for source in t.sources
+    ]
     if fmt != "mermaid":
         _require_graphviz()
-    machine = _DiagramMachine(state_labels, edge_labels, model=None, states=list(state_labels),
-                              transitions=transitions, initial=names[workflow.initial], auto_transitions=False,
-                              graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
-                              title=title or workflow.id, show_state_attributes=False)
+    machine = _DiagramMachine(
+        state_labels,
+        edge_labels,
+        model=None,
+        states=list(state_labels),
+        transitions=transitions,
+        initial=names[workflow.initial],
+        auto_transitions=False,
+        graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
+        title=title or workflow.id,
+        show_state_attributes=False,
+    )
     # a diagram of the workflow, not of one item: no state is drawn as the current one
     styles: Any = machine.style_attributes
     styles["node"]["active"] = dict(styles["node"]["default"])
@@ -102,7 +116,11 @@ def _svg(graph: Any) -> bytes:
     try:
         return bytes(graph.pipe(format="svg"))
     except graphviz.ExecutableNotFound:
-        raise RectifyError(_("Graphviz (its 'dot' program) is not installed, so no SVG can be drawn; "
-                             "install it (Debian: apt-get install graphviz) or use --format mermaid")) from None
+        raise RectifyError(
+            _(
+                "Graphviz (its 'dot' program) is not installed, so no SVG can be drawn; "
+                "install it (Debian: apt-get install graphviz) or use --format mermaid"
+            )
+        ) from None
     except graphviz.CalledProcessError as e:
         raise RectifyError(_("Graphviz failed to draw the diagram: {reason}").format(reason=e)) from None

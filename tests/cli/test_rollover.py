@@ -1,4 +1,5 @@
 """rollover: next year's checklist carries exactly the items not verified, validates, never overwrites."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,15 +18,18 @@ class Office:
     def __init__(self, tmp_path: Path):
         self.dir = tmp_path
         self.checklist = tmp_path / "minimal.yaml"
-        text = MINIMAL.read_text(encoding="utf-8").replace(
-            "  - id: kongchuo\n", "  # 四(一)2 控辍保学 — the notice's clause\n  - id: kongchuo\n").replace(
-            "    owners: {unit: edu}\n", "    owners: {unit: edu}\n    support: {unit: dudao}\n")
+        text = (
+            MINIMAL.read_text(encoding="utf-8")
+            .replace("  - id: kongchuo\n", "  # 四(一)2 控辍保学 — the notice's clause\n  - id: kongchuo\n")
+            .replace("    owners: {unit: edu}\n", "    owners: {unit: edu}\n    support: {unit: dudao}\n")
+        )
         self.checklist.write_text(text, encoding="utf-8")
         self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
 
     def __call__(self, *args: str, checklist: Path | None = None, actor: str = "wang"):
-        return CliRunner().invoke(cli, ["-c", str(checklist or self.checklist), "--as", actor, *args],
-                                  catch_exceptions=False, env=self.env)
+        return CliRunner().invoke(
+            cli, ["-c", str(checklist or self.checklist), "--as", actor, *args], catch_exceptions=False, env=self.env
+        )
 
     def ok(self, *args: str, **kwargs):
         result = self(*args, **kwargs)

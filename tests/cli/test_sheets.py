@@ -3,6 +3,7 @@
 On the frozen minimal checklist: dongshan's item is started by its reporter 李华; the office
 (王明, supervisor, holds the import permission) imports what 李华 filled in.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -30,8 +31,9 @@ class Office:
         self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
 
     def __call__(self, *args: str, actor: str = "wang"):
-        return CliRunner().invoke(cli, ["-c", str(self.checklist), "--as", actor, *args],
-                                  catch_exceptions=False, env=self.env)
+        return CliRunner().invoke(
+            cli, ["-c", str(self.checklist), "--as", actor, *args], catch_exceptions=False, env=self.env
+        )
 
     def ok(self, *args: str, actor: str = "wang"):
         result = self(*args, actor=actor)
@@ -91,8 +93,15 @@ def test_the_new_users_round_trip(office):
     template, filled = office.dir / "t.xlsx", office.dir / "filled.xlsx"
     office.ok("template", "--unit", "dongshan", "-o", str(template))
     (office.dir / "取证证明.pdf").write_bytes(b"%PDF proof")
-    fill(template, filled, value__proof_rate=120, evidence__proof="取证证明.pdf", evidence__report="已提交",
-         note="已入户取证", reporter="李华")
+    fill(
+        template,
+        filled,
+        value__proof_rate=120,
+        evidence__proof="取证证明.pdf",
+        evidence__report="已提交",
+        note="已入户取证",
+        reporter="李华",
+    )
     before = office.head()
     dry = office("import", str(filled), "--dry-run")
     assert dry.exit_code == 1
@@ -123,16 +132,23 @@ def test_the_new_users_round_trip(office):
 
 def test_every_problem_is_named_and_nothing_is_recorded(office):
     csv = office.dir / "rows.csv"
-    csv.write_text("item,trigger,note,value:proof_rate,evidence:proof\n"
-                   "dongshan/kongchuo,,,abc,\n"
-                   "nowhere/kongchuo,启动整改,,,\n"
-                   "xihe/kongchuo,启动整改,开始,,missing.pdf\n"
-                   "xihe/kongchuo,verify,,,\n", encoding="utf-8-sig")
+    csv.write_text(
+        "item,trigger,note,value:proof_rate,evidence:proof\n"
+        "dongshan/kongchuo,,,abc,\n"
+        "nowhere/kongchuo,启动整改,,,\n"
+        "xihe/kongchuo,启动整改,开始,,missing.pdf\n"
+        "xihe/kongchuo,verify,,,\n",
+        encoding="utf-8-sig",
+    )
     before = office.head()
     result = office("import", str(csv))
     assert result.exit_code == 1
-    for where in ("row 2, column D (value:proof_rate)", "row 3, column A (item)",
-                  "row 4, column E (evidence:proof)", "row 5, column B (trigger)"):
+    for where in (
+        "row 2, column D (value:proof_rate)",
+        "row 3, column A (item)",
+        "row 4, column E (evidence:proof)",
+        "row 5, column B (trigger)",
+    ):
         assert f"rows.csv, {where}" in result.stderr
     assert office.head() == before
 
@@ -169,7 +185,8 @@ def test_a_bad_value_is_named_by_its_own_column(tmp_path):
     text = office.checklist.read_text(encoding="utf-8").replace(
         "      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n",
         "      - {id: proof_rate, name: 取证到位率, unit: '%', target: '>= 100'}\n"
-        "      - {id: visits, name: 入户次数, unit: 次, min: 0}\n")
+        "      - {id: visits, name: 入户次数, unit: 次, min: 0}\n",
+    )
     office.checklist.write_text(text, encoding="utf-8")
     office.ok("advance", "dongshan/kongchuo", "start", actor="li")
     csv = tmp_path / "rows.csv"
@@ -185,13 +202,15 @@ def test_import_reports_progress_on_large_files(office, monkeypatch):
     from engine.operations.imports import import_sheets
 
     csv = office.dir / "many.csv"
-    csv.write_text("item,note\n" + "".join(f"dongshan/kongchuo,第{n}次督查意见\n" for n in range(1200)),
-                   encoding="utf-8")
+    csv.write_text(
+        "item,note\n" + "".join(f"dongshan/kongchuo,第{n}次督查意见\n" for n in range(1200)), encoding="utf-8"
+    )
     checklist = load_checklist(office.checklist)
     calls: list[tuple[int, int]] = []
     store = open_store(None, str(office.checklist), checklist.id)
-    result = import_sheets(checklist, store, "wang", [str(csv)], dry_run=True,
-                           progress=lambda done, total: calls.append((done, total)))
+    result = import_sheets(
+        checklist, store, "wang", [str(csv)], dry_run=True, progress=lambda done, total: calls.append((done, total))
+    )
     store.close()
     assert calls[0] == (500, 1200) and calls[-1] == (1200, 1200)
     assert len(result.planned) == 1201 and not result.recorded  # 1,200 notes and the import event

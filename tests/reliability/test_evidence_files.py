@@ -6,6 +6,7 @@
   now the bytes are copied into the evidence store and the digest is the stored bytes'.
 - A file name in GBK bytes (Chinese Windows shares) gave an internal error.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 Written against the protocol only: ``STORES`` names each implementation's factory, so the
 PostgreSQL store runs the same tests by adding one entry.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,7 @@ def test_a_rolled_back_transaction_leaves_no_event_only_an_orphan_blob(store, tm
     with pytest.raises(RuntimeError):
         with store.transaction() as tx:
             stored = tx.put_file(_file(tmp_path, "x.txt", b"orphan"))
-            tx.append(Draft("u/d", "attach", "a", "a", "p", "", "0" * 64, {"sha256": stored.sha256}),
-                      ItemRow("a", 0))
+            tx.append(Draft("u/d", "attach", "a", "a", "p", "", "0" * 64, {"sha256": stored.sha256}), ItemRow("a", 0))
             raise RuntimeError("refused after the copy")
     assert store.head()[0] == 0
     assert [f.sha256 for f in store.stored_files()] == [stored.sha256]

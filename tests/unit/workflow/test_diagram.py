@@ -1,4 +1,5 @@
 """Workflow diagrams: Mermaid with ASCII ids and Chinese labels, Graphviz with a CJK font, SVG."""
+
 from __future__ import annotations
 
 import re
@@ -46,9 +47,12 @@ def test_svg_holds_the_chinese_labels(workflow):
 
 
 def test_without_graphviz_the_command_says_so_and_suggests_mermaid(tmp_path):
-    result = CliRunner().invoke(cli, ["-c", str(MINIMAL), "graph", "-o", str(tmp_path / "g.svg")],
-                                env={"PATH": str(tmp_path), "RECTIFY_CACHE_DIR": str(tmp_path / "c")},
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(MINIMAL), "graph", "-o", str(tmp_path / "g.svg")],
+        env={"PATH": str(tmp_path), "RECTIFY_CACHE_DIR": str(tmp_path / "c")},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
     assert "Graphviz" in result.stderr and "--format mermaid" in result.stderr
     assert not (tmp_path / "g.svg").exists()
