@@ -243,3 +243,13 @@ def test_an_extension_row_carries_its_new_deadline(tmp_path):
     assert result.exit_code == 0, result.stderr
     events = json.loads(run("history", item, "--format", "json").stdout)
     assert events[-1]["trigger"] == "extend" and events[-1]["data"]["deadline"] == "2026-12-31"
+
+
+def test_evidence_file_names_are_base_names_only(office, tmp_path):
+    (tmp_path / "outside.pdf").write_bytes(b"secret")
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    csv = sheets / "rows.csv"
+    csv.write_text("item,evidence:proof\ndongshan/kongchuo,../outside.pdf\n", encoding="utf-8")
+    result = office("import", str(csv))
+    assert result.exit_code == 1 and "'../outside.pdf' not found in" in result.stderr
