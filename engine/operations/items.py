@@ -8,15 +8,14 @@ a rule that only one of them may pass.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import os
 from dataclasses import dataclass
 from typing import Optional
 
 from engine.errors import Refused
 from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
+from engine.journal.evidence import display_name
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.operations.inspections import round_tag
@@ -161,17 +160,6 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag})
 
 
-def file_digest(path: str) -> dict[str, object]:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return {"sha256": digest.hexdigest(), "size": os.path.getsize(path), "file": os.path.basename(path)}
-    except OSError as e:
-        raise Refused([_("{path}: cannot read the file: {reason}").format(path=path, reason=e.strerror)]) from None
-
-
 def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
            evidence_id: str, file_path: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
@@ -183,11 +171,12 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         known = ", ".join(f"{e.id} ({e.name})" for e in duty.evidence) or _("none")
         raise Refused([_("unknown evidence {id!r}; this duty has: {known}").format(id=evidence_id, known=known)])
     data: dict[str, object] = {"evidence": evidence.id}
-    if file_path is not None:
-        data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts, ATTACH)
+    if file_path is not None:  # only now: nobody may make the command read a file it then refuses
+        stored = tx.put_file(file_path)
+        data.update(sha256=stored.sha256, size=stored.size, file=display_name(file_path))
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 
