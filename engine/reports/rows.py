@@ -14,6 +14,7 @@ from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
+LAST_STEP_LABEL = "last_step_label"  # status rows: the last step's label (the field holds its trigger)
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,13 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
             "light": traffic_light(state.final, item.overdue, left, checklist.warning_days),
             "overdue": item.overdue, "veto": veto[duty.id], "level": item.level,
             "returns": now.returns if now else 0,
-            "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
-            if now else "",
+            "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
             "last_note": None,
             "aims_unmet": [],
         }
+        if now:
+            row[LAST_STEP_LABEL] = labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger)
         if keep.keeps(row):
             rows.append(row)
     _add_aims_unmet(checklist, store, rows)

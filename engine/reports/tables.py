@@ -14,6 +14,7 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     AIMS_TEXT,
+    LAST_STEP_LABEL,
     NO_FILTER,
     StatusFilter,
     board_label_key,
@@ -41,7 +42,7 @@ STATUS_COLUMNS = [
     ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
     ("last_note", N_("Last note")), ("aims_unmet", N_("Aims not reached")),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local"}  # field id -> row key of its human text
+SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local"}  # field id -> row key of its human text
 HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
     ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")),

@@ -293,9 +293,11 @@ def test_status_json_values(shared):
         assert isinstance(row["overdue"], bool) and isinstance(row["veto"], bool)
     assert {k: rows[ITEM][k] for k in ("state", "state_label", "light", "overdue", "veto", "last_step", "returns")} == {
         "state": "verified", "state_label": "已销号", "light": "green", "overdue": False, "veto": True,
-        "last_step": "验收销号", "returns": 0}
+        "last_step": "verify", "returns": 0}
     assert {k: rows[RETURNED][k] for k in ("state", "light", "overdue", "days_left", "returns", "last_step")} == {
-        "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "退回整改"}
+        "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "return"}
+    markdown = shared("status", "--format", "markdown").stdout  # people read the steps' labels
+    assert "| 验收销号 " in markdown and "| 退回整改 " in markdown and "| verify " not in markdown
     quzheng = rows["dongshan/quzheng"]
     assert (quzheng["light"], quzheng["days_left"], quzheng["overdue"], quzheng["veto"]) == ("yellow", 3, False, False)
     assert rows[OFFICE_ITEM]["light"] == "green"
