@@ -18,9 +18,9 @@ from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
-from engine.workflow.facts import facts_of, is_return
+from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled, require_known_trigger
-from engine.workflow.rules import Attempt, Facts, unmet
+from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH = "record", "attach"
 
@@ -62,25 +62,24 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     transition = machine.candidate(facts.state, trigger)
 
     def check(candidate: Transition) -> list[str]:
-        return unmet(Attempt(item, candidate, actor, note, facts))
+        return unmet(Attempt(item, candidate, actor, note, facts, checklist.role_labels))
 
     try:  # the Machine's condition runs the rules once; a refusal carries every reason
         dest = machine.fire(facts.state, trigger, check)
     except Refused as refused:
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
-    returned = is_return(workflow, transition, facts.state)
+    returned = transition.is_return  # ``return: true``: nothing else counts as a return
     draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
                   {"returned": True} if returned else {})
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+    """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = []
-    if actor.unit != item.unit.id and "supervisor" not in actor.roles:
-        reasons.append(_("{person} is neither a member of {unit} nor a supervisor").format(
-            person=actor.name, unit=item.unit.name))
+    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
+                           checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))
@@ -107,6 +106,12 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         except ValueError:
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
             continue
+        if not indicator.accepts(number):
+            reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(
+                name=indicator.name, value=format_number(number),
+                low=_("any") if indicator.min is None else format_number(indicator.min),
+                high=_("any") if indicator.max is None else format_number(indicator.max)))
+            continue
         values[indicator.id] = number
     if not assignments:
         reasons.append(_("give at least one NAME=VALUE"))
@@ -122,7 +127,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, RECORD)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
 
 
@@ -152,7 +157,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, ATTACH)
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 
@@ -178,7 +183,7 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     options = []
     for transition in from_here if from_here or trigger is None else named:
         here = transition in from_here
-        reasons = unmet(Attempt(item, transition, actor, note, facts))
+        reasons = unmet(Attempt(item, transition, actor, note, facts, checklist.role_labels))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,
