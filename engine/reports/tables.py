@@ -184,10 +184,11 @@ def readiness_report(checklist: Checklist, result: Readiness) -> Report:
 # field id, header, human text key, shown in print, print width (characters)
 DUTIES_COLUMNS = [
     ("ref", N_("Clause"), None, True, 11), ("duty", N_("Duty id"), None, False, None),
-    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 42),
+    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 38),
     ("owners", N_("Lead units"), "owners_text", True, 14), ("support", N_("Supporting units"), "support_text", True, 14),
-    ("heads", N_("Responsible persons"), "heads_text", True, 10), ("deadline", N_("Deadline"), None, True, 13),
-    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 20),
+    # a group's heads (ten townships) flow several names to a line
+    ("heads", N_("Responsible persons"), "heads_text", True, 16), ("deadline", N_("Deadline"), None, True, 14),
+    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 18),
     ("verified", N_("Verified / items"), "progress_text", True, 10), ("items", N_("Items"), None, False, None),
 ]
 
