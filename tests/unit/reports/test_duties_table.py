@@ -129,5 +129,5 @@ def test_html_and_xlsx_print_on_landscape_a4_with_repeated_headers(zh, tmp_path)
     assert sheet.column_dimensions["C"].width <= 38
     assert sheet.row_dimensions[5].height >= 17 * 10  # 400 characters: tall enough to print them all
     assert sheet["A3"].border.left.style == "thin"  # ruled like a printed form
-    assert sheet["H3"].value.year == 2026 and sheet["H3"].number_format == "yyyy-mm-dd"  # a real date cell
-    assert sheet["I3"].value == "在外就读学生取证证明\n书面汇报材料一式六份\n具体整改方案（如需）"
+    assert sheet["G3"].value.year == 2026 and sheet["G3"].number_format == "yyyy-mm-dd"  # a real date cell
+    assert sheet["H3"].value == "在外就读学生取证证明\n书面汇报材料一式六份\n具体整改方案（如需）"
