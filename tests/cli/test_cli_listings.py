@@ -9,6 +9,7 @@ verified by the district leader). In that copy 抓控辍保学 is due 2026-12-08
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -338,6 +339,11 @@ def test_history_json_is_the_events_oldest_first(shared):
     assert (events[-1]["actor"], events[-1]["note"], events[-1]["from"], events[-1]["to"]) == (
         "wangming", "材料齐全，同意销号", "in_progress", "verified")
     assert events[-2]["data"] == {"values": {"chuoxue-lv": 0, "quzheng-daowei": 100, "quzheng-youxiao": 100}}
+    # recorded_at is UTC, ISO 8601, in the data formats; people read local time to the minute
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", e["recorded_at"]) for e in events)
+    moment = dt.datetime.fromisoformat(events[-1]["recorded_at"].replace("Z", "+00:00")).astimezone()
+    assert f"| {moment:%Y-%m-%d %H:%M} " in shared("history", ITEM, "--format", "markdown").stdout
+    assert events[-1]["recorded_at"] not in shared("history", ITEM, "--format", "markdown").stdout
 
 
 # -- languages ---------------------------------------------------------------------
