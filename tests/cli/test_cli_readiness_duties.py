@@ -33,7 +33,7 @@ def test_an_unknown_round_prints_no_verdict(rectify):
     result = rectify("readiness", "--for", "reveiw")
     assert result.exit_code == 1
     assert result.stdout == ""  # an error is no verdict: neither READY nor NOT READY
-    assert result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review"
+    assert result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review (乡镇评估), spot-check (重点抽查)"
 
 
 def test_for_a_round_judges_its_items_on_its_first_day(rectify):
