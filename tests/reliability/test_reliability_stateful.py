@@ -64,6 +64,12 @@ def indicator_id(duty, name: str) -> str | None:
     return next((i.id for i in duty.indicators if name in (i.id, i.name)), None)
 
 
+def accepted(duty, indicator: str, value: float) -> bool:
+    """The frozen checklist gives no min/max: a '%' value is 0 to 100, anything else any value."""
+    unit = next(i.unit for i in duty.indicators if i.id == indicator)
+    return unit != "%" or 0 <= value <= 100
+
+
 class JournalMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -136,7 +142,8 @@ class JournalMachine(RuleBasedStateMachine):
         names = st.sampled_from([i.id for i in duty.indicators] + [i.name for i in duty.indicators] + ["bogus"])
         pairs = data.draw(st.lists(st.tuples(names, VALUES), max_size=3))
         parsed = [(indicator_id(duty, name), number(value)) for name, value in pairs]
-        expected = bool(pairs) and all(None not in pair for pair in parsed) and self.may_report(item, actor)
+        expected = (bool(pairs) and all(None not in pair and accepted(duty, *pair) for pair in parsed)
+                    and self.may_report(item, actor))
         assignments = [f"{name}={value}" for name, value in pairs]
         event = self.attempt(expected, lambda: ops.record(CHECKLIST, self.store, actor, item, assignments))
         if event is not None:

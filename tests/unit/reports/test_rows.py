@@ -121,7 +121,8 @@ def test_veto_through_the_duty_or_an_indicator(checklist, store):
     assert len(expected) == 10 * 2 + 1 + 1 + 5
 
 
-def test_returns_counted_after_return_and_reopen(checklist, store):
+def test_returns_counted_after_return_not_reopen(checklist, store):
+    """Only a ``return: true`` step is a return (退回次数); a reopen (回头看) is not."""
     ops.advance(checklist, store, "lihua", ITEM, "start")
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 0
     ops.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
@@ -135,7 +136,7 @@ def test_returns_counted_after_return_and_reopen(checklist, store):
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 1  # verify is a step forward
     ops.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["returns"], row["last_step"], row["state_label"]) == (2, "回头看重开", "整改中")
+    assert (row["returns"], row["last_step"], row["state_label"]) == (1, "回头看重开", "整改中")
 
 
 # -- filters -----------------------------------------------------------------
