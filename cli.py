@@ -315,16 +315,24 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
 
 
 @cli.command()
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection day (default today).")
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Inspection day (default: the first day of the final inspection, else today).")
+@click.option("--for", "round_name", metavar="ROUND", help="Judge only this inspection round's items, on its first day.")
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
-    """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
+def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
+              output: Optional[str]) -> None:
+    """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
+    from engine.reports.readiness import default_day, find_round
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
+    if on_day and round_name:
+        raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
     checklist, store = open_journal(session, create=False)
-    result = judge(checklist, store, on_day.date() if on_day else today())
+    inspection = find_round(checklist, round_name) if round_name else None
+    day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
+    result = judge(checklist, store, day, inspection)
     emit([readiness_report(checklist, result)], fmt, output)
     if not result.ready:
         sys.exit(1)
@@ -340,6 +348,17 @@ def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output:
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
+@cli.command()
+@format_options
+@click.pass_obj
+def duties(session: Session, fmt: str, output: Optional[str]) -> None:
+    """The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."""
+    from engine.reports.tables import duties_report
+
+    checklist, store = open_journal(session, create=False)
+    emit([duties_report(checklist, store, today())], fmt, output)
 
 
 def today() -> dt.date:

@@ -10,6 +10,7 @@ from engine.formats.report import (
     cell_text,
     display_text,
     display_width,
+    human_columns,
     is_numeric_column,
     meta_line,
 )
@@ -27,8 +28,9 @@ def _paint(text: str, style: str | None, tty: bool) -> str:
 def _table_block(report: Report, tty: bool) -> str:
     from tabulate import tabulate  # ~70 ms: only when a table is drawn
 
-    cells = [[_table_cell(report, c, row, tty) for c in report.columns] for row in report.rows]
-    table = tabulate(cells, headers=[display_text(c.header) for c in report.columns],
+    columns = human_columns(report)
+    cells = [[_table_cell(report, c, row, tty) for c in columns] for row in report.rows]
+    table = tabulate(cells, headers=[display_text(c.header) for c in columns],
                      tablefmt="psql", disable_numparse=True, colalign=_alignments(report),
                      maxcolwidths=_wrap_widths(cells))
     head = [_paint(display_text(report.title), "bold", tty), display_text(meta_line(report)),
@@ -53,7 +55,7 @@ def _wrap_widths(cells: list[list[str]]) -> list[int | None] | None:
 
 
 def _alignments(report: Report) -> list[str]:
-    return ["right" if is_numeric_column(report, c) else "left" for c in report.columns]
+    return ["right" if is_numeric_column(report, c) else "left" for c in human_columns(report)]
 
 
 def render_table(reports: list[Report], tty: bool = False) -> str:
@@ -69,9 +71,9 @@ def _markdown_cell(text: str) -> str:
 def _markdown_block(report: Report) -> str:
     from tabulate import tabulate
 
-    cells = [[_markdown_cell(cell_text(report, c, row)) for c in report.columns]
-             for row in report.rows]
-    table = tabulate(cells, headers=[_markdown_cell(c.header) for c in report.columns],
+    columns = human_columns(report)
+    cells = [[_markdown_cell(cell_text(report, c, row)) for c in columns] for row in report.rows]
+    table = tabulate(cells, headers=[_markdown_cell(c.header) for c in columns],
                      tablefmt="pipe", disable_numparse=True, colalign=_alignments(report))
     parts = [f"## {_markdown_cell(report.title)}"]
     if report.meta:

@@ -15,11 +15,23 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.formats.report import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
+from engine.formats.report import (
+    LIGHTS,
+    Column,
+    Report,
+    display_width,
+    human_columns,
+    is_id_list,
+    light_label,
+    meta_line,
+    shown_value,
+    structured_text,
+    unique_name,
+)
 
 MAX_WIDTH = 60
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
@@ -47,21 +59,39 @@ def sheet_title(title: str, taken: list[str]) -> str:
 
 
 def _fill_sheet(sheet: Worksheet, report: Report) -> None:
-    last = get_column_letter(max(1, len(report.columns)))
+    columns = human_columns(report)
+    last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
-    for col, column in enumerate(report.columns, start=1):
-        sheet.cell(2, col, _text(column.header)).font = Font(bold=True)
+    for col, column in enumerate(columns, start=1):
+        header = sheet.cell(2, col, _text(column.header))
+        header.font = Font(bold=True)
+        header.alignment = Alignment(wrap_text=True, vertical="center")
     for index, row in enumerate(report.rows, start=3):
-        for col, column in enumerate(report.columns, start=1):
-            _write(sheet, index, col, row.get(column.key), column.key == report.light_key)
+        for col, column in enumerate(columns, start=1):
+            _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
     end = len(report.rows) + 2
     for offset, line in enumerate(report.summary_lines, start=end + 2):
         sheet.cell(offset, 1, _text(line))
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
+    _page_setup(sheet, report)
+    _fit_widths(sheet, report, columns)
+    _grid_and_heights(sheet, report, columns)
+
+
+def _page_setup(sheet: Worksheet, report: Report) -> None:
+    """A4, every column on one page wide (as many pages long as it takes), title and
+    headers repeated on each printed page."""
     sheet.print_title_rows = "1:2"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    _fit_widths(sheet, report)
+    sheet.page_setup.orientation = "landscape" if report.landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    if report.landscape:
+        sheet.page_margins.left = sheet.page_margins.right = 0.4
+        sheet.page_margins.top = sheet.page_margins.bottom = 0.5
 
 
 def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
@@ -74,11 +104,11 @@ def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
     sheet.row_dimensions[1].height = 24
 
 
-def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool) -> None:
+def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width: int | None = None) -> None:
     cell = sheet.cell(row, col, _cell_value(value, light))
     if isinstance(cell.value, str):
         cell.data_type = "s"  # a note starting with "=" stays text, never a formula
-        if "\n" in cell.value or display_width(cell.value) > MAX_WIDTH:
+        if "\n" in cell.value or display_width(cell.value) > (width or MAX_WIDTH):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     elif isinstance(value, datetime.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
@@ -91,7 +121,9 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool) -> Non
 
 
 def _cell_value(value: Any, light: bool) -> Any:
-    if isinstance(value, (dict, list)):
+    if is_id_list(value):
+        value = "、".join(value)
+    elif isinstance(value, (dict, list)):
         value = structured_text(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.isoformat(timespec="seconds")  # Excel has no time zones: keep it exact
@@ -106,11 +138,44 @@ def _text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _fit_widths(sheet: Worksheet, report: Report) -> None:
-    for col in range(1, len(report.columns) + 1):
-        cells = (sheet.cell(row, col).value for row in range(2, len(report.rows) + 3))
-        widest = max(_shown_width(value) for value in cells)
-        sheet.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, widest + 2)
+def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
+    for col, column in enumerate(columns, start=1):
+        cells = (sheet.cell(row, col).value for row in range(3, len(report.rows) + 3))
+        widest = max([_shown_width(value) for value in cells] + [_header_width(column.header)])
+        sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
+
+
+LINE_HEIGHT = 17  # points per line of 11 pt text: CJK faces stand taller than Latin ones
+
+
+def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
+    """Ruled cells, as a printed form has, and rows tall enough for their wrapped text
+    (LibreOffice and WPS do not grow a row for wrapped text by themselves)."""
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    widths = [sheet.column_dimensions[get_column_letter(col)].width for col in range(1, len(columns) + 1)]
+    for row in range(2, len(report.rows) + 3):
+        lines = 1
+        for col, width in enumerate(widths, start=1):
+            cell = sheet.cell(row, col)
+            cell.border = border
+            wrap = bool(cell.alignment.wrap_text)
+            if row > 2:  # a row reads from its top line, whatever each cell holds
+                cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+            if isinstance(cell.value, str) and wrap:
+                lines = max(lines, _wrapped_lines(cell.value, width))
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    usable = max(1, int(width) - 1)
+    return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
+
+
+def _header_width(header: str) -> int:
+    """A header wraps at a space rather than widen its column past a short word."""
+    return max(display_width(word) for word in header.split() or [""])
 
 
 def _shown_width(value: Any) -> int:

@@ -10,33 +10,42 @@ from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist
-from engine.reports.readiness import Readiness
+from engine.reports.duties import duty_rows
+from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
+    AIMS_TEXT,
     NO_FILTER,
     StatusFilter,
+    board_label_key,
     board_rows,
     item_states,
+    level_key,
     state_columns,
     state_key,
     status_rows,
     step_label,
+    summary_name_key,
     summary_rows,
 )
 
 
 def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
-    return [Column(key, _(header)) for key, header in pairs]
+    return [Column(key, _(header), SHOWN.get(key)) for key, header in pairs]
 
 
 STATUS_COLUMNS = [
     ("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("duty", N_("Duty id")),
-    ("title", N_("Duty")), ("state", N_("State id")), ("state_label", N_("State")), ("deadline", N_("Deadline")),
-    ("days_left", N_("Days left")), ("light", N_("Traffic light")), ("overdue", N_("Overdue")), ("veto", N_("Veto")),
+    ("title", N_("Duty")), ("ref", N_("Clause")), ("state", N_("State id")), ("state_label", N_("State")),
+    ("deadline", N_("Deadline")), ("original_deadline", N_("Original deadline")), ("days_left", N_("Days left")),
+    ("light", N_("Traffic light")), ("overdue", N_("Overdue")), ("veto", N_("Veto")), ("level", N_("Level")),
     ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
+    ("last_note", N_("Last note")), ("aims_unmet", N_("Aims not reached")),
 ]
+SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local"}  # field id -> row key of its human text
 HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
-    ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")), ("actor", N_("Actor")), ("actor_name", N_("Name")), ("os_user", N_("OS user")),
+    ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")),
+    ("actor", N_("Actor")), ("actor_name", N_("Name")), ("os_user", N_("OS user")),
     ("note", N_("Note")), ("data", N_("Data")),
 ]
 
@@ -90,10 +99,20 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
     return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
+            "recorded_local": local_minute(event.recorded_at),
             "step": step_label(checklist, item, event.trigger), "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
             "note": event.note, "data": event.data}
+
+
+def local_minute(recorded_at: str) -> str:
+    """A UTC ``recorded_at`` as people read it: local time, ``YYYY-MM-DD HH:MM``."""
+    try:
+        moment = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+    except ValueError:
+        return recorded_at
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def history_report(checklist: Checklist, item_id: str, events: list[Event], today: dt.date) -> Report:
@@ -105,17 +124,19 @@ CHART_LIMIT = 60  # bars in the html chart; a province's 7,000 units show their 
 
 
 def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    return [(row["name"], row["pct_verified"]) for row in summary[:CHART_LIMIT]]
+    return [(row["unit_name"], row["verified_pct"]) for row in summary[:CHART_LIMIT]]
 
 
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
     items = list(item_states(checklist, store.states(), today))
     rows = summary_rows(checklist, items, by)
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
-    name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
+    name_header = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"))
     columns = _columns([key_header, name_header, ("items", N_("Items"))])
     columns += [Column(state_key(state), label) for state, label in state_columns(checklist)]
-    columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
+    columns += [Column(level_key(rung.level), rung.label) for rung in checklist.escalation]
+    columns += _columns([("verified_pct", N_("% verified")), ("overdue", N_("Overdue")),
+                         ("veto_open", N_("Open veto items"))])
     by_unit = rows if by == "unit" else summary_rows(checklist, items, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
                   page_meta(checklist, today), chart=completion_chart(by_unit))
@@ -125,22 +146,53 @@ def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     items = list(item_states(checklist, store.states(), today))
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]
-    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")
+    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", board_label_key(d.id))
                 for d in checklist.duties]
     return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, items),
                   page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, items, "unit")))
 
 
-READINESS_COLUMNS = [("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("title", N_("Duty")),
-                     ("state_label", N_("State")), ("veto", N_("Veto")), ("overdue", N_("Overdue")), ("lacks", N_("Blockers"))]
+READINESS_COLUMNS = [("item", N_("Item")), ("unit_name", N_("Unit")), ("title", N_("Duty")),
+                     ("state_label", N_("State")), ("indicator", N_("Indicator")), ("reason", N_("Problem")),
+                     ("kind", N_("Kind")), ("blocks", N_("Blocks"))]
+READINESS_SHOWN = {"indicator": "indicator_name", "kind": "kind_label"}
+
+
+def readiness_verdict(result: Readiness) -> str:
+    day = result.on.isoformat()
+    if result.round is not None:
+        day = _("{day} (round {round})").format(day=day, round=result.round.name)
+    if result.ready:
+        return _("READY for the inspection on {day}: every veto item verified with its veto indicators "
+                 "met, nothing overdue").format(day=day)
+    return _("NOT READY for the inspection on {day}: {items} item(s) block it").format(
+        day=day, items=len(result.blocking_items))
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:
-    if result.ready:
-        verdict = _("READY for the inspection on {day}: every veto item verified, nothing overdue").format(
-            day=result.on.isoformat())
-    else:
-        verdict = _("NOT READY for the inspection on {day}: blockers: {count}").format(
-            day=result.on.isoformat(), count=len(result.blockers))
-    return Report(_("Readiness for the follow-up inspection"), _columns(READINESS_COLUMNS), result.blockers,
-                  page_meta(checklist, result.on), summary_lines=[verdict])
+    lines = [readiness_verdict(result)]
+    counts = {kind: result.count(kind) for kind in KINDS}
+    if any(counts.values()):
+        lines.append(_("failures {failure}, under a plan {planned}, veto indicators without a target "
+                       "{no_target}, aims not reached {aim}").format(**counts))
+    columns = [Column(key, _(header), READINESS_SHOWN.get(key)) for key, header in READINESS_COLUMNS]
+    return Report(_("Readiness for the follow-up inspection"), columns, result.rows,
+                  page_meta(checklist, result.on), summary_lines=lines)
+
+
+# field id, header, human text key, shown in print, print width (characters)
+DUTIES_COLUMNS = [
+    ("ref", N_("Clause"), None, True, 11), ("duty", N_("Duty id"), None, False, None),
+    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 42),
+    ("owners", N_("Lead units"), "owners_text", True, 14), ("support", N_("Supporting units"), "support_text", True, 14),
+    ("heads", N_("Responsible persons"), "heads_text", True, 10), ("deadline", N_("Deadline"), None, True, 13),
+    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 20),
+    ("verified", N_("Verified / items"), "progress_text", True, 10), ("items", N_("Items"), None, False, None),
+]
+
+
+def duties_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
+    """The 整改责任表: one row per duty, printed on landscape A4."""
+    columns = [Column(key, _(header), shown, human, width) for key, header, shown, human, width in DUTIES_COLUMNS]
+    return Report(_("Rectification responsibility table"), columns, duty_rows(checklist, store.states()),
+                  page_meta(checklist, today), landscape=True)
