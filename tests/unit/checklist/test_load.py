@@ -214,6 +214,41 @@ def test_bundled_schools_report_on_edu_s_duties_and_edu_submits(bundled: Checkli
     store.close()
 
 
+def test_bundled_a_veto_rate_nothing_can_judge_blocks_readiness(bundled: Checklist, tmp_path: Path) -> None:
+    """Issue 9's "done when": 辍学率 50 on a township, everything else verified, and readiness
+    fails naming that indicator, on the final inspection's day."""
+    from engine.reports.readiness import default_day, readiness
+    from helpers import ops
+
+    store = _bundled_store(bundled, tmp_path)
+    first_person = {}
+    for person in bundled.people:
+        first_person.setdefault(person.unit, person.id)
+    for item in bundled.items:
+        owner = first_person[item.unit.id]
+        ops.advance(bundled, store, owner, item.id, "start")
+        for evidence in item.duty.evidence:
+            if not evidence.optional:
+                ops.attach(bundled, store, owner, item.id, evidence.id)
+        values = [f"{i.id}={50 if item.id == 'dongshan/kongchuo-baoxue' and i.id == 'chuoxue-lv' else 100}"
+                  for i in item.duty.indicators]
+        if values:
+            ops.record(bundled, store, owner, item.id, values)
+        ops.advance(bundled, store, owner, item.id, "submit", "书面汇报已交")
+        verifier = "zhaoguoqiang" if item.unit.id == "dudao" else "chenjing"
+        ops.advance(bundled, store, verifier, item.id, "verify", "复核通过")
+    day = default_day(bundled, dt.date(2026, 11, 1))
+    assert day == dt.date(2026, 12, 16)
+    verdict = readiness(bundled, store, day)
+    assert not verdict.ready
+    blocking = [(row["item"], row["kind"]) for row in verdict.rows if row["blocks"]]
+    assert ("dongshan/kongchuo-baoxue", "no_target") in blocking
+    assert {kind for _item, kind in blocking} == {"no_target"}  # everything else is done
+    named = [row for row in verdict.rows if row["item"] == "dongshan/kongchuo-baoxue" and row["blocks"]]
+    assert "义务教育阶段辍学率" in str(named)
+    store.close()
+
+
 # -- the valid cases --------------------------------------------------------
 
 @pytest.mark.parametrize("path", valid_cases(), ids=lambda p: p.name)
