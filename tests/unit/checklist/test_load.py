@@ -217,8 +217,9 @@ def test_bundled_schools_report_on_edu_s_duties_and_edu_submits(bundled: Checkli
 def test_bundled_a_veto_rate_nothing_can_judge_blocks_readiness(bundled: Checklist, tmp_path: Path) -> None:
     """Issue 9's "done when": 辍学率 50 on a township, everything else verified, and readiness
     fails naming that indicator, on the final inspection's day."""
-    from engine.reports.readiness import default_day, readiness
     from helpers import ops
+
+    from engine.reports.readiness import default_day, readiness
 
     store = _bundled_store(bundled, tmp_path)
     first_person = {}
