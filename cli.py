@@ -53,10 +53,24 @@ def _log_internal_error() -> str:
     return path
 
 
+def _calendar_warnings() -> None:
+    """Once per command, the years the working-day calendar did not know (if it was used)."""
+    escalation = sys.modules.get("engine.workflow.escalation")
+    if escalation is not None:
+        for warning in escalation.calendar_warnings():
+            click.echo(warning, err=True)
+
+
 class RectifyGroup(click.Group):
     """Maps engine errors to exit codes once, for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_mapped(ctx)
+        finally:
+            _calendar_warnings()
+
+    def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -156,38 +170,46 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     """The checklist (through the compiled cache) and its journal store."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
+    from engine.operations.identity import acting_person
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    return checklist, open_store(session.db, path, checklist.id, create=create)
+    store = open_store(session.db, path, checklist.id, create=create)
+    click.get_current_context().call_on_close(store.close)
+    session.actor = acting_person(checklist, store.login, session.actor, required=create)
+    return checklist, store
 
 
 @cli.command()
 @click.argument("item")
 @click.argument("trigger")
 @click.option("--note", default="", help="Why (required by some steps).")
+@click.option("--deadline", metavar="YYYY-MM-DD", help="The new deadline a step that sets it (延期) needs.")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this step is a result of.")
 @click.pass_obj
-def advance(session: Session, item: str, trigger: str, note: str) -> None:
+def advance(session: Session, item: str, trigger: str, note: str, deadline: Optional[str],
+            round_id: Optional[str]) -> None:
     """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.advance(checklist, tx, session.actor, item, trigger, note)
+        event = items.advance(checklist, tx, session.actor, item, trigger, note, deadline, round_id)
     _echo_event(checklist, event)
 
 
 @cli.command()
 @click.argument("item")
 @click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round these values are a result of.")
 @click.pass_obj
-def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
+def record(session: Session, item: str, assignments: tuple[str, ...], round_id: Optional[str]) -> None:
     """Record indicator values of ITEM."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.record(checklist, tx, session.actor, item, list(assignments))
+        event = items.record(checklist, tx, session.actor, item, list(assignments), round_id=round_id)
     _echo_event(checklist, event)
 
 
@@ -275,18 +297,21 @@ def audit(session: Session, anchor: Optional[str]) -> None:
 @click.option("--state", help="Only items in this state id.")
 @click.option("--overdue", is_flag=True, help="Only overdue items.")
 @click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
+@click.option("--level", help="Only items at this escalation level id (e.g. red).")
+@click.option("--finding", help="Only the items of the duties answering this finding id.")
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
               help="Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline.")
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, sort: str, fmt: str, output: Optional[str]) -> None:
-    """One row per item: state, deadline, days left, traffic light."""
+           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str, fmt: str,
+           output: Optional[str]) -> None:
+    """One row per item: state, deadline, days left, traffic light, escalation level."""
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
     checklist, store = open_journal(session, create=False)
-    keep = StatusFilter(unit, duty, state, overdue, veto)
+    keep = StatusFilter(unit, duty, state, overdue, veto, level, finding)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
     emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
 
@@ -341,13 +366,158 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
 # -- the journal's life: init, db init|copy ---------------------------------------------------
 
 
+@cli.group()
+def db() -> None:
+    """A shared PostgreSQL journal: prepare it, copy a journal between stores."""
+
+
+@db.command("init")
+@click.pass_obj
+def db_init(session: Session) -> None:
+    """Create the schema, roles and append function at --db URL (an administrator's login), and
+    map each person's login; run again after people or logins change."""
+    from engine.checklist.cache import load_cached
+    from engine.operations.database import init_database
+
+    for line in init_database(load_cached(session.checklist_path()), session.db):
+        click.echo(line)
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="URL", help="The journal to copy (a path or URL).")
+@click.option("--to", "target", required=True, metavar="URL", help="An empty journal (PostgreSQL: after db init).")
+@click.pass_obj
+def db_copy(session: Session, source: str, target: str) -> None:
+    """Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."""
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import open_store
+    from engine.operations.database import copy_journal
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    context = click.get_current_context()
+    source_store = open_store(source, path, checklist.id, create=False)
+    context.call_on_close(source_store.close)
+    target_store = open_store(target, path, checklist.id, create=True)
+    context.call_on_close(target_store.close)
+    head = copy_journal(source_store, target_store)
+    click.echo(f"head {head[0]} {head[1]}")
+
+
 # -- the office's instruments: inspect, notice, remind ----------------------------------------
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option("--draw", "do_draw", is_flag=True, help="Draw the round's sample and record the draw (needs --as).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the draw (default: from the OS).")
+@click.option("--redraw", is_flag=True, help="Draw again a round already drawn (needs --note).")
+@click.option("--note", default="", help="Why the round is drawn again.")
+@click.option("--report", "results", is_flag=True, help="The round's results: checked, outcome, notes, change.")
+@format_options
+@click.pass_obj
+def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int], redraw: bool, note: str,
+            results: bool, fmt: str, output: Optional[str]) -> None:
+    """An inspection round's items (its draw in force); --draw draws it, --report shows its results."""
+    from engine.operations.inspections import draw_round
+    from engine.reports.rounds import inspect_report
+
+    if (seed is not None or redraw) and not do_draw:
+        raise click.UsageError(_("--seed and --redraw go with --draw"))
+    if do_draw and results:
+        raise click.UsageError(_("--draw and --report are separate steps"))
+    checklist, store = open_journal(session, create=False)
+    if do_draw:
+        with store.transaction() as tx:
+            drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
+        for warning in drawn.warnings:
+            click.echo(warning, err=True)
+        click.echo(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
+            seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
+            seed=drawn.draw.seed), err=True)
+    emit([inspect_report(checklist, store, round_name, today(), results)], fmt, output)
+
+
+@cli.command()
+@click.argument("item")
+@click.option("--level", help="Issue at this level even if the item is not (or not yet) at it.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="FILE.docx or FILE.html: the 督办单 to write.")
+@click.pass_obj
+def notice(session: Session, item: str, level: Optional[str], output: str) -> None:
+    """Issue a numbered 督办单 for ITEM at its escalation level."""
+    from engine.operations.notices import issue
+
+    kind = os.path.splitext(output)[1].lower().lstrip(".")
+    if kind not in ("docx", "html"):
+        raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
+    checklist, store = open_journal(session, create=False)
+    if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
+    with store.transaction() as tx:  # the number is only used if the document was written
+        issued = issue(checklist, tx, session.actor, item, level, today(), kind)
+        write_file(output, issued.document)
+    click.echo(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
+        seq=issued.event.seq, number=issued.notice.number, level=issued.notice.level_label, item=issued.notice.item,
+        deadline=issued.notice.deadline.isoformat(), path=output))
+
+
+@cli.command()
+@click.option("--within", type=int, metavar="DAYS", help="Due within DAYS (working) days (default warning_days).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(), help="FILE, or DIR/ for one file per unit (xlsx or html).")
+@click.pass_obj
+def remind(session: Session, within: Optional[int], fmt: str, output: Optional[str]) -> None:
+    """催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."""
+    from engine.reports.reminders import remind_reports
+    from engine.reports.tables import page_meta
+
+    checklist, store = open_journal(session, create=False)
+    per_unit = output is not None and (output.endswith(os.sep) or os.path.isdir(output))
+    reports = remind_reports(checklist, store, today(), within, page_meta(checklist, today()), per_unit)
+    if not per_unit:
+        emit(reports, fmt, output)
+        return
+    if fmt not in ("xlsx", "html"):
+        fmt = "xlsx" if fmt == "table" else fmt
+        if fmt not in ("xlsx", "html"):
+            raise click.UsageError(_("one file per unit is xlsx or html, not {fmt}").format(fmt=fmt))
+    assert output is not None
+    os.makedirs(output, exist_ok=True)
+    for report in reports:
+        emit([report], fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"))
+    if not reports:
+        click.echo(_("nothing to remind: no open item is due within the period or overdue"), err=True)
+
+
+def write_file(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
 
 
 # -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("text")
+@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this observation belongs to.")
+@click.pass_obj
+def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
+    """An observation on ITEM (督查意见); it changes nothing else."""
+    from engine.operations import items
+
+    checklist, store = open_journal(session)
+    with store.transaction() as tx:
+        event = items.note(checklist, tx, session.actor, item, text, round_id)
+    _echo_event(checklist, event)
 
 
 @cli.command()

@@ -14,7 +14,9 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     AIMS_TEXT,
+    LEVEL_TEXT,
     NO_FILTER,
+    ItemState,
     StatusFilter,
     board_label_key,
     board_rows,
@@ -41,7 +43,7 @@ STATUS_COLUMNS = [
     ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
     ("last_note", N_("Last note")), ("aims_unmet", N_("Aims not reached")),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local"}  # field id -> row key of its human text
+SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local", "level": LEVEL_TEXT}  # field id -> row key of its human text
 HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
     ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")),
@@ -63,6 +65,14 @@ def check_filter(checklist: Checklist, keep: StatusFilter) -> None:
     states = {s.id for w in checklist.workflows for s in w.states}
     if keep.state is not None and keep.state not in states:
         reasons.append(_("unknown state {id!r}; states: {known}").format(id=keep.state, known=", ".join(sorted(states))))
+    levels = [level.level for level in checklist.escalation]
+    if keep.level is not None and keep.level not in levels:
+        reasons.append(_("unknown escalation level {id!r}; levels: {known}").format(
+            id=keep.level, known=", ".join(levels) or _("none declared")))
+    findings = [finding.id for finding in checklist.findings]
+    if keep.finding is not None and keep.finding not in findings:
+        reasons.append(_("unknown finding {id!r}; findings: {known}").format(
+            id=keep.finding, known=", ".join(findings) or _("none declared")))
     if reasons:
         raise Refused(reasons)
 
@@ -94,13 +104,13 @@ def status_report(checklist: Checklist, store: Reader, today: dt.date,
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
     item = checklist.item(item_id)
-    assert item is not None
-    states = checklist.workflow_of(item).state_by_id
+    states = checklist.workflow_of(item).state_by_id if item is not None else {}  # None: @round/…, @notice/…
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
+    step = step_label(checklist, item, event.trigger) if item is not None else event.trigger
     return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
             "recorded_local": local_minute(event.recorded_at),
-            "step": step_label(checklist, item, event.trigger), "from": event.from_state,
+            "step": step, "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
             "note": event.note, "data": event.data}
@@ -127,8 +137,14 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(row["unit_name"], row["verified_pct"]) for row in summary[:CHART_LIMIT]]
 
 
+def _items_with_levels(checklist: Checklist, store: Reader, today: dt.date) -> list[ItemState]:
+    current = store.current()
+    states = {item: now.state for item, now in current.items()}
+    return list(item_states(checklist, states, today, current=current, deadlines=store.deadlines()))
+
+
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     rows = summary_rows(checklist, items, by)
     key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
     name_header = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"))
@@ -143,7 +159,7 @@ def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str 
 
 
 def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
     titles = [d.title for d in checklist.duties]
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", board_label_key(d.id))
