@@ -22,7 +22,7 @@ from engine.errors import Refused
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Inspection, Item, Requirements, State, Transition, Workflow
-from engine.reports.rows import ItemState, aim_words, aims_unmet, item_states
+from engine.reports.rows import ItemState, aim_words, aims_unmet, extended_deadlines, item_states
 from engine.workflow.facts import facts_of
 from engine.workflow.rounds import round_units
 from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
@@ -182,7 +182,7 @@ def readiness(checklist: Checklist, store: Reader, on: dt.date, inspection: Opti
     """Judge every item (or the items of one inspection round) as on day ``on``."""
     result = Readiness(on, inspection)
     units = round_units(inspection) if inspection is not None else None
-    for entry in item_states(checklist, store.states(), on, deadlines=store.deadlines()):
+    for entry in item_states(checklist, store.states(), on, deadlines=extended_deadlines(checklist, store)):
         if units is None or entry.unit.id in units:
             result.rows += judge_item(checklist, store, entry)
     return result
