@@ -9,6 +9,7 @@ import math
 from html import escape
 
 from engine.formats.report import (
+    LIGHT_COLOURS,
     LIGHTS,
     Column,
     Report,
@@ -40,9 +41,7 @@ thead th { background: #E7E6E6; }
 table.form { table-layout: fixed; width: calc(100% - 2px); }  /* the collapsed outer border stays on the paper */
 table.form td, table.form th { overflow-wrap: anywhere; padding: 3px 5px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.light-red { background: #FFC7CE; color: #9C0006; }
-td.light-yellow { background: #FFEB9C; color: #9C5700; }
-td.light-green { background: #C6EFCE; color: #006100; }
+LIGHT_RULES
 figure.chart { margin: 0 0 16px; break-inside: avoid; page-break-inside: avoid; }
 figure.chart figcaption { font-weight: bold; margin-bottom: 4px; }
 figure.chart svg { max-width: 100%; height: auto; font-family: inherit; }
@@ -54,7 +53,8 @@ section + section { margin-top: 32px; }
   tr, h1 { break-inside: avoid; page-break-inside: avoid; }
   h1, .meta, .summary { break-after: avoid; page-break-after: avoid; }
 }
-""".replace("FONT_STACK", FONT_STACK)
+""".replace("FONT_STACK", FONT_STACK).replace("LIGHT_RULES", "\n".join(
+    f"td.light-{light} {{ background: #{fill}; color: #{text}; }}" for light, (fill, text) in LIGHT_COLOURS.items()))
 
 
 def render_html(reports: list[Report]) -> str:

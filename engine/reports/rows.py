@@ -90,16 +90,16 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
     """
     workflows = checklist.workflow_by_id
     deadlines = deadlines or {}
-    for item in checklist.items_of(unit, duty):
-        d, workflow, key = item.duty, workflows[item.duty.workflow], item.id
+    for u, d in checklist.assignments(unit, duty):
+        workflow, key = workflows[d.workflow], item_id(u.id, d.id)
         state = workflow.journal_state(states.get(key, workflow.initial), key)
         extended = deadlines.get(key)
         if current is None and extended is None:
-            yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
+            yield ItemState(u, d, state, today > d.deadline and not state.final)
             continue
         now = current.get(key) if current is not None else None
-        where = standing(checklist, item, state.final, now.returns if now else 0, extended, today)
-        yield ItemState(item.unit, d, state, where.overdue, where.level.level if where.level else None)
+        where = standing(checklist, Item(u, d), state.final, now.returns if now else 0, extended, today)
+        yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
 
 
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
