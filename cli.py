@@ -17,7 +17,7 @@ import click
 
 from engine import i18n
 from engine.errors import ChecklistError, RectifyError, Refused
-from engine.i18n import _
+from engine.i18n import N_, _
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Session:
     checklist: Optional[str]
     db: Optional[str]
     actor: Optional[str]
+    color: str = "auto"
 
     def checklist_path(self) -> str:
         if not self.checklist:
@@ -53,8 +54,117 @@ def _log_internal_error() -> str:
     return path
 
 
-class RectifyGroup(click.Group):
-    """Maps engine errors to exit codes once, for every command."""
+# -- speaking the user's language: help texts are English msgids translated when shown ----------
+
+def _speak_click_in_our_language() -> None:
+    """Route click's own messages (Usage:, Error:, Try ... for help) through our catalog.
+
+    click calls ``gettext.gettext`` bound at import in each of its modules, with its English
+    strings as msgids; the zh_CN catalog translates them like ours.
+    """
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.shell_completion
+    import click.termui
+    import click.types
+    import click.utils
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                   click.shell_completion, click.termui, click.types, click.utils):
+        if hasattr(module, "_"):
+            module._ = i18n._  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
+_speak_click_in_our_language()
+
+
+def _language_option(value: Optional[str]) -> str:
+    try:
+        return i18n.choose_language(value)
+    except ValueError as e:
+        setting = "--lang" if value else "$RECTIFY_LANG"
+        raise click.UsageError(_("{setting}: unknown language {value!r}; use zh or en").format(
+            setting=setting, value=str(e))) from None
+
+
+def _args_language(args: list[str]) -> Optional[str]:
+    """``--lang X`` among the group's options, read before click builds any help text."""
+    for n, arg in enumerate(args):
+        if arg == "--lang" and n + 1 < len(args):
+            return args[n + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            break
+    return None
+
+
+class Translated:
+    """Help texts are English msgids (marked ``N_``) translated when help is shown."""
+
+    help: Optional[str]
+    short_help: Optional[str]
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated([self]):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated([self]):
+            return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self.get_params(ctx)):  # type: ignore[attr-defined]
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated([self], "epilog"):
+            super().format_epilog(ctx, formatter)  # type: ignore[misc]
+
+
+class _translated:
+    """Swap the help texts of ``things`` for their translations while one help is drawn."""
+
+    def __init__(self, things: Any, *attributes: str):
+        self.things = list(things)
+        self.attributes = attributes or ("help", "short_help")
+        self.saved: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> None:
+        for thing in self.things:
+            for attribute in self.attributes:
+                text = getattr(thing, attribute, None)
+                if isinstance(text, str) and text:
+                    self.saved.append((thing, attribute, text))
+                    setattr(thing, attribute, _(text))
+
+    def __exit__(self, *exc: object) -> None:
+        for thing, attribute, text in self.saved:
+            setattr(thing, attribute, text)
+
+
+class RectifyCommand(Translated, click.Command):
+    pass
+
+
+class RectifyGroup(Translated, click.Group):
+    """Maps engine errors to exit codes once, for every command; chooses the language first."""
+
+    command_class = RectifyCommand
+
+    def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
+                     **extra: Any) -> click.Context:
+        # before --help is handled: eager options run before the group's callback
+        try:
+            i18n.set_language(i18n.choose_language(_args_language(args)))
+        except ValueError:
+            i18n.set_language(i18n.choose_language(None) if not os.environ.get("RECTIFY_LANG") else "en")
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -70,29 +180,81 @@ class RectifyGroup(click.Group):
             ctx.exit(3)
 
 
-@click.group(cls=RectifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _set_language(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+    i18n.set_language(_language_option(value))
+    return value
+
+
+# -- completion: ids from the checklist named so far (-c or $RECTIFY_CHECKLIST) -----------------
+
+def _checklist_for_completion(ctx: click.Context) -> Any:
+    from engine.checklist.cache import load_cached
+
+    path = ctx.find_root().params.get("checklist") or os.environ.get("RECTIFY_CHECKLIST")
+    try:
+        return load_cached(path) if path else None
+    except Exception:  # noqa: BLE001 - completion never fails loudly
+        return None
+
+
+def _completer(pairs: Any) -> Any:
+    """A shell_complete callback offering ``pairs(checklist, ctx)`` -> (value, help) that start with
+    what was typed (the id, or the Chinese name)."""
+    from click.shell_completion import CompletionItem
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        checklist = _checklist_for_completion(ctx)
+        if checklist is None:
+            return []
+        try:
+            offered = list(pairs(checklist, ctx))
+        except RectifyError:
+            return []
+        return [CompletionItem(value, help=help_text) for value, help_text in offered
+                if value.startswith(incomplete) or (help_text or "").startswith(incomplete)]
+
+    return complete
+
+
+def _item_of(checklist: Any, ctx: click.Context) -> Any:
+    return checklist.item_named(ctx.params.get("item") or "")
+
+
+complete_items = _completer(lambda c, ctx: ((i.id, f"{i.unit.name}/{i.duty.title}") for i in c.items))
+complete_people = _completer(lambda c, ctx: ((p.id, p.name) for p in c.people))
+complete_units = _completer(lambda c, ctx: ((u.id, u.name) for u in c.units))
+complete_duties = _completer(lambda c, ctx: ((d.id, d.title) for d in c.duties))
+complete_states = _completer(lambda c, ctx: {(s.id, s.label): None for w in c.workflows for s in w.states})
+complete_triggers = _completer(lambda c, ctx: {
+    (t.trigger, t.label): None for t in c.workflow_of(_item_of(c, ctx)).transitions})
+complete_evidence = _completer(lambda c, ctx: ((e.id, e.name) for e in _item_of(c, ctx).duty.evidence))
+complete_values = _completer(lambda c, ctx: ((f"{i.id}=", i.name) for i in _item_of(c, ctx).duty.indicators))
+
+
+@click.group(cls=RectifyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("rectify: the checklist engine of rectification supervision (整改督查)."))
 @click.option("-c", "--checklist", envvar="RECTIFY_CHECKLIST", metavar="FILE",
-              help="Checklist YAML (default $RECTIFY_CHECKLIST).")
+              help=N_("Checklist YAML (default $RECTIFY_CHECKLIST)."))
 @click.option("--db", envvar="RECTIFY_DB", metavar="URL",
-              help="Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist).")
-@click.option("--as", "actor", envvar="RECTIFY_ACTOR", metavar="PERSON",
-              help="Who is acting: a person id of the checklist (default $RECTIFY_ACTOR).")
-@click.option("--lang", type=click.Choice(["zh", "zh_CN", "en"], case_sensitive=False),
-              help="Message language (default $RECTIFY_LANG, else the locale).")
-@click.version_option(package_name="rectify", message="%(prog)s %(version)s")
+              help=N_("Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist)."))
+@click.option("--as", "actor", envvar="RECTIFY_ACTOR", metavar="PERSON", shell_complete=complete_people,
+              help=N_("Who is acting: a person of the checklist, by id or name (default $RECTIFY_ACTOR)."))
+@click.option("--lang", envvar="RECTIFY_LANG", metavar="zh|en", is_eager=True, callback=_set_language,
+              help=N_("Message language: zh or en (default $RECTIFY_LANG, else the locale)."))
+@click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help=N_("Colour in tables: auto (a terminal, unless NO_COLOR or TERM=dumb)."))
+@click.version_option(package_name="rectify", message="%(prog)s %(version)s",
+                      help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: Optional[str],
-        lang: Optional[str]) -> None:
-    """rectify: 整改督查 checklist engine."""
-    i18n.set_language(i18n.choose_language(lang))
-    ctx.obj = Session(checklist, db, actor)
+        lang: Optional[str], color: str) -> None:
+    ctx.obj = Session(checklist, db, actor, color)
 
 
-@cli.command()
+@cli.command(help=N_("Check checklist files; print each problem as FILE:LINE:COL: message."))
 @click.argument("files", nargs=-1)
 @click.pass_obj
 def validate(session: Session, files: tuple[str, ...]) -> None:
-    """Check checklist files; print each problem as FILE:LINE:COL: message."""
     from engine.checklist.load import load_checklist
 
     failed = False
@@ -115,22 +277,69 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
 FORMAT_NAMES = ["table", "markdown", "csv", "json", "html", "xlsx"]
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where and how a listing goes: format, file, columns picked, every column."""
+
+    fmt: Optional[str]
+    path: Optional[str]
+    columns: str
+    wide: bool
+
+
 def format_options(func: Any) -> Any:
+    """--format, -o, --columns, --wide: folded into one ``out`` argument."""
+    func = click.option("--wide", is_flag=True, help=N_("Show every column at full width."))(func)
+    func = click.option("--columns", metavar="C,..", default="",
+                        help=N_("Only these columns, in this order (field ids or headers)."))(func)
     func = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                        help="Write to FILE instead of stdout (needed for xlsx).")(func)
-    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table",
-                        show_default=True, help="Output format.")(func)
+                        help=N_("Write to FILE; its suffix (.xlsx .csv .json .html .md) picks the format."))(func)
+    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
+                        help=N_("Output format (default: table, or the suffix of -o FILE)."))(func)
 
 
-def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
-    """Render reports in ``fmt`` to ``output`` or stdout (binary formats never to a terminal)."""
-    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, render
+def output_of(fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> Output:
+    return Output(fmt, output, columns, wide)
 
-    if fmt in BINARY_FORMATS and output is None:
-        if sys.stdout.isatty():
-            raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
-    rendered = render(fmt, reports, tty=output is None and sys.stdout.isatty())
-    if output is None:
+
+def table_width() -> Optional[int]:
+    """$COLUMNS when set, else the terminal's width when stdout is one, else no limit."""
+    import shutil
+
+    value = os.environ.get("COLUMNS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def emit(session: Session, reports: list[Any], out: Output) -> None:
+    """Render reports in the chosen format to a file or stdout (binary formats never to a terminal)."""
+    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, format_for_path, render
+    from engine.formats.report import with_columns
+
+    fmt = out.fmt
+    if fmt is None and out.path is not None:
+        fmt = format_for_path(out.path)
+        if fmt is None:
+            raise click.UsageError(_("cannot tell the format of {path} from its suffix (.xlsx .csv .json "
+                                     ".html .md): give --format").format(path=out.path))
+    fmt = fmt or "table"
+    if fmt in BINARY_FORMATS and out.path is None and sys.stdout.isatty():
+        raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
+    keys = [k.strip() for k in out.columns.split(",") if k.strip()]
+    reports = [with_columns(r, keys, out.wide) for r in reports]
+    on_screen = out.path is None
+    rendered = render(fmt, reports, tty=on_screen and use_colour(session.color),
+                      width=table_width() if on_screen else None, wide=out.wide)
+    if out.path is None:
         if isinstance(rendered, bytes):
             sys.stdout.buffer.write(rendered)
         else:
@@ -139,11 +348,11 @@ def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
     try:
-        with open(output, "wb") as f:
+        with open(out.path, "wb") as f:
             f.write(data)
     except OSError as e:
-        raise RectifyError(_("{path}: cannot write: {reason}").format(path=output, reason=e.strerror or e)) from e
-    click.echo(_("written: {path}").format(path=output), err=True)
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=out.path, reason=e.strerror or e)) from e
+    click.echo(_("written: {path}").format(path=out.path), err=True)
 
 
 def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
@@ -156,13 +365,16 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     return checklist, open_store(session.db, path, checklist.id, create=create)
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("trigger")
-@click.option("--note", default="", help="Why (required by some steps).")
+ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
+
+
+@cli.command(help=N_("Fire a transition (by trigger id or label) on ITEM, or refuse and say why."),
+             epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("trigger", shell_complete=complete_triggers)
+@click.option("--note", default="", help=N_("Why (required by some steps)."))
 @click.pass_obj
 def advance(session: Session, item: str, trigger: str, note: str) -> None:
-    """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
@@ -171,32 +383,32 @@ def advance(session: Session, item: str, trigger: str, note: str) -> None:
     _echo_event(checklist, event)
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
+@cli.command(help=N_("Record indicator values of ITEM (NAME an indicator id or name)."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...", shell_complete=complete_values)
+@click.option("--note", default="", help=N_("A note kept with the values."))
 @click.pass_obj
-def record(session: Session, item: str, assignments: tuple[str, ...]) -> None:
-    """Record indicator values of ITEM."""
+def record(session: Session, item: str, assignments: tuple[str, ...], note: str) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.record(checklist, tx, session.actor, item, list(assignments))
+        event = items.record(checklist, tx, session.actor, item, list(assignments), note)
     _echo_event(checklist, event)
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("evidence")
-@click.option("--file", "file_path", type=click.Path(), help="The material's file (its sha256 is recorded).")
+@cli.command(help=N_("Register evidence of ITEM (by id or name), with the sha256 of --file."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("evidence", shell_complete=complete_evidence)
+@click.option("--file", "file_path", type=click.Path(), help=N_("The material's file (its sha256 is recorded)."))
+@click.option("--note", default="", help=N_("A note kept with the evidence."))
 @click.pass_obj
-def attach(session: Session, item: str, evidence: str, file_path: Optional[str]) -> None:
-    """Register evidence of ITEM (with the sha256 of --file)."""
+def attach(session: Session, item: str, evidence: str, file_path: Optional[str], note: str) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.attach(checklist, tx, session.actor, item, evidence, file_path)
+        event = items.attach(checklist, tx, session.actor, item, evidence, file_path, note)
     _echo_event(checklist, event)
 
 
@@ -210,47 +422,47 @@ def _echo_event(checklist: Any, event: Any) -> None:
         before=states[event.from_state].label, after=states[event.to_state].label))
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("trigger", required=False)
-@click.option("--note", default="", help="Explain as if this note were given.")
+@cli.command(help=N_("Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."),
+             epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("trigger", required=False, shell_complete=complete_triggers)
+@click.option("--note", default="", help=N_("Explain as if this note were given."))
 @click.pass_obj
 def explain(session: Session, item: str, trigger: Optional[str], note: str) -> None:
-    """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
     from engine.operations import items
 
     checklist, store = open_journal(session, create=False)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
-    workflow = checklist.workflow_of(checklist.item(item))
-    click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
+    workflow = checklist.workflow_of(checklist.item_named(item))
+    click.echo(_("{item}: {state}").format(item=checklist.item_named(item).id, state=workflow.state_by_id[state].label))
     for option in options:
         verdict = _("possible") if not option.reasons else _("not possible now")
-        click.echo(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
+        click.echo(f"  {option.label} ({option.trigger} → {option.to_state}): {verdict}")
         for reason in option.reasons:
             click.echo(f"    - {reason}")
     if not options:
         click.echo("  " + _("no step is possible from this state"))
 
 
-@cli.command()
-@click.argument("item")
+@cli.command(help=N_("The events of ITEM, oldest first."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
 @format_options
 @click.pass_obj
-def history(session: Session, item: str, fmt: str, output: Optional[str]) -> None:
-    """The events of ITEM, oldest first."""
+def history(session: Session, item: str, fmt: Optional[str], output: Optional[str], columns: str,
+            wide: bool) -> None:
     from engine.operations import items
     from engine.reports.tables import history_report
 
     checklist, store = open_journal(session, create=False)
-    events = items.history(checklist, store, item)
-    emit([history_report(checklist, item, events, today())], fmt, output)
+    found = checklist.item_named(item).id
+    events = items.history(checklist, store, found)
+    emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--anchor", metavar="HASH", help="A head hash published earlier that must still be in the chain.")
+@cli.command(help=N_("Recompute the hash chain; print 'head N HASH'."))
+@click.option("--anchor", metavar="HASH", help=N_("A head hash published earlier that must still be in the chain."))
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str]) -> None:
-    """Recompute the hash chain; print 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
     _checklist, store = open_journal(session, create=False)
@@ -263,63 +475,63 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     click.echo(f"head {report.head_seq} {report.head_hash}")
 
 
-@cli.command()
-@click.option("--unit", help="Only this unit id.")
-@click.option("--duty", help="Only this duty id.")
-@click.option("--state", help="Only items in this state id.")
-@click.option("--overdue", is_flag=True, help="Only overdue items.")
-@click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
+@cli.command(help=N_("One row per item: state, deadline, days left, traffic light."))
+@click.option("--unit", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
+@click.option("--duty", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
+@click.option("--state", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
+@click.option("--overdue", is_flag=True, help=N_("Only overdue items."))
+@click.option("--veto", is_flag=True, help=N_("Only veto (一票否决) items."))
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
-              help="Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline.")
+              help=N_("Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline."))
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, sort: str, fmt: str, output: Optional[str]) -> None:
-    """One row per item: state, deadline, days left, traffic light."""
+           overdue: bool, veto: bool, sort: str, fmt: Optional[str], output: Optional[str], columns: str,
+           wide: bool) -> None:
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
     checklist, store = open_journal(session, create=False)
     keep = StatusFilter(unit, duty, state, overdue, veto)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
-    emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
+    emit(session, [status_report(checklist, store, today(), keep, keys)], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True)
+@cli.command(help=N_("Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."))
+@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True,
+              help=N_("One row per unit or per duty."))
 @format_options
 @click.pass_obj
-def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
-    """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
+def summary(session: Session, by: str, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.tables import summary_report
 
     checklist, store = open_journal(session, create=False)
-    emit([summary_report(checklist, store, today(), by)], fmt, output)
+    emit(session, [summary_report(checklist, store, today(), by)], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
+@cli.command(help=N_("Units × duties grid of states (the 整改责任表 view)."))
 @format_options
 @click.pass_obj
-def board(session: Session, fmt: str, output: Optional[str]) -> None:
-    """Units × duties grid of state labels (the 整改责任表 view)."""
+def board(session: Session, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.tables import board_report
 
     checklist, store = open_journal(session, create=False)
-    emit([board_report(checklist, store, today())], fmt, output)
+    emit(session, [board_report(checklist, store, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection day (default today).")
+@cli.command(help=N_("Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."))
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help=N_("Inspection day (default today)."))
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output: Optional[str]) -> None:
-    """Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."""
+def readiness(session: Session, on_day: Optional[dt.datetime], fmt: Optional[str], output: Optional[str],
+              columns: str, wide: bool) -> None:
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
     checklist, store = open_journal(session, create=False)
     result = judge(checklist, store, on_day.date() if on_day else today())
-    emit([readiness_report(checklist, result)], fmt, output)
+    emit(session, [readiness_report(checklist, result)], output_of(fmt, output, columns, wide))
     if not result.ready:
         sys.exit(1)
 
@@ -334,6 +546,19 @@ def readiness(session: Session, on_day: Optional[dt.datetime], fmt: str, output:
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
+
+
+@cli.command(help=N_("Record an observation on ITEM (督查意见): no change of state."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("text")
+@click.pass_obj
+def note(session: Session, item: str, text: str) -> None:
+    from engine.operations import items
+
+    checklist, store = open_journal(session)
+    with store.transaction() as tx:
+        event = items.note(checklist, tx, session.actor, item, text)
+    _echo_event(checklist, event)
 
 
 def today() -> dt.date:

@@ -21,18 +21,25 @@ leading apostrophe, and xlsx strings are always stored as text.
 from __future__ import annotations
 
 from engine.formats.data import csv_bytes_for_file, render_csv, render_json
-from engine.formats.report import Column, Formatter, Report
+from engine.formats.report import PLAIN, Column, Formatter, Report, View
 from engine.formats.text import render_markdown, render_table
 from engine.i18n import _
 
 
-def _render_html(reports: list[Report], tty: bool = False) -> str:
+def format_for_path(path: str) -> str | None:
+    """The format a file name's suffix picks (``.xlsx`` -> xlsx), or None for an unknown one."""
+    lower = path.lower()
+    return next((name for name, formatter in FORMATS.items()
+                 if any(lower.endswith(s) for s in formatter.suffixes)), None)
+
+
+def _render_html(reports: list[Report], view: View = PLAIN) -> str:
     from engine.formats.html import render_html
 
     return render_html(reports)
 
 
-def _render_xlsx(reports: list[Report], tty: bool = False) -> bytes:
+def _render_xlsx(reports: list[Report], view: View = PLAIN) -> bytes:
     from engine.formats.xlsx import render_xlsx
 
     return render_xlsx(reports)
@@ -40,22 +47,27 @@ def _render_xlsx(reports: list[Report], tty: bool = False) -> bytes:
 
 FORMATS: dict[str, Formatter] = {
     "table": Formatter(render_table, ".txt"),
-    "markdown": Formatter(render_markdown, ".md"),
-    "csv": Formatter(render_csv, ".csv"),
-    "json": Formatter(render_json, ".json"),
-    "html": Formatter(_render_html, ".html"),
-    "xlsx": Formatter(_render_xlsx, ".xlsx", binary=True),
+    "markdown": Formatter(render_markdown, ".md", (".md", ".markdown")),
+    "csv": Formatter(render_csv, ".csv", (".csv",)),
+    "json": Formatter(render_json, ".json", (".json",)),
+    "html": Formatter(_render_html, ".html", (".html", ".htm")),
+    "xlsx": Formatter(_render_xlsx, ".xlsx", (".xlsx",), binary=True),
 }
 BINARY_FORMATS = {name for name, formatter in FORMATS.items() if formatter.binary}
 
 
-def render(fmt: str, reports: list[Report], *, tty: bool = False) -> bytes | str:
-    """Render reports in format ``fmt``: str for text formats, bytes for xlsx."""
+def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | None = None,
+           wide: bool = False) -> bytes | str:
+    """Render reports in format ``fmt``: str for text formats, bytes for xlsx.
+
+    ``tty``: colour the table; ``width``: no table line wider (None: no limit); ``wide``: every
+    column at its full width.
+    """
     formatter = FORMATS.get(fmt)
     if formatter is None:
         raise ValueError(_("unknown format {name!r}; known formats: {known}").format(
             name=fmt, known=", ".join(FORMATS)))
-    return formatter.render(list(reports), tty)
+    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide))
 
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "Column", "Report", "csv_bytes_for_file", "render"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "Column", "Report", "View", "csv_bytes_for_file", "format_for_path", "render"]

@@ -29,11 +29,18 @@ from typing import Any, Optional
 
 from engine.i18n import _
 
+HIDDEN = None  # the priority of a column only data formats, --columns and --wide show (ids)
+
 
 @dataclass(frozen=True)
 class Column:
     key: str          # stable machine name, e.g. "unit_name"; JSON keys use it
     header: str       # already-translated human header, e.g. "单位"
+    # In human formats: 1 is never dropped, larger numbers go first when the table is too wide
+    # (ties: the rightmost first); HIDDEN columns are shown only when asked for.
+    priority: Optional[int] = 5
+    short: str = ""  # a narrow header (the board's duty number); the full one shows on hover
+    state: Optional[str] = None  # the state this column counts (summary): filled with its colour
 
 
 @dataclass
@@ -45,16 +52,47 @@ class Report:
     light_key: Optional[str] = None  # column whose values are "green"/"yellow"/"red"
     chart: list[tuple[str, float]] = field(default_factory=list)  # (unit name, % verified)
     summary_lines: list[str] = field(default_factory=list)
+    # State grids (the board): columns whose values are state ids, shown by glyph or colour
+    states: dict[str, StateStyle] = field(default_factory=dict)  # state id -> how it is shown
+    state_keys: frozenset[str] = frozenset()
+    legend: list[str] = field(default_factory=list)  # lines under a table: what glyphs and codes mean
+    wide: bool = False  # --wide/--columns: show every column given, hidden or not
+
+    def human_columns(self) -> list[Column]:
+        """The columns people see: all of them with --wide, else those not HIDDEN."""
+        return list(self.columns) if self.wide else [c for c in self.columns if c.priority is not HIDDEN]
+
+
+@dataclass(frozen=True)
+class StateStyle:
+    """How a state shows in grids: its label, a one-character glyph, a fill colour (hex)."""
+
+    label: str
+    glyph: str
+    fill: str
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    """How a rendering is to be seen: in colour, and at most how many columns wide (tables)."""
+
+    colour: bool = False
+    width: Optional[int] = None
+    wide: bool = False  # --wide: every column, never narrowed
+
+
+PLAIN = View()
 
 
 @dataclass(frozen=True)
 class Formatter:
-    render: Callable[[list[Report], bool], str | bytes]
+    render: Callable[[list[Report], View], str | bytes]
     suffix: str
+    suffixes: tuple[str, ...] = ()  # the -o FILE suffixes that pick this format (none for table)
     binary: bool = False
 
 
-CHECK = "✓"
 LIGHTS = ("green", "yellow", "red")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -72,12 +110,12 @@ def structured_text(value: dict[str, Any] | list[Any]) -> str:
 
 def display_text(value: Any) -> str:
     """A cell as people read it (table, markdown, html); control characters dropped."""
-    if value is None or value is False:
+    if value is None:
         return ""
     if isinstance(value, (dict, list)):
         return _CONTROL.sub("", structured_text(value))
-    if value is True:
-        return CHECK
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, datetime.date):
@@ -88,8 +126,25 @@ def display_text(value: Any) -> str:
 
 
 def cell_text(report: Report, column: Column, row: dict[str, Any]) -> str:
-    text = display_text(row.get(column.key))
+    value = row.get(column.key)
+    if column.key in report.state_keys:
+        return state_text(report, column, row)
+    text = display_text(value)
     return light_label(text) if column.key == report.light_key else text
+
+
+def state_text(report: Report, column: Column, row: dict[str, Any], glyph: bool = False) -> str:
+    """A grid cell: the state's label (or glyph) and its marks (⚠ overdue, ★ veto)."""
+    value = row.get(column.key)
+    if value is None:
+        return ""
+    style = report.states.get(value)
+    shown = (style.glyph if glyph else style.label) if style else display_text(value)
+    marks = row.get(MARKS, {}).get(column.key, "")
+    return shown + (marks if glyph else (f" {marks}" if marks else ""))
+
+
+MARKS = "_marks"  # a grid row's {column key: "⚠★"}: shown by human formats, not a field
 
 
 def display_width(text: str) -> int:
@@ -130,3 +185,26 @@ def unique_name(name: str, taken: Any, limit: int = 1000) -> str:
         n += 1
         candidate = f"{name[:limit - len(str(n)) - 2]}({n})"
     return candidate
+
+
+def with_columns(report: Report, wanted: list[str], wide: bool = False) -> Report:
+    """The report with only the ``wanted`` columns (field ids or headers), in that order, each
+    kept at any width; with ``wide``, every column shown. Unknown names are refused together."""
+    from dataclasses import replace
+
+    from engine.errors import Refused
+    from engine.model import pick
+
+    if not wanted:
+        return replace(report, wide=True) if wide else report
+    by_key = {c.key: c for c in report.columns}
+    keys, reasons = [], []
+    for text in wanted:
+        try:
+            keys.append(pick(_("column"), text, [(c.key, c.header) for c in report.columns]))
+        except Refused as unknown:
+            reasons += unknown.reasons
+    if reasons:
+        raise Refused(reasons)
+    columns = [replace(by_key[k], priority=1) for k in dict.fromkeys(keys)]
+    return replace(report, columns=columns, wide=True)

@@ -28,6 +28,14 @@ class Reader(Protocol):
 
     def states(self) -> dict[str, str]: ...
 
+    def last_notes(self) -> dict[str, str]:
+        """Item -> the note of its latest event that has one."""
+        ...
+
+    def latest_values(self) -> dict[str, dict[str, float]]:
+        """Item -> indicator id -> the value recorded last."""
+        ...
+
     def head(self) -> tuple[int, str]: ...
 
 

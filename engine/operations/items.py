@@ -19,10 +19,10 @@ from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.workflow.facts import facts_of, is_return
-from engine.workflow.machine import compiled, require_known_trigger
+from engine.workflow.machine import compiled
 from engine.workflow.rules import Attempt, Facts, unmet
 
-RECORD, ATTACH = "record", "attach"
+RECORD, ATTACH, NOTE = "record", "attach", "note"
 
 
 @dataclass(frozen=True)
@@ -36,21 +36,15 @@ class Option:
     reasons: tuple[str, ...]
 
 
-def resolve_item(checklist: Checklist, item_id: str) -> Item:
-    item = checklist.item(item_id)
-    if item is None:
-        raise Refused([_("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
-            item=item_id, example=checklist.items[0].id if checklist.items else "unit/duty")])
-    return item
+def resolve_item(checklist: Checklist, item_text: str) -> Item:
+    """The item a user named: ``UNIT/DUTY``, each part an id or a Chinese name."""
+    return checklist.item_named(item_text)
 
 
-def resolve_actor(checklist: Checklist, actor_id: Optional[str]) -> Person:
-    if not actor_id:
+def resolve_actor(checklist: Checklist, actor_text: Optional[str]) -> Person:
+    if not actor_text:
         raise Refused([_("who is acting? give --as PERSON or set $RECTIFY_ACTOR")])
-    person = checklist.person_by_id.get(actor_id)
-    if person is None:
-        raise Refused([_("unknown person {person!r}: not declared under people").format(person=actor_id)])
-    return person
+    return checklist.person_by_id[checklist.person_id(actor_text)]
 
 
 def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
@@ -58,12 +52,13 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     workflow = checklist.workflow_of(item)
+    trigger = workflow.trigger_id(trigger)
     machine = compiled(workflow)
     facts = facts_of(tx.item_events(item.id), workflow)
     transition = machine.candidate(facts.state, trigger)
 
     def check(candidate: Transition) -> list[str]:
-        return unmet(Attempt(item, candidate, actor, note, facts))
+        return unmet(Attempt(item, candidate, actor, note, facts, checklist.role_labels))
 
     try:  # the Machine's condition runs the rules once; a refusal carries every reason
         dest = machine.fire(facts.state, trigger, check)
@@ -94,12 +89,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
     duty, values, reasons = item.duty, {}, []
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
-        indicator = duty.indicator_by_id(name.strip()) or next(
-            (i for i in duty.indicators if i.name == name.strip()), None)
-        if not sep or indicator is None:
+        if not sep:
             known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
             reasons.append(_("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}")
                            .format(text=assignment, known=known))
+            continue
+        try:
+            indicator = duty.indicator_named(name.strip())
+        except Refused as unknown:
+            reasons.extend(unknown.reasons)
             continue
         try:
             number = float(text.strip().rstrip("%"))
@@ -117,14 +115,14 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
 
 
 def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           assignments: list[str]) -> Event:
+           assignments: list[str], note: str = "") -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts)
-    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values})
+    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values}, note)
 
 
 def file_digest(path: str) -> dict[str, object]:
@@ -139,28 +137,34 @@ def file_digest(path: str) -> dict[str, object]:
 
 
 def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           evidence_id: str, file_path: Optional[str] = None) -> Event:
+           evidence_id: str, file_path: Optional[str] = None, note: str = "") -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
-    duty = item.duty
-    evidence = duty.evidence_by_id(evidence_id) or next(
-        (e for e in duty.evidence if e.name == evidence_id), None)
-    if evidence is None:
-        known = ", ".join(f"{e.id} ({e.name})" for e in duty.evidence) or _("none")
-        raise Refused([_("unknown evidence {id!r}; this duty has: {known}").format(id=evidence_id, known=known)])
+    evidence = item.duty.evidence_named(evidence_id)
     data: dict[str, object] = {"evidence": evidence.id}
     if file_path is not None:
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts)
-    return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
+    return _append_report(checklist, tx, item, actor, facts, ATTACH, data, note)
+
+
+def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str) -> Event:
+    """An observation on the item (督查意见): an event that changes nothing but the record."""
+    item = resolve_item(checklist, item_id)
+    actor = resolve_actor(checklist, actor_id)
+    if not text.strip():
+        raise Refused([_("the note is empty: say what was observed")])
+    facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
+    _check_may_report(checklist, item, actor, facts)
+    return _append_report(checklist, tx, item, actor, facts, NOTE, {}, text)
 
 
 def _append_report(checklist: Checklist, tx: Transaction, item: Item, actor: Person, facts: Facts,
-                   trigger: str, data: dict[str, object]) -> Event:
-    """Append an event that reports without moving the item (record, attach)."""
-    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, "", checklist.sha256, data)
+                   trigger: str, data: dict[str, object], note: str = "") -> Event:
+    """Append an event that reports without moving the item (record, attach, note)."""
+    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, note, checklist.sha256, data)
     return tx.append(draft, ItemRow(facts.state, facts.returns))
 
 
@@ -172,14 +176,14 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     workflow = checklist.workflow_of(item)
     facts = facts_of(store.item_events(item.id), workflow)
     if trigger is not None:
-        require_known_trigger(workflow, trigger)
+        trigger = workflow.trigger_id(trigger)
     named = [t for t in workflow.transitions if trigger in (None, t.trigger)]
     from_here = [t for t in named if facts.state in t.sources]
     # a named step that cannot be taken from here is still shown, with why not
     options = []
     for transition in from_here if from_here or trigger is None else named:
         here = transition in from_here
-        reasons = unmet(Attempt(item, transition, actor, note, facts))
+        reasons = unmet(Attempt(item, transition, actor, note, facts, checklist.role_labels))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
+from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Item, State, Unit
@@ -43,9 +44,10 @@ def days_left(checklist: Checklist, today: dt.date, deadline: dt.date) -> int:
     return sign * days
 
 
-def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> str:
+def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> Optional[str]:
+    """Red past the deadline, yellow within ``warning_days``, else green; none once final (销号)."""
     if final:
-        return GREEN
+        return None
     if overdue:
         return RED
     return YELLOW if left <= warning_days else GREEN
@@ -56,6 +58,8 @@ def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
         return _("recorded values")
     if trigger == "attach":
         return _("attached evidence")
+    if trigger == "note":
+        return _("note")
     workflow = checklist.workflow_of(item)
     return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
@@ -95,12 +99,21 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
             yield ItemState(u, d, state, today > d.deadline and not state.final)
 
 
+def aims_unmet(duty: Duty, values: Mapping[str, float]) -> str:
+    """The duty's 力争 indicators not reached by the recorded values, by name ("" if none)."""
+    return ", ".join(i.name for i in duty.indicators
+                     if i.aim is not None and (i.id not in values or not i.aim.met_by(values[i.id])))
+
+
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
+    notes = store.last_notes()
+    with_aims = {d.id for d in checklist.duties if any(i.aim is not None for i in d.indicators)}
+    values = store.latest_values() if with_aims else {}
     left_by_deadline: dict[dt.date, int] = {}
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
-    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence")}
+    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
     deadline = {d.id: d.deadline.isoformat() for d in checklist.duties}
     current = store.current()
@@ -114,14 +127,16 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
             left = left_by_deadline[duty.deadline] = days_left(checklist, today, duty.deadline)
         row = {
             "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
-            "duty": duty.id, "title": duty.title, "state": state.id, "state_label": state.label,
-            "deadline": deadline[duty.id], "days_left": left,
+            "duty": duty.id, "ref": duty.ref or "", "title": duty.title, "state": state.id, "state_label": state.label,
+            "deadline": deadline[duty.id], "days_left": None if state.final else left,
             "light": traffic_light(state.final, item.overdue, left, checklist.warning_days),
             "overdue": item.overdue, "veto": veto[duty.id],
             "returns": now.returns if now else 0,
             "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
             if now else "",
             "last_at": now.recorded_local if now else "",
+            "last_note": notes.get(item_id, ""),
+            "aims_unmet": aims_unmet(duty, values.get(item_id, {})) if duty.id in with_aims else "",
         }
         if keep.keeps(row):
             rows.append(row)
@@ -167,10 +182,15 @@ def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "un
 
 
 def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[str, Any]]:
-    """The 整改责任表: one row per unit, one cell per duty (state label, ⚠ overdue, ★ veto)."""
+    """The 整改责任表: one row per unit, one cell per duty holding its state id.
+
+    Human formats also show ``MARKS``: ``!`` overdue, ``*`` veto (一票否决).
+    """
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
-        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name})
-        marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
-        line[item.duty.id] = item.state.label + (f" {marks}" if marks else "")
+        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name, MARKS: {}})
+        line[item.duty.id] = item.state.id
+        marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
+        if marks:
+            line[MARKS][item.duty.id] = marks
     return list(rows.values())

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Optional
 
 from engine.errors import Refused
-from engine.formats.report import Column, Report
+from engine.formats.report import HIDDEN, Column, Report, StateStyle
 from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
@@ -23,21 +25,29 @@ from engine.reports.rows import (
     summary_rows,
 )
 
-
-def _columns(pairs: list[tuple[str, str]]) -> list[Column]:
-    return [Column(key, _(header)) for key, header in pairs]
+Spec = tuple[str, str, Optional[int]]  # field id, header msgid, priority in a table (HIDDEN: ids)
 
 
-STATUS_COLUMNS = [
-    ("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("duty", N_("Duty id")),
-    ("title", N_("Duty")), ("state", N_("State id")), ("state_label", N_("State")), ("deadline", N_("Deadline")),
-    ("days_left", N_("Days left")), ("light", N_("Traffic light")), ("overdue", N_("Overdue")), ("veto", N_("Veto")),
-    ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
+def _columns(specs: Sequence[tuple[str, str] | Spec]) -> list[Column]:
+    return [Column(spec[0], _(spec[1]), spec[2] if len(spec) > 2 else 5) for spec in specs]
+
+
+# Priorities: 1 stays at any width; larger numbers are dropped first from a narrow terminal.
+STATUS_COLUMNS: list[Spec] = [
+    ("item", N_("Item"), 8), ("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1),
+    ("duty", N_("Duty id"), HIDDEN), ("ref", N_("Clause"), 7), ("title", N_("Duty"), 1),
+    ("state", N_("State id"), HIDDEN), ("state_label", N_("State"), 1), ("deadline", N_("Deadline"), 3),
+    ("days_left", N_("Days left"), 2), ("light", N_("Traffic light"), 2), ("overdue", N_("Overdue"), 6),
+    ("veto", N_("Veto"), 4), ("returns", N_("Times returned"), 5), ("last_step", N_("Last step"), 7),
+    ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), HIDDEN),
+    ("aims_unmet", N_("Aims not reached"), HIDDEN),
 ]
-HISTORY_COLUMNS = [
-    ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
-    ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")), ("actor", N_("Actor")), ("actor_name", N_("Name")), ("os_user", N_("OS user")),
-    ("note", N_("Note")), ("data", N_("Data")),
+HISTORY_COLUMNS: list[Spec] = [
+    ("seq", N_("No."), 6), ("time", N_("Time"), 1), ("recorded_at", N_("Recorded at (UTC)"), HIDDEN),
+    ("trigger", N_("Trigger"), HIDDEN), ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN),
+    ("to", N_("To"), HIDDEN), ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3),
+    ("actor", N_("Actor"), HIDDEN), ("actor_name", N_("Who"), 2), ("os_user", N_("OS user"), HIDDEN),
+    ("note", N_("Note"), 2), ("data", N_("Data"), 4),
 ]
 
 
@@ -46,17 +56,24 @@ def page_meta(checklist: Checklist, today: dt.date | None = None) -> dict[str, s
             "date": (today or dt.date.today()).isoformat()}
 
 
-def check_filter(checklist: Checklist, keep: StatusFilter) -> None:
-    reasons = []
-    if keep.unit is not None and keep.unit not in checklist.unit_by_id:
-        reasons.append(_("unknown unit {id!r}").format(id=keep.unit))
-    if keep.duty is not None and keep.duty not in checklist.duty_by_id:
-        reasons.append(_("unknown duty {id!r}").format(id=keep.duty))
-    states = {s.id for w in checklist.workflows for s in w.states}
-    if keep.state is not None and keep.state not in states:
-        reasons.append(_("unknown state {id!r}; states: {known}").format(id=keep.state, known=", ".join(sorted(states))))
+def check_filter(checklist: Checklist, keep: StatusFilter) -> StatusFilter:
+    """The filter with ids for what the user named (ids or Chinese names); every unknown refused."""
+    reasons: list[str] = []
+
+    def named(text: Optional[str], resolve: Any) -> Optional[str]:
+        if text is None:
+            return None
+        try:
+            return str(resolve(text))
+        except Refused as unknown:
+            reasons.extend(unknown.reasons)
+            return None
+
+    resolved = replace(keep, unit=named(keep.unit, checklist.unit_id), duty=named(keep.duty, checklist.duty_id),
+                       state=named(keep.state, checklist.state_id))
     if reasons:
         raise Refused(reasons)
+    return resolved
 
 
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
@@ -64,7 +81,7 @@ LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
 
 def sort_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
     """Sort by column keys, each optionally prefixed with '-' for descending (stable, last key first)."""
-    known = [key for key, _header in STATUS_COLUMNS]
+    known = [spec[0] for spec in STATUS_COLUMNS]
     unknown = [k for k in keys if k.lstrip("-") not in known]
     if unknown:
         raise Refused([_("cannot sort by {keys}; columns: {known}").format(
@@ -78,7 +95,7 @@ def sort_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any
 
 def status_report(checklist: Checklist, store: Reader, today: dt.date,
                   keep: StatusFilter = NO_FILTER, sort: tuple[str, ...] = ()) -> Report:
-    check_filter(checklist, keep)
+    keep = check_filter(checklist, keep)
     rows = sort_rows(status_rows(checklist, store, today, keep), list(sort))
     return Report(_("Rectification status"), _columns(STATUS_COLUMNS), rows, page_meta(checklist, today),
                   light_key="light")
@@ -90,11 +107,21 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
     states = checklist.workflow_of(item).state_by_id
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
-    return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
+    return {"seq": event.seq, "time": local_minute(event.recorded_at), "recorded_at": event.recorded_at,
+            "trigger": event.trigger,
             "step": step_label(checklist, item, event.trigger), "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
             "note": event.note, "data": event.data}
+
+
+def local_minute(recorded_at: str) -> str:
+    """A journal time (UTC, ISO 8601) as people read it: local ``YYYY-MM-DD HH:MM``."""
+    try:
+        moment = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+    except ValueError:
+        return recorded_at
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def history_report(checklist: Checklist, item_id: str, events: list[Event], today: dt.date) -> Report:
@@ -112,28 +139,57 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
     items = list(item_states(checklist, store.states(), today))
     rows = summary_rows(checklist, items, by)
-    key_header = ("unit", N_("Unit id")) if by == "unit" else ("duty", N_("Duty id"))
-    name_header = ("name", N_("Unit")) if by == "unit" else ("name", N_("Duty"))
-    columns = _columns([key_header, name_header, ("items", N_("Items"))])
-    columns += [Column(state_key(state), label) for state, label in state_columns(checklist)]
-    columns += _columns([("pct_verified", N_("% verified")), ("overdue", N_("Overdue")), ("veto_open", N_("Open veto items"))])
+    key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
+    name_header: Spec = ("name", N_("Unit"), 1) if by == "unit" else ("name", N_("Duty"), 1)
+    columns = _columns([key_header, name_header, ("items", N_("Items"), 3)])
+    columns += [Column(state_key(state), label, 4, state=state) for state, label in state_columns(checklist)]
+    columns += _columns([("pct_verified", N_("% verified"), 2), ("overdue", N_("Overdue"), 2),
+                         ("veto_open", N_("Open veto items"), 2)])
     by_unit = rows if by == "unit" else summary_rows(checklist, items, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
-                  page_meta(checklist, today), chart=completion_chart(by_unit))
+                  page_meta(checklist, today), chart=completion_chart(by_unit), states=state_styles(checklist))
+
+
+GLYPHS = "○◐◑◇△□◆▲■"  # non-final states in declared order; every final state is ●
+FILLS = ("FFEB9C", "BDD7EE", "F8CBAD", "D9D2E9", "FFF2CC", "DDEBF7")
+INITIAL_FILL, FINAL_FILL = "F2F2F2", "C6EFCE"
+
+
+def state_styles(checklist: Checklist) -> dict[str, StateStyle]:
+    """How each declared state shows in grids: the initial grey, final green, the rest by order."""
+    initials = {w.initial for w in checklist.workflows}
+    finals = {s.id for w in checklist.workflows for s in w.states if s.final}
+    styles, n = {}, 0
+    for state, label in state_columns(checklist):
+        if state in finals:
+            styles[state] = StateStyle(label, "●", FINAL_FILL, final=True)
+        elif state in initials:
+            styles[state] = StateStyle(label, "○", INITIAL_FILL)
+        else:
+            styles[state] = StateStyle(label, GLYPHS[1 + n % (len(GLYPHS) - 1)], FILLS[n % len(FILLS)])
+            n += 1
+    return styles
 
 
 def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     items = list(item_states(checklist, store.states(), today))
-    columns = _columns([("unit", N_("Unit id")), ("unit_name", N_("Unit"))])
+    columns = _columns([("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1)])
     titles = [d.title for d in checklist.duties]
-    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})")
-                for d in checklist.duties]
-    return Report(_("Responsibility board (⚠ overdue, ★ veto)"), columns, board_rows(checklist, items),
-                  page_meta(checklist, today), chart=completion_chart(summary_rows(checklist, items, "unit")))
+    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", 3,
+                       short=str(n)) for n, d in enumerate(checklist.duties, start=1)]
+    styles = state_styles(checklist)
+    legend = ["  ".join(f"{style.glyph} {style.label}" for style in styles.values())
+              + "  " + _("! overdue  * veto (一票否决)")]
+    legend += [f"{n} {d.title}" + (f" ({d.ref})" if d.ref else "") for n, d in enumerate(checklist.duties, start=1)]
+    return Report(_("Responsibility board"), columns, board_rows(checklist, items), page_meta(checklist, today),
+                  chart=completion_chart(summary_rows(checklist, items, "unit")), states=styles,
+                  state_keys=frozenset(d.id for d in checklist.duties), legend=legend)
 
 
-READINESS_COLUMNS = [("item", N_("Item")), ("unit", N_("Unit id")), ("unit_name", N_("Unit")), ("title", N_("Duty")),
-                     ("state_label", N_("State")), ("veto", N_("Veto")), ("overdue", N_("Overdue")), ("lacks", N_("Blockers"))]
+READINESS_COLUMNS: list[Spec] = [
+    ("item", N_("Item"), 8), ("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1), ("title", N_("Duty"), 1),
+    ("state_label", N_("State"), 3), ("veto", N_("Veto"), 5), ("overdue", N_("Overdue"), 5),
+    ("lacks", N_("Blockers"), 1)]
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:

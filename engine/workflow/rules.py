@@ -7,11 +7,11 @@ list is empty.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
-from engine.i18n import _
+from engine.i18n import _, numeral
 from engine.model import Evidence, Indicator, Item, Person, Transition
 
 
@@ -35,6 +35,7 @@ class Attempt:
     actor: Optional[Person]  # None when explaining without an actor
     note: str
     facts: Facts
+    role_labels: Mapping[str, str] = field(default_factory=dict)  # 督学 for supervisor, from ``roles:``
 
 
 def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
@@ -45,22 +46,25 @@ def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
     return role in person.roles
 
 
-def role_words(roles: tuple[str, ...]) -> str:
+def role_words(roles: tuple[str, ...], labels: Mapping[str, str]) -> str:
+    """Roles as people say them: built-ins in words, declared roles by their label (督学)."""
     names = {"owner": _("a person of the item's own unit"),
+             "support": _("a person of a support unit"),
              "participant": _("someone who took an earlier step on this item")}
-    return _(", ").join(names.get(r, r) for r in roles)
+    return _(" or ").join(names.get(r) or labels.get(r) or r for r in roles)
 
 
 def check_by(attempt: Attempt) -> list[str]:
     allowed = attempt.transition.by
     if not allowed:
         return []
+    roles = role_words(allowed, attempt.role_labels)
     if attempt.actor is None:
-        return [_("only {roles} may take this step").format(roles=role_words(allowed))]
+        return [_("step {step} may be taken only by: {roles}").format(roles=roles, step=attempt.transition.label)]
     if any(holds_role(attempt.actor, role, attempt) for role in allowed):
         return []
-    return [_("only {roles} may take step {step}; {person} is not").format(
-        person=attempt.actor.name, roles=role_words(allowed), step=attempt.transition.label)]
+    return [_("step {step} may be taken only by: {roles}; {person} is not one of them").format(
+        person=attempt.actor.name, roles=roles, step=attempt.transition.label)]
 
 
 def check_not_by(attempt: Attempt) -> list[str]:
@@ -68,7 +72,7 @@ def check_not_by(attempt: Attempt) -> list[str]:
         return []
     actor = attempt.actor
     return [_("separation of duties: {person} is {role} and may not take step {step}").format(
-        person=actor.name, role=role_words((role,)), step=attempt.transition.label)
+        person=actor.name, role=role_words((role,), attempt.role_labels), step=attempt.transition.label)
         for role in attempt.transition.not_by if holds_role(actor, role, attempt)]
 
 
@@ -99,7 +103,7 @@ def check_evidence(attempt: Attempt) -> list[str]:
             continue
         if evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
-                name=evidence.name, copies=evidence.copies))
+                name=evidence.name, copies=numeral(evidence.copies)))
         else:
             reasons.append(_("missing evidence: {name}").format(name=evidence.name))
     return reasons
