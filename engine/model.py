@@ -406,7 +406,7 @@ def _nearest(text: str, choices: list[tuple[str, str]]) -> list[str]:
             words.setdefault(name, key)
     folded = text.casefold()
     hits = [key for key, name in choices if folded and (folded in key.casefold() or folded in name.casefold())]
-    hits += [words[w] for w in difflib.get_close_matches(text, list(words), n=NEAREST, cutoff=0.4)]
+    hits += [words[w] for w in difflib.get_close_matches(text, list(words), n=NEAREST, cutoff=0.6)]
     return [shown[key] for key in dict.fromkeys(hits)][:NEAREST]
 
 

@@ -57,6 +57,7 @@ class Report:
     state_keys: frozenset[str] = frozenset()
     legend: list[str] = field(default_factory=list)  # lines under a table: what glyphs and codes mean
     wide: bool = False  # --wide/--columns: show every column given, hidden or not
+    verdict: Optional[bool] = None  # readiness: summary_lines[0] is a verdict, good (True) or bad
 
     def human_columns(self) -> list[Column]:
         """The columns people see: all of them with --wide, else those not HIDDEN."""

@@ -17,6 +17,7 @@ from engine.formats.report import (
     meta_line,
     state_text,
 )
+from engine.i18n import _
 
 _ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "bold": "\x1b[1m"}
 _RESET = "\x1b[0m"
@@ -36,7 +37,9 @@ def _table_block(report: Report, view: View) -> str:
         tables = _grid_blocks(report, view)
     else:
         tables = [_draw(report, report.human_columns(), view)]
-    legend = [line for text in report.legend for line in _fold(display_text(text), view.width)]
+    keys = ["  ".join(f"{style.glyph} {style.label}" for style in report.states.values())
+            + "  " + _("! overdue  * veto (一票否决)")] if report.state_keys else []
+    legend = [line for text in keys + report.legend for line in _fold(display_text(text), view.width)]
     return "\n".join(lines + [""] + ["\n\n".join(tables)] + ([""] + legend if legend else []))
 
 

@@ -19,9 +19,22 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.formats.report import LIGHTS, Report, display_width, light_label, meta_line, structured_text, unique_name
+from engine.formats.report import (
+    LIGHTS,
+    Column,
+    Report,
+    display_text,
+    display_width,
+    light_label,
+    meta_line,
+    state_text,
+    structured_text,
+    unique_name,
+)
 
 MAX_WIDTH = 60
+FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
+VERDICT_FILLS = {True: ("C6EFCE", "006100"), False: ("FFC7CE", "9C0006")}
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
                "green": ("C6EFCE", "006100")}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -47,35 +60,65 @@ def sheet_title(title: str, taken: list[str]) -> str:
 
 
 def _fill_sheet(sheet: Worksheet, report: Report) -> None:
-    last = get_column_letter(max(1, len(report.columns)))
+    columns = report.human_columns()
+    last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
-    for col, column in enumerate(report.columns, start=1):
-        sheet.cell(2, col, _text(column.header)).font = Font(bold=True)
+    for col, column in enumerate(columns, start=1):
+        cell = sheet.cell(2, col, _text(column.header))
+        cell.font = Font(name=FONT, bold=True)
+        style = report.states.get(column.state) if column.state else None
+        if style:
+            cell.fill = _fill(style.fill)
     for index, row in enumerate(report.rows, start=3):
-        for col, column in enumerate(report.columns, start=1):
-            _write(sheet, index, col, row.get(column.key), column.key == report.light_key)
+        for col, column in enumerate(columns, start=1):
+            _write(sheet, index, col, report, column, row)
     end = len(report.rows) + 2
-    for offset, line in enumerate(report.summary_lines, start=end + 2):
-        sheet.cell(offset, 1, _text(line))
+    lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
+    for offset, line in enumerate([*lines, *report.legend], start=end + 2):
+        sheet.cell(offset, 1, _text(line)).font = Font(name=FONT)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
-    sheet.print_title_rows = "1:2"
+    sheet.print_title_rows = "1:2"  # the title and headers on every printed page
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    _fit_widths(sheet, report)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _fit_widths(sheet, report, columns)
+
+
+def _fill(colour: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
 
 
 def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
-    heading = " — ".join(part for part in (report.title, meta_line(report)) if part)
-    cell = sheet.cell(1, 1, _text(heading))
-    cell.font = Font(bold=True, size=14)
-    cell.alignment = Alignment(vertical="center")
+    parts = [report.title, meta_line(report)]
+    if report.verdict is not None and report.summary_lines:  # readiness: the verdict at the top
+        parts.append(report.summary_lines[0])
+    cell = sheet.cell(1, 1, _text(" — ".join(part for part in parts if part)))
+    cell.font = Font(name=FONT, bold=True, size=14)
+    cell.alignment = Alignment(vertical="center", wrap_text=report.verdict is not None)
+    if report.verdict is not None:
+        background, ink = VERDICT_FILLS[report.verdict]
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, bold=True, size=14, color=ink)
     if last != "A":
         sheet.merge_cells(f"A1:{last}1")
-    sheet.row_dimensions[1].height = 24
+    sheet.row_dimensions[1].height = 40 if report.verdict is not None else 24
 
 
-def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool) -> None:
+def _write(sheet: Worksheet, row: int, col: int, report: Report, column: Column, data: dict[str, Any]) -> None:
+    value = data.get(column.key)
+    light = column.key == report.light_key
+    if column.key in report.state_keys:
+        cell = sheet.cell(row, col, _text(state_text(report, column, data)) or None)
+        style = report.states.get(value) if value else None
+        if style:
+            cell.fill = _fill(style.fill)
+        cell.font = Font(name=FONT)
+        return
     cell = sheet.cell(row, col, _cell_value(value, light))
+    cell.font = Font(name=FONT)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # a note starting with "=" stays text, never a formula
         if "\n" in cell.value or display_width(cell.value) > MAX_WIDTH:
@@ -86,11 +129,16 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool) -> Non
         cell.number_format = "yyyy-mm-dd"
     if light and value in LIGHTS:
         background, ink = LIGHT_FILLS[value]
-        cell.fill = PatternFill(fill_type="solid", start_color=background, end_color=background)
-        cell.font = Font(color=ink)
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, color=ink)
+    style = report.states.get(column.state) if column.state else None
+    if style and value:  # a summary's count of items in a state: the state's colour
+        cell.fill = _fill(style.fill)
 
 
 def _cell_value(value: Any, light: bool) -> Any:
+    if isinstance(value, bool):
+        return display_text(value)  # 是/否: a word people read, in their language
     if isinstance(value, (dict, list)):
         value = structured_text(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
@@ -106,11 +154,22 @@ def _text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _fit_widths(sheet: Worksheet, report: Report) -> None:
-    for col in range(1, len(report.columns) + 1):
-        cells = (sheet.cell(row, col).value for row in range(2, len(report.rows) + 3))
-        widest = max(_shown_width(value) for value in cells)
-        sheet.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, widest + 2)
+HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
+
+
+def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
+    tallest = 1
+    for col in range(1, len(columns) + 1):
+        values = max((_shown_width(sheet.cell(row, col).value) for row in range(3, len(report.rows) + 3)),
+                     default=0)
+        header = _shown_width(sheet.cell(2, col).value)
+        width = max(values, min(header, HEADER_WRAP))
+        if header > width:
+            sheet.cell(2, col).alignment = Alignment(wrap_text=True, vertical="top")
+            tallest = max(tallest, -(-header // width))
+        sheet.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, width + 2)
+    if tallest > 1:
+        sheet.row_dimensions[2].height = 15 * min(tallest, 6)
 
 
 def _shown_width(value: Any) -> int:

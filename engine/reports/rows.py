@@ -115,7 +115,7 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
     labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
-    deadline = {d.id: d.deadline.isoformat() for d in checklist.duties}
+    deadline = {d.id: d.deadline for d in checklist.duties}
     current = store.current()
     states = {item: now.state for item, now in current.items()}
     rows = []

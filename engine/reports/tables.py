@@ -46,7 +46,7 @@ HISTORY_COLUMNS: list[Spec] = [
     ("seq", N_("No."), 6), ("time", N_("Time"), 1), ("recorded_at", N_("Recorded at (UTC)"), HIDDEN),
     ("trigger", N_("Trigger"), HIDDEN), ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN),
     ("to", N_("To"), HIDDEN), ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3),
-    ("actor", N_("Actor"), HIDDEN), ("actor_name", N_("Who"), 2), ("os_user", N_("OS user"), HIDDEN),
+    ("actor", N_("Actor"), HIDDEN), ("actor_name", N_("Name"), 2), ("os_user", N_("OS user"), HIDDEN),
     ("note", N_("Note"), 2), ("data", N_("Data"), 4),
 ]
 
@@ -88,8 +88,10 @@ def sort_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any
             keys=", ".join(unknown), known=", ".join(known))])
     for key in reversed(keys):
         name = key.lstrip("-")
-        rows.sort(key=lambda row: LIGHT_ORDER.get(row[name], 3) if name == "light" else row[name],
-                  reverse=key.startswith("-"))
+        descending = key.startswith("-")
+        rows.sort(key=lambda row: (LIGHT_ORDER.get(row[name], 3),) if name == "light" else
+                  ((row[name] is None) != descending, row[name]),  # blanks (a verified item's days) last
+                  reverse=descending)
     return rows
 
 
@@ -178,9 +180,7 @@ def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", 3,
                        short=str(n)) for n, d in enumerate(checklist.duties, start=1)]
     styles = state_styles(checklist)
-    legend = ["  ".join(f"{style.glyph} {style.label}" for style in styles.values())
-              + "  " + _("! overdue  * veto (一票否决)")]
-    legend += [f"{n} {d.title}" + (f" ({d.ref})" if d.ref else "") for n, d in enumerate(checklist.duties, start=1)]
+    legend = [f"{n} {d.title}" + (f" ({d.ref})" if d.ref else "") for n, d in enumerate(checklist.duties, start=1)]
     return Report(_("Responsibility board"), columns, board_rows(checklist, items), page_meta(checklist, today),
                   chart=completion_chart(summary_rows(checklist, items, "unit")), states=styles,
                   state_keys=frozenset(d.id for d in checklist.duties), legend=legend)
@@ -200,4 +200,4 @@ def readiness_report(checklist: Checklist, result: Readiness) -> Report:
         verdict = _("NOT READY for the inspection on {day}: blockers: {count}").format(
             day=result.on.isoformat(), count=len(result.blockers))
     return Report(_("Readiness for the follow-up inspection"), _columns(READINESS_COLUMNS), result.blockers,
-                  page_meta(checklist, result.on), summary_lines=[verdict])
+                  page_meta(checklist, result.on), summary_lines=[verdict], verdict=result.ready)

@@ -177,13 +177,13 @@ def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     (["advance", ITEM, "start"], "nobody", "unknown person 'nobody'"),
     (["record", ITEM, "chuoxue-lv=1"], "nobody", "unknown person 'nobody'"),
     (["attach", ITEM, "zerenshu"], "nobody", "unknown person 'nobody'"),
-    (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown item 'dongshan/no-such-duty'"),
-    (["advance", "xihe/dudao-jiancha", "start"], "wangming", "unknown item 'xihe/dudao-jiancha'"),
-    (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown item"),
+    (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown duty 'no-such-duty'"),
+    (["advance", "xihe/dudao-jiancha", "start"], "wangming", "西河乡人民政府 has no item of duty"),
+    (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown unit 'nowhere'"),
     (["attach", "kongchuo-baoxue", "zerenshu"], "lihua", "unknown item"),
-    (["advance", ITEM, "finish"], "lihua", "unknown trigger 'finish'"),
+    (["advance", ITEM, "finish"], "lihua", "unknown step 'finish'"),
     (["advance", ITEM, "verify", "--note", "x"], "wangming", "'verify' is not allowed from state 待整改"),
-    (["record", ITEM, "no-such-indicator=1"], "lihua", "'no-such-indicator=1'"),
+    (["record", ITEM, "no-such-indicator=1"], "lihua", "unknown indicator 'no-such-indicator'"),
     (["record", ITEM, "chuoxue-lv"], "lihua", "'chuoxue-lv'"),
     (["record", ITEM], "lihua", "give at least one NAME=VALUE"),
     (["record", ITEM, "quzheng-daowei=很多"], "lihua", "取证到位率: '很多' is not a number"),
@@ -192,7 +192,7 @@ def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     (["attach", ITEM, "no-such-evidence"], "lihua", "unknown evidence 'no-such-evidence'"),
     (["record", ITEM, "chuoxue-lv=1"], "huanglei", "黄磊 is neither"),
     (["attach", ITEM, "zerenshu"], "zhangwei", "张伟 is neither"),
-    (["advance", ITEM, "start"], "huanglei", "may take step 启动整改; 黄磊 is not"),
+    (["advance", ITEM, "start"], "huanglei", "启动整改 may be taken only by: a person of the item's own unit or supervisor; 黄磊 is not"),
 ])
 def test_invalid_or_unknown_names_exit_1_and_record_nothing(rectify, args, actor, message):
     rectify.ok("record", "xihe/kongchuo-baoxue", "chuoxue-lv=0", actor="huanglei")  # a journal with one event
