@@ -252,9 +252,10 @@ def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: 
 
 
 @cli.command(help=N_("Check checklist files; print each problem as FILE:LINE:COL: message."))
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors (exit 1)."))
 @click.argument("files", nargs=-1)
 @click.pass_obj
-def validate(session: Session, files: tuple[str, ...]) -> None:
+def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
     from engine.checklist.load import load_checklist
 
     failed = False
@@ -264,6 +265,11 @@ def validate(session: Session, files: tuple[str, ...]) -> None:
         except ChecklistError as e:
             failed = True
             click.echo(str(e), err=True)
+            continue
+        for warning in checklist.warnings:
+            click.echo(str(warning), err=True)
+        if strict and checklist.warnings:
+            failed = True
             continue
         click.echo(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
                      "workflows {workflows}").format(

@@ -104,7 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def bench(args: argparse.Namespace, workdir: Path) -> int:
-    checklist = args.file
+    checklist = args.file.resolve() if args.file else None  # the commands run in workdir
     if checklist is None:
         checklist = workdir / "province.yaml"
         checklist.write_text(generate(args.units, args.seed), encoding="utf-8")

@@ -1,19 +1,23 @@
-"""Fill a checklist's journal with many events, fast but faithful to Writer.append.
+"""Fill a checklist's journal with many events, through the real operations.
 
-The store is created by engine.journal.SQLiteStore, so the schema and the
-append-only triggers are the real ones. The events are then inserted in one
-write transaction with executemany; each event's body, hash and stored data
-JSON are made exactly as Writer.append makes them, and the ``current`` table
-ends as Writer.append would leave it, so `rectify audit` passes on the result.
+Every event is taken by ``engine.operations.items`` (advance, record, attach)
+inside one ``store.transaction()``, exactly as the CLI takes it, so the rules,
+the hash chain and the ``current`` table are the engine's own and any later
+change of them reaches the fill for free; `rectify audit` passes on the result.
+A story the rules refuse stops the fill with the refusal: that is a bug here.
 
 Each item follows the default workflow and its rules: a reporter of the
-owner unit starts it, attaches evidence (with a file digest, mostly) and
-records indicator values, round after round; a supervisor of another unit
-of the same county returns it with a note, verifies it once every evidence
-is attached and the last values meet their targets, and now and then
-reopens it (回头看). The items' stories are interleaved in time, and the
-fill stops at exactly ``events`` events, so it is a snapshot of a campaign
-in progress. A small share of items is never touched (still pending).
+owner unit starts it, attaches evidence (with a file, mostly) and records
+indicator values, round after round; a supervisor of another unit of the
+same county returns it with a note, verifies it once every evidence is
+attached and the last values meet their targets, and now and then reopens
+it (回头看). The items' stories are interleaved in time, and the fill stops
+at exactly ``events`` events, so it is a snapshot of a campaign in progress.
+A small share of items is never touched (still pending).
+
+While it fills, the store's clock and OS account are the campaign's rising
+times and the fixed account ``bench``, so a seed gives the same file on every
+machine.
 
     python bench/fill_journal.py CHECKLIST [--events 1000000] [--seed 1] [--db PATH]
 """
@@ -23,28 +27,29 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import json
-import multiprocessing
 import os
 import random
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+import engine.journal.sqlite as sqlite_store  # noqa: E402
 from engine.checklist.load import load_checklist  # noqa: E402
-from engine.errors import RectifyError  # noqa: E402
-from engine.journal import EVENT_COLUMNS, GENESIS, SQLiteStore, default_db_path, event_hash  # noqa: E402
+from engine.errors import RectifyError, Refused  # noqa: E402
+from engine.journal.sqlite import SQLiteStore  # noqa: E402
+from engine.journal.store import Transaction, default_db_path  # noqa: E402
 from engine.model import Checklist, Indicator, Item, Person  # noqa: E402
+from engine.operations import items  # noqa: E402
 
 PENDING, IN_PROGRESS, VERIFIED = "pending", "in_progress", "verified"
 NEEDED_TRIGGERS = {"start", "verify", "return", "reopen"}
@@ -54,22 +59,17 @@ FIRST_ROUNDS = (3, 8)  # rounds of attach/record before the first verify
 RETURN_RATE = 0.3  # chance of a 退回 after a round that is not the last
 MET_EARLY_RATE = 0.4  # chance that a round's values already meet their targets
 RESUBMIT_RATE = 0.5  # chance that evidence is attached again in a later round
-DIGEST_RATE = 0.8  # share of attachments that carry a file digest
-REOPEN_RATE = 0.1  # chance of 回头看重开 after a verify
+FILE_RATE = 0.8  # share of attachments that come with a file
+FILES_PER_EVIDENCE = 4  # distinct files per evidence id, reused across items
 
 OS_USER = "bench"  # a fixed OS account keeps the file the same on every machine
 CAMPAIGN_START = dt.datetime(2026, 10, 20, 0, 30, tzinfo=dt.timezone.utc)
 CAMPAIGN_DAYS = 45
+REOPEN_RATE = 0.1  # chance of 回头看重开 after a verify
 
 RETURN_NOTES = ("佐证材料不全，请补充", "指标数据与台账不符，请核实", "取证证明缺少签章", "请按要求重新报送")
 VERIFY_NOTES = ("资料齐全，验收合格", "实地核查通过，同意销号", "指标达标，准予销号")
 REOPEN_NOTES = ("回头看发现问题反弹", "群众举报，重新整改", "复查不合格")
-INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-INSERT_CURRENT = "INSERT INTO current (item, state, seq, trigger, recorded_at, returns) VALUES (?, ?, ?, ?, ?, ?)"
-CHUNK = 5_000  # rows per message to the writer process
-# Writer.append stores json.dumps(data, sort_keys=True, ensure_ascii=False); json.dumps
-# builds exactly this encoder on every call, so one built once gives the same text, faster.
-DATA_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 class Dice(random.Random):
@@ -86,15 +86,15 @@ class Dice(random.Random):
 
 
 class Step(NamedTuple):
-    """One event of an item's story, before it gets its place in the journal."""
+    """One operation of an item's story: ``advance`` (``what`` is the trigger), ``attach``
+    (``what`` is the evidence id, ``file`` a path or None) or ``record`` (``values``)."""
 
-    trigger: str
-    from_state: str
-    to_state: str
+    operation: str
     actor: str
-    note: str
-    data: dict[str, Any]
-    is_return: bool = False
+    what: str = ""
+    note: str = ""
+    values: tuple[str, ...] = ()
+    file: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def indicator_value(indicator: Indicator, met: bool, rng: Dice) -> float:
     """A value that meets the indicator's target, or one that misses it."""
     target = indicator.target
     if target is None:
-        return float(rng.between(1, 500))
+        return float(rng.between(0, 100) if indicator.unit == "%" else rng.between(1, 500))
     step = float(rng.between(1, 5))
     if target.op == "==":
         value = target.value if met else target.value + step
@@ -169,26 +169,20 @@ def indicator_value(indicator: Indicator, met: bool, rng: Dice) -> float:
     return value
 
 
-def attach_data(evidence_id: str, name: str, rng: Dice) -> dict[str, Any]:
-    """What tracker.attach stores: the evidence id, and the file's digest when one was given."""
-    data: dict[str, Any] = {"evidence": evidence_id}
-    if rng.random() < DIGEST_RATE:
-        data.update(sha256=f"{rng.getrandbits(256):064x}", size=rng.between(20_000, 8_000_000), file=f"{name}.pdf")
-    return data
-
-
-def work_round(item: Item, reporter: Callable[[], str], rng: Dice, first: bool, met: bool) -> Iterator[Step]:
+def work_round(item: Item, reporter: Callable[[], str], files: Callable[[str], str], rng: Dice, first: bool,
+               met: bool) -> Iterator[Step]:
     """The owner unit's work of one round: attach evidence, then record the indicators."""
     duty = item.duty
     for evidence in duty.evidence:
         if first or rng.random() < RESUBMIT_RATE:
-            yield Step("attach", IN_PROGRESS, IN_PROGRESS, reporter(), "", attach_data(evidence.id, evidence.name, rng))
+            path = files(evidence.id) if rng.random() < FILE_RATE else None
+            yield Step("attach", reporter(), evidence.id, file=path)
     if duty.indicators:
-        values = {i.id: indicator_value(i, met, rng) for i in duty.indicators}
-        yield Step("record", IN_PROGRESS, IN_PROGRESS, reporter(), "", {"values": values})
+        values = tuple(f"{i.id}={indicator_value(i, met, rng)!r}" for i in duty.indicators)
+        yield Step("record", reporter(), values=values)
 
 
-def story(item: Item, cast: Cast, rng: Dice) -> Iterator[Step]:
+def story(item: Item, cast: Cast, files: Callable[[str], str], rng: Dice) -> Iterator[Step]:
     """Start, rounds of work (some returned), verify; reopened now and then."""
     reporters, supervisors = cast.reporters[item.unit.id], cast.supervisors[item.unit.id]
 
@@ -198,26 +192,27 @@ def story(item: Item, cast: Cast, rng: Dice) -> Iterator[Step]:
     def supervisor() -> str:
         return rng.pick(supervisors)
 
-    yield Step("start", PENDING, IN_PROGRESS, reporter(), "", {})
+    yield Step("advance", reporter(), "start")
     rounds, first = rng.between(*FIRST_ROUNDS), True
     while True:
         for number in range(rounds):
             last = number == rounds - 1
-            yield from work_round(item, reporter, rng, first, last or rng.random() < MET_EARLY_RATE)
+            yield from work_round(item, reporter, files, rng, first, last or rng.random() < MET_EARLY_RATE)
             first = False
             if not last and rng.random() < RETURN_RATE:
-                yield Step("return", IN_PROGRESS, IN_PROGRESS, supervisor(), rng.pick(RETURN_NOTES),
-                           {"returned": True}, True)
-        yield Step("verify", IN_PROGRESS, VERIFIED, supervisor(), rng.pick(VERIFY_NOTES), {})
+                yield Step("advance", supervisor(), "return", rng.pick(RETURN_NOTES))
+        yield Step("advance", supervisor(), "verify", rng.pick(VERIFY_NOTES))
         if rng.random() >= REOPEN_RATE:
             return
-        yield Step("reopen", VERIFIED, IN_PROGRESS, supervisor(), rng.pick(REOPEN_NOTES), {"returned": True}, True)
+        yield Step("advance", supervisor(), "reopen", rng.pick(REOPEN_NOTES))
         rounds = rng.between(1, 2)
 
 
-def interleave(checklist: Checklist, cast: Cast, rng: Dice, events: int) -> Iterator[tuple[str, Step]]:
+def interleave(checklist: Checklist, cast: Cast, files: Callable[[str], str], rng: Dice,
+               events: int) -> Iterator[tuple[str, Step]]:
     """Exactly ``events`` steps, taken from the items' stories in a random order."""
-    pool = [(item.id, story(item, cast, rng)) for item in checklist.items if rng.random() >= UNTOUCHED_SHARE]
+    pool = [(item.id, story(item, cast, files, rng)) for item in checklist.items
+            if rng.random() >= UNTOUCHED_SHARE]
     produced = 0
     while produced < events:
         if not pool:
@@ -233,11 +228,34 @@ def interleave(checklist: Checklist, cast: Cast, rng: Dice, events: int) -> Iter
         yield item_id, step
 
 
-# -- the journal rows ---------------------------------------------------------------
+def evidence_files(checklist: Checklist, directory: Path, rng: Dice) -> Callable[[str], str]:
+    """A few small files per evidence id in ``directory``; returns a picker of one of them."""
+    paths: dict[str, tuple[str, ...]] = {}
+    for evidence_id in sorted({e.id for duty in checklist.duties for e in duty.evidence}):
+        names = []
+        for number in range(FILES_PER_EVIDENCE):
+            path = directory / f"{evidence_id}-{number}.pdf"
+            path.write_bytes(b"%PDF-1.4\n" + rng.randbytes(rng.between(500, 4000)))
+            names.append(str(path))
+        paths[evidence_id] = tuple(names)
+    return lambda evidence_id: rng.pick(paths[evidence_id])
+
+
+# -- taking the steps -----------------------------------------------------------------
+
+
+def take(checklist: Checklist, tx: Transaction, item_id: str, step: Step) -> None:
+    """One step through the operation the CLI would call for it."""
+    if step.operation == "advance":
+        items.advance(checklist, tx, step.actor, item_id, step.what, note=step.note)
+    elif step.operation == "attach":
+        items.attach(checklist, tx, step.actor, item_id, step.what, step.file)
+    else:
+        items.record(checklist, tx, step.actor, item_id, list(step.values))
 
 
 def timestamps(rng: Dice, events: int) -> Iterator[str]:
-    """Rising UTC times over the campaign, in the format of journal.utc_now()."""
+    """Rising UTC times over the campaign, in the format of the store's clock (chain.utc_now)."""
     mean_gap = CAMPAIGN_DAYS * 86_400_000_000 // events
     micros = 0
     while True:
@@ -246,93 +264,16 @@ def timestamps(rng: Dice, events: int) -> Iterator[str]:
         yield moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def chained(steps: Iterator[tuple[str, Step]], times: Iterator[str], checklist_sha256: str,
-            current: dict[str, tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Each step with its seq, time and hash, the body hashed as Writer.append hashes it.
-
-    Yields (seq, item, trigger, from_state, to_state, actor, recorded_at, note, data,
-    prev_hash, hash); ``current`` ends holding the rows Writer.append would have left.
-    """
-    prev_hash = GENESIS
-    for seq, ((item_id, step), recorded_at) in enumerate(zip(steps, times), start=1):
-        body = {"seq": seq, "item": item_id, "trigger": step.trigger, "from_state": step.from_state,
-                "to_state": step.to_state, "actor": step.actor, "os_user": OS_USER, "recorded_at": recorded_at,
-                "note": step.note, "data": step.data, "checklist_sha256": checklist_sha256, "prev_hash": prev_hash}
-        digest = event_hash(body)
-        yield (seq, item_id, step.trigger, step.from_state, step.to_state, step.actor, recorded_at, step.note,
-               step.data, prev_hash, digest)
-        returns = current[item_id][5] if item_id in current else 0
-        current[item_id] = (item_id, step.to_state, seq, step.trigger, recorded_at, returns + int(step.is_return))
-        prev_hash = digest
-
-
-def event_row(event: tuple[Any, ...], checklist_sha256: str) -> tuple[Any, ...]:
-    """The row Writer.append inserts, in EVENT_COLUMNS order, data as the JSON text it stores."""
-    seq, item, trigger, from_state, to_state, actor, recorded_at, note, data, prev_hash, digest = event
-    return (seq, item, trigger, from_state, to_state, actor, OS_USER, recorded_at, note, DATA_JSON(data),
-            checklist_sha256, prev_hash, digest)
-
-
-ROW_COLUMNS = ("seq", "item", "trigger", "from_state", "to_state", "actor", "os_user", "recorded_at", "note",
-               "data", "checklist_sha256", "prev_hash", "hash")
-if EVENT_COLUMNS != ROW_COLUMNS:
-    raise ImportError(f"engine.journal.EVENT_COLUMNS changed to {EVENT_COLUMNS}; update event_row()")
-
-
-# -- the store ---------------------------------------------------------------------
-
-
-def write_store(db_path: str, checklist_id: str, checklist_sha256: str, inbox: Connection) -> None:
-    """In the writer process: every chunk of events, then the current rows, in one transaction."""
-    store = SQLiteStore(db_path, checklist_id)  # the real schema, triggers and pragmas
-    # A file built from nothing needs no rollback journal and no fsync while it is built;
-    # it goes back to WAL at the end, the mode every SQLiteStore finds it in.
-    for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144"):
-        store.conn.execute(f"PRAGMA {pragma}")
-    try:
-        with store.writing() as tx:
-            while (events := inbox.recv()) is not None:
-                tx.conn.executemany(INSERT_EVENT, (event_row(event, checklist_sha256) for event in events))
-            tx.conn.executemany(INSERT_CURRENT, inbox.recv())
-        store.conn.execute("PRAGMA journal_mode = WAL")
-    finally:
-        store.close()
-
-
 @contextmanager
-def store_writer(db_path: str, checklist: Checklist) -> Iterator[Connection]:
-    """A child process that stores what is sent to it, so SQLite works while Python hashes."""
-    if os.path.exists(db_path):
-        raise FileExistsError(f"{db_path} exists; the fill starts a journal from its first event")
-    context = multiprocessing.get_context("fork")
-    outbox, inbox = context.Pipe()
-    process = context.Process(target=write_store, args=(db_path, checklist.id, checklist.sha256, inbox), daemon=True)
-    process.start()
-    inbox.close()
-    broken = False
+def campaign_clock(times: Iterator[str]) -> Iterator[None]:
+    """The SQLite store stamps each event with ``utc_now()`` and ``os_user()``; during the fill
+    they are the campaign's times and the fixed account, so the file is the same everywhere."""
+    saved = sqlite_store.utc_now, sqlite_store.os_user
+    sqlite_store.utc_now, sqlite_store.os_user = times.__next__, lambda: OS_USER
     try:
-        yield outbox
-    except BrokenPipeError:
-        broken = True  # the writer died; its traceback is on stderr
-    except BaseException:
-        process.kill()
-        raise
+        yield
     finally:
-        outbox.close()
-        process.join()
-    if broken or process.exitcode != 0:
-        raise RuntimeError(f"the journal writer process failed (exit code {process.exitcode})")
-
-
-def chunked(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        sqlite_store.utc_now, sqlite_store.os_user = saved
 
 
 @contextmanager
@@ -348,25 +289,35 @@ def gc_paused() -> Iterator[None]:
 
 
 def fill(checklist: Checklist, db_path: str, events: int = 1_000_000, seed: int = 1) -> FillResult:
-    """Write ``events`` events into a new journal at ``db_path``; the same file for the same seed."""
+    """Take ``events`` steps into a new journal at ``db_path``, all in one transaction."""
     check_workflow(checklist)
-    cast = cast_of(checklist)
-    rng = Dice(seed)
+    if os.path.exists(db_path):
+        raise FileExistsError(f"{db_path} exists; the fill starts a journal from its first event")
+    cast, rng = cast_of(checklist), Dice(seed)
     started = time.perf_counter()
-    current: dict[str, tuple[Any, ...]] = {}
-    hashed = chained(interleave(checklist, cast, rng, events), timestamps(rng, events), checklist.sha256, current)
-    with gc_paused(), store_writer(db_path, checklist) as writer:
-        for chunk in chunked(hashed, CHUNK):
-            writer.send(chunk)
-        writer.send(None)
-        writer.send(list(current.values()))
-    seconds = time.perf_counter() - started
-    store = SQLiteStore(db_path, checklist.id, create=False)
-    head_seq, _ = store.head()
-    store.close()
-    states = Counter(row[1] for row in current.values())
-    states[PENDING] += len(checklist.items) - len(current)
-    return FillResult(head_seq, seconds, os.path.getsize(db_path), states, sum(r[5] for r in current.values()))
+    store = SQLiteStore(db_path, checklist.id)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rectify-fill-") as scratch:
+            files = evidence_files(checklist, Path(scratch), rng)
+            steps = interleave(checklist, cast, files, rng, events)
+            with gc_paused(), campaign_clock(timestamps(rng, events)), store.transaction() as tx:
+                for item_id, step in steps:
+                    try:
+                        take(checklist, tx, item_id, step)
+                    except Refused as refused:
+                        raise RuntimeError(f"the rules refused a step of the story of {item_id} {step}: "
+                                           f"{refused}") from None
+        seconds = time.perf_counter() - started
+        head_seq, _ = store.head()
+        current = store.current()
+        if store.item_events(next(iter(current)))[0].os_user != OS_USER:
+            raise RuntimeError("the store no longer stamps events with engine.journal.sqlite.os_user(); "
+                               "update campaign_clock()")
+    finally:
+        store.close()
+    states = Counter(row.state for row in current.values())
+    states[checklist.workflows[0].initial] += len(checklist.items) - len(current)
+    return FillResult(head_seq, seconds, os.path.getsize(db_path), states, sum(r.returns for r in current.values()))
 
 
 # -- command line ---------------------------------------------------------------------

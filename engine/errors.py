@@ -22,9 +22,11 @@ class Problem:
     col: int
     message: str
     file: str = ""
+    warning: bool = False  # reported, but the file still loads (``validate --strict`` refuses it)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}:{self.col}: {kind}{self.message}"
 
 
 class ChecklistError(RectifyError):
@@ -46,9 +48,3 @@ class Refused(RectifyError):
 
 class StoreError(RectifyError):
     """The journal cannot be opened, read or written."""
-
-
-class UsageProblem(RectifyError):
-    """A well-formed command line whose values make no sense together."""
-
-    exit_code = 2

@@ -1,8 +1,11 @@
 """Message catalogs: English msgids in code, translations in locale/*.po.
 
-The catalogs are compiled to .mo files (``python -m engine.msgfmt``) and
-shipped with the package. The language is chosen once per process by the
-CLI: ``--lang``, else ``$RECTIFY_LANG``, else the locale, else English.
+Two gettext domains, maintained with Babel (``pybabel``, a development tool;
+the README's i18n section has the commands) and shipped compiled as .mo
+package data: ``rectify`` holds this project's messages, ``click`` the
+translations of click's own (Usage:, Error:, Try ... for help), consulted
+when ours has no entry. The language is chosen once per process by the CLI:
+``--lang``, else ``$RECTIFY_LANG``, else the locale, else English.
 """
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ import os
 from pathlib import Path
 
 DOMAIN = "rectify"
+CLICK_DOMAIN = "click"  # click's own messages, translated in their own catalog
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("en", "zh_CN")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
@@ -57,6 +60,8 @@ def set_language(lang: str) -> None:
     _language = normalize(lang)
     _translation = gettext.translation(
         DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)
+    _translation.add_fallback(gettext.translation(
+        CLICK_DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True))
 
 
 def language() -> str:

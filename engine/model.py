@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional, Union
 
-from engine.errors import Refused, StoreError
+from engine.errors import Problem, Refused, StoreError
 from engine.i18n import _
 
 # Reserved names: the loader, the rules and the operations all read them from here.
@@ -24,6 +24,13 @@ PERMISSIONS = ("record", "attach", "note", "draw", "notice", "import", "rollover
 # a trigger named so would shadow them.
 MODEL_ATTRIBUTES = ("state", "check", "reasons", "trigger", "machine", "model")
 RESERVED_TRIGGERS = frozenset(EVENT_KINDS + MODEL_ATTRIBUTES)
+
+
+
+def item_id(unit_id: str, duty_id: str) -> str:
+    """The id of a duty of a unit: ``UNIT/DUTY`` (``dongshan/kongchuo-baoxue``)."""
+    return f"{unit_id}/{duty_id}"
+
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -213,7 +220,7 @@ class Item:
 
     @property
     def id(self) -> str:
-        return f"{self.unit.id}/{self.duty.id}"
+        return item_id(self.unit.id, self.duty.id)
 
     @property
     def deadline(self) -> dt.date:
@@ -300,6 +307,7 @@ class Checklist:
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> roles
     path: str = ""
     sha256: str = ""
+    warnings: tuple[Problem, ...] = ()  # located warnings of the file (validate shows them)
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:
@@ -320,28 +328,40 @@ class Checklist:
     @cached_property
     def items(self) -> tuple[Item, ...]:
         """Every item, unit order first (the order of the 整改责任表 rows)."""
-        by_unit: dict[str, list[Duty]] = {}
-        for duty in self.duties:
-            for unit_id in duty.owners:
-                by_unit.setdefault(unit_id, []).append(duty)
-        return tuple(
-            Item(unit, duty) for unit in self.units for duty in by_unit.get(unit.id, ())
-        )
+        return tuple(self._expand(None, None))
+
+    def items_of(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[Item]:
+        """The items of one unit and/or one duty (all with neither), in the order of :attr:`items`."""
+        return iter(self.items) if unit is None and duty is None else self._expand(unit, duty)
+
+    def _expand(self, unit: Optional[str], duty: Optional[str]) -> Iterator[Item]:
+        """The one place where owners become items: each unit in declared order, its duties in theirs."""
+        duties_of: dict[str, list[Duty]] = {}
+        for d in self.duties:
+            if duty is None or d.id == duty:
+                for owner in d.owners:
+                    duties_of.setdefault(owner, []).append(d)
+        for u in self.units:
+            if unit is None or u.id == unit:
+                for d in duties_of.get(u.id, ()):
+                    yield Item(u, d)
+
+    @cached_property
+    def _owners(self) -> dict[str, frozenset[str]]:
+        """Duty id -> its owner units, for lookups (a province's duty has thousands of owners)."""
+        return {d.id: frozenset(d.owners) for d in self.duties}
 
     def item(self, item_id: str) -> Optional[Item]:
         """The item ``UNIT/DUTY`` or None, without expanding every item."""
         unit_id, _, duty_id = item_id.partition("/")
         unit = self.unit_by_id.get(unit_id)
         duty = self.duty_by_id.get(duty_id)
-        if unit is None or duty is None or unit_id not in duty.owners:
+        if unit is None or duty is None or unit_id not in self._owners[duty_id]:
             return None
         return Item(unit, duty)
 
     def workflow_of(self, item: Item) -> Workflow:
         return self.workflow_by_id[item.duty.workflow]
-
-    def roles(self) -> set[str]:
-        return {role for p in self.people for role in p.roles}
 
     def role_label(self, role: str) -> str:
         """What messages call a role: its label from ``roles:`` (督学), else its id."""

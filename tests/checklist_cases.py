@@ -15,7 +15,12 @@ CASES = REPO / "tests" / "cases"
 VALID_DIR = CASES / "valid"
 INVALID_DIR = CASES / "invalid"
 MINIMAL_PATH = VALID_DIR / "minimal.yaml"
+# The bundled checklist the office edits every year: only its own fidelity tests read it.
 BUNDLED = REPO / "checklists" / "shuanggao-2026.yaml"
+# A frozen copy of it (as of the 2026 notice) that every other test reads, so the office's edits
+# to the bundled file never move a test's expected counts.
+FIXTURES = REPO / "tests" / "fixtures"
+FROZEN = FIXTURES / "shuanggao-frozen.yaml"
 
 
 def minimal_text() -> str:

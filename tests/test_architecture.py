@@ -17,7 +17,6 @@ LEVELS = {
     "engine.operations": 4, "engine.reports": 4,
     "engine.checklist": 3, "engine.workflow": 3, "engine.journal": 3, "engine.formats": 3,
     "engine.model": 2,
-    "engine.msgfmt": 2,  # goes when Babel compiles the catalogs
     "engine.errors": 1, "engine.i18n": 1,
 }
 

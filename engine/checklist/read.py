@@ -26,8 +26,10 @@ MAX_NODES = 2_000_000
 #: the JSON Schema check then walks one by one.
 MAX_ALIAS_NODES = 10_000
 
-#: Keys whose plain scalar values are numbers or booleans in rectify/1.
-TYPED_KEYS = frozenset({"copies", "sample", "final", "veto", "note", "warning_days"})
+#: Keys whose plain scalar values are numbers or booleans in rectify/1: the keys the schema
+#: types so (engine.checklist.schema.typed_keys; a test holds the two equal).
+TYPED_KEYS = frozenset({"copies", "file", "final", "max", "min", "note", "optional", "overdue_days",
+                        "return", "returns", "sample", "veto", "warning_days"})
 ALLOWED_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
                           "tag:yaml.org,2002:seq"})
 

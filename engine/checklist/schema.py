@@ -1,8 +1,15 @@
-"""JSON Schema validation of a read YAML tree, errors placed at YAML lines."""
+"""JSON Schema validation of a read YAML tree, errors placed at YAML lines.
+
+The schema is the one source of what the format types, patterns and defaults
+are: the typed YAML keys, the target pattern the loader parses with, the
+pattern hints and the permission defaults are all read from it here.
+"""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -11,19 +18,25 @@ from engine.checklist.resources import data_dir
 from engine.errors import Problem
 from engine.i18n import N_, _
 
+#: What a value failing the pattern of each ``$defs`` entry should have been.
 _PATTERN_HINTS = {
-    "^[a-z0-9][a-z0-9_-]*$": N_("an id of lowercase letters, digits, '_' and '-', starting with a letter or digit"),
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": N_("a date written YYYY-MM-DD"),
+    "id": N_("an id of lowercase letters, digits, '_' and '-', starting with a letter or digit"),
+    "date": N_("a date written YYYY-MM-DD"),
+    "target": N_("a target 'OP NUMBER' with OP one of >= > <= < =="),
+    "notice_number": N_("a number pattern containing {year} and {n}"),
+    "carried_item": N_("CHECKLIST/UNIT/DUTY, each part an id"),
 }
-_TARGET_HINT = N_("a target 'OP NUMBER' with OP one of >= > <= < ==")
+_NEUTRAL_HINT = N_("of the expected form {pattern}")
 SELECTOR_KEYS = {"unit", "units", "group", "kind"}
 _TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
                "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping")}
+_SCALAR_TYPES = {"integer", "number", "boolean"}
 
 
+@lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     with open(data_dir("schemas") / "checklist.schema.json", encoding="utf-8") as f:
-        return json.load(f)
+        return json.load(f)  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)
@@ -33,12 +46,71 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(load_schema())
 
 
-def schema_problems(root: Any) -> list[Problem]:
+@lru_cache(maxsize=1)
+def target_pattern() -> re.Pattern[str]:
+    """The schema's target pattern; group 1 is the operator, group 2 the number."""
+    return re.compile(load_schema()["$defs"]["target"]["pattern"])
+
+
+def permission_defaults() -> dict[str, tuple[str, ...]]:
+    """Each permission's default roles, as the schema declares them."""
+    properties = load_schema()["$defs"]["permissions"]["properties"]
+    return {name: tuple(spec["default"]) for name, spec in properties.items()}
+
+
+def _resolve(spec: dict[str, Any]) -> dict[str, Any]:
+    ref = spec.get("$ref", "")
+    return load_schema()["$defs"][ref.rsplit("/", 1)[-1]] if ref.startswith("#/$defs/") else spec
+
+
+def _walk(spec: Any) -> Iterator[dict[str, Any]]:
+    """Every sub-schema of the schema (each ``$defs`` entry once)."""
+    if isinstance(spec, dict):
+        yield spec
+        for value in spec.values():
+            yield from _walk(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _walk(value)
+
+
+def key_types() -> dict[str, set[str]]:
+    """Property name -> every JSON type the schema allows for it, wherever it appears."""
+    types: dict[str, set[str]] = {}
+    for spec in _walk(load_schema()):
+        for name, sub in spec.get("properties", {}).items():
+            resolved = _resolve(sub)
+            found = {resolved["type"]} if "type" in resolved else set()
+            found |= {_resolve(o).get("type", "string") for o in resolved.get("anyOf", [])}
+            if "const" in resolved or "enum" in resolved or "pattern" in resolved:
+                found.add("string")
+            types.setdefault(name, set()).update(found)
+    return types
+
+
+def typed_keys() -> frozenset[str]:
+    """Keys whose plain scalars the reader resolves as numbers or booleans."""
+    return frozenset(name for name, types in key_types().items() if types & _SCALAR_TYPES)
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One located schema problem and the path of the node it is about."""
+
+    path: tuple[Any, ...]
+    problem: Problem
+
+
+def schema_errors(root: Any) -> list[SchemaError]:
     """Every schema violation in ``root``, each at the line of the offending node."""
-    problems: dict[Problem, None] = {}  # a required error per key repeats all missing keys
+    found: dict[SchemaError, None] = {}  # a required error per key repeats all missing keys
     for error in _validator().iter_errors(root):
-        problems.update(dict.fromkeys(_explain(root, error)))
-    return list(problems)
+        found.update(dict.fromkeys(_explain(root, error)))
+    return list(found)
+
+
+def schema_problems(root: Any) -> list[Problem]:
+    return [e.problem for e in schema_errors(root)]
 
 
 def path_text(path: Iterable[Any]) -> str:
@@ -62,11 +134,11 @@ def mark_of(root: Any, path: Iterable[Any]) -> Mark:
     return mark
 
 
-def _problem(mark: Mark, message: str) -> Problem:
-    return Problem(mark[0], mark[1], message)
+def _error(path: list[Any], mark: Mark, message: str) -> SchemaError:
+    return SchemaError(tuple(path), Problem(mark[0], mark[1], message))
 
 
-def _explain(root: Any, error: Any) -> list[Problem]:
+def _explain(root: Any, error: Any) -> list[SchemaError]:
     path = list(error.absolute_path)
     where = path_text(path)
     mark = mark_of(root, path)
@@ -75,16 +147,24 @@ def _explain(root: Any, error: Any) -> list[Problem]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
         if not allowed:
-            return [_problem(mark, _("{where}: unexpected keys {keys}").format(
+            return [_error(path, mark, _("{where}: unexpected keys {keys}").format(
                 where=where, keys=", ".join(extras)))]
-        return [_problem(value.key_marks.get(k, mark), _(
+        return [_error(path + [k], value.key_marks.get(k, mark), _(
             "unknown key {key!r} in {where}; expected one of: {allowed}").format(
             key=k, where=where, allowed=", ".join(allowed))) for k in extras]
     if kind == "required":
         missing = [k for k in expected if k not in value]
-        return [_problem(mark, _("{where}: missing required key {key!r}").format(
+        return [_error(path + [k], mark, _("{where}: missing required key {key!r}").format(
             where=where, key=k)) for k in missing]
-    return [_problem(mark, _message(kind, expected, value, where, error))]
+    return [_error(path, mark, _message(kind, expected, value, where, error))]
+
+
+def _pattern_hint(pattern: str) -> str:
+    defs = load_schema()["$defs"]
+    for name, hint in _PATTERN_HINTS.items():
+        if defs[name]["pattern"] == pattern:
+            return _(hint)
+    return _(_NEUTRAL_HINT).format(pattern=pattern)
 
 
 def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> str:
@@ -92,8 +172,7 @@ def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> st
         return _("{where}: expected {expected}, got {value!r}").format(
             where=where, expected=_(_TYPE_NAMES.get(expected, expected)), value=value)
     if kind == "pattern":
-        hint = _PATTERN_HINTS.get(expected, _TARGET_HINT)
-        return _("{where}: {value!r} is not {hint}").format(where=where, value=value, hint=_(hint))
+        return _("{where}: {value!r} is not {hint}").format(where=where, value=value, hint=_pattern_hint(expected))
     if kind == "const" and where == "format":
         return _("unsupported format {value!r}; this version of rectify reads rectify/1").format(
             value=value)
@@ -107,6 +186,11 @@ def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> st
         return _("{where}: the text is empty").format(where=where)
     if kind == "anyOf":
         return _anyof_message(where, error)
+    if kind == "enum":
+        return _("{where}: {value!r} is not one of {allowed}").format(
+            where=where, value=value, allowed=", ".join(str(v) for v in expected))
+    if kind == "uniqueItems":
+        return _("{where}: an entry is repeated").format(where=where)
     if kind in ("minimum", "exclusiveMinimum"):
         return _("{where}: {value!r} is too small (minimum {limit})").format(
             where=where, value=value, limit=expected)

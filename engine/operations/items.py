@@ -32,8 +32,7 @@ class Option:
     trigger: str
     label: str
     to_state: str
-    allowed_here: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # "not allowed from state ..." first when the step cannot start here
 
 
 def resolve_item(checklist: Checklist, item_text: str) -> Item:
@@ -187,7 +186,7 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
         options.append(Option(transition.trigger, transition.label,
-                              workflow.state_by_id[transition.dest_from(facts.state)].label, here, tuple(reasons)))
+                              workflow.state_by_id[transition.dest_from(facts.state)].label, tuple(reasons)))
     return facts.state, options
 
 

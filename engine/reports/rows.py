@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Optional
 from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
-from engine.model import Checklist, Duty, Item, State, Unit
+from engine.model import Checklist, Duty, Item, State, Unit, item_id
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
@@ -74,7 +74,7 @@ class ItemState(NamedTuple):
 
     @property
     def id(self) -> str:
-        return f"{self.unit.id}/{self.duty.id}"
+        return item_id(self.unit.id, self.duty.id)
 
 
 def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date, unit: Optional[str] = None,
@@ -84,19 +84,11 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
     ``states`` maps item ids to state ids (``store.states()``); an item absent from it is still in
     its workflow's initial state.
     """
-    duties_of: dict[str, list[Duty]] = {}
-    for d in checklist.duties:
-        if duty is None or d.id == duty:
-            for owner in d.owners:
-                duties_of.setdefault(owner, []).append(d)
-    for u in checklist.units:
-        if unit is not None and u.id != unit:
-            continue
-        for d in duties_of.get(u.id, ()):
-            workflow = checklist.workflow_by_id[d.workflow]
-            item_id = f"{u.id}/{d.id}"
-            state = workflow.journal_state(states.get(item_id, workflow.initial), item_id)
-            yield ItemState(u, d, state, today > d.deadline and not state.final)
+    workflows = checklist.workflow_by_id
+    for item in checklist.items_of(unit, duty):
+        d, workflow, key = item.duty, workflows[item.duty.workflow], item.id
+        state = workflow.journal_state(states.get(key, workflow.initial), key)
+        yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
 
 
 def aims_unmet(duty: Duty, values: Mapping[str, float]) -> str:

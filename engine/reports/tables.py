@@ -51,9 +51,8 @@ HISTORY_COLUMNS: list[Spec] = [
 ]
 
 
-def page_meta(checklist: Checklist, today: dt.date | None = None) -> dict[str, str]:
-    return {"checklist": checklist.title, "source": checklist.source or "",
-            "date": (today or dt.date.today()).isoformat()}
+def page_meta(checklist: Checklist, today: dt.date) -> dict[str, str]:
+    return {"checklist": checklist.title, "source": checklist.source or "", "date": today.isoformat()}
 
 
 def check_filter(checklist: Checklist, keep: StatusFilter) -> StatusFilter:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from engine import i18n
 from engine.formats import render
 from engine.formats.report import Column, Report
 
@@ -26,14 +25,6 @@ pytestmark = pytest.mark.skipif(
 UNITS = ["东山镇", "西湖乡", "区政府教育督导室"]
 RED_FILL = (0xFF, 0xC7, 0xCE)
 BAR_FILL = (0x44, 0x72, 0xC4)
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
 
 
 def status_report() -> Report:

@@ -6,11 +6,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from checklist_cases import FROZEN
 from click.testing import CliRunner
 
 from cli import cli
 
-REPO = Path(__file__).resolve().parents[2]
 ITEM = "dongshan/kongchuo-baoxue"
 
 
@@ -22,7 +22,7 @@ def run(tmp_path: Path, checklist: Path, *args: str):
 
 def test_a_state_removed_from_the_checklist_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
     original = tmp_path / "shuanggao-2026.yaml"
-    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", original)
+    shutil.copy(FROZEN, original)
     assert run(tmp_path, original, "--as", "lihua", "advance", ITEM, "start").exit_code == 0
 
     edited = tmp_path / "edited.yaml"
@@ -38,7 +38,7 @@ def test_a_state_removed_from_the_checklist_is_a_clear_error_not_a_crash(tmp_pat
 
 def test_an_event_records_the_checklist_file_in_force(tmp_path: Path) -> None:
     original = tmp_path / "shuanggao-2026.yaml"
-    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", original)
+    shutil.copy(FROZEN, original)
     run(tmp_path, original, "--as", "lihua", "advance", ITEM, "start")
     original.write_text(original.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     run(tmp_path, original, "--as", "lihua", "record", ITEM, "quzheng-daowei=90")
@@ -51,7 +51,7 @@ def test_an_event_records_the_checklist_file_in_force(tmp_path: Path) -> None:
 
 def test_an_unwritable_output_file_is_a_one_line_error(tmp_path: Path) -> None:
     checklist = tmp_path / "shuanggao-2026.yaml"
-    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", checklist)
+    shutil.copy(FROZEN, checklist)
     result = run(tmp_path, checklist, "status", "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))
     assert result.exit_code == 1
     assert "cannot write" in result.stderr and "internal error" not in result.stderr

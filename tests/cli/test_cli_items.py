@@ -7,72 +7,15 @@ recorded, then succeeds. Every refusal and every invalid name exits 1 and record
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import HEAD, Rectify
 
-from cli import cli
-
-REPO = Path(__file__).resolve().parents[2]
 ITEM = "dongshan/kongchuo-baoxue"
 OFFICE_ITEM = "dudao/dudao-jiancha"
 EVIDENCE = ["zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"]
 EVIDENCE_NAMES = ["“双线目标管理责任制”责任书", "义务教育阶段学生入学通知", "在外就读学生取证证明", "辍学报告"]
-HEAD = re.compile(r"^head (\d+) ([0-9a-f]{64})$")
-
-
-class Rectify:
-    """Runs the CLI on a private copy of the checklist; its journal lands beside it in tmp_path."""
-
-    def __init__(self, tmp_path: Path):
-        self.dir = tmp_path
-        self.checklist = tmp_path / "shuanggao-2026.yaml"
-        shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", self.checklist)
-        self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en",
-                    "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None, "RECTIFY_TODAY": None}
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, actor: str | None = None, **env: str):
-        prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else [])
-        return self.runner.invoke(cli, prefix + list(args), catch_exceptions=False, env={**self.env, **env})
-
-    def ok(self, *args: str, actor: str | None = None, **env: str):
-        result = self(*args, actor=actor, **env)
-        assert result.exit_code == 0, result.stderr
-        return result
-
-    def refused(self, *args: str, actor: str | None = None, **env: str):
-        """Exit 1, a message on stderr, nothing on stdout, nothing recorded."""
-        before = self.head()
-        result = self(*args, actor=actor, **env)
-        assert result.exit_code == 1, (result.stdout, result.stderr)
-        assert result.stdout == ""
-        assert result.stderr.strip()
-        assert "Traceback" not in result.stderr
-        assert self.head() == before
-        return result
-
-    def head(self) -> tuple[int, str]:
-        result = self.ok("audit")
-        match = HEAD.match(result.stdout.strip())
-        assert match, result.stdout
-        return int(match.group(1)), match.group(2)
-
-    def seq(self, result) -> int:
-        match = re.match(r"^#(\d+) ", result.stdout)
-        assert match, result.stdout
-        return int(match.group(1))
-
-    def history(self, item: str) -> list[dict]:
-        return json.loads(self.ok("history", item, "--format", "json").stdout)
-
-    def status(self, *args: str, **env: str) -> dict[str, dict]:
-        rows = json.loads(self.ok("status", "--format", "json", *args, **env).stdout)
-        return {row["item"]: row for row in rows}
 
 
 @pytest.fixture
@@ -170,7 +113,7 @@ def test_audit_prints_the_head(rectify):
 def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     rectify.ok("audit")
     rectify.ok("history", ITEM, "--format", "json")
-    assert not (rectify.dir / "shuanggao-2026.db").exists()
+    assert not rectify.db.exists()
 
 
 @pytest.mark.parametrize("args, actor, message", [
@@ -237,7 +180,7 @@ def test_refusal_of_a_wrong_state_lists_the_allowed_steps(rectify):
 def test_malformed_command_line_exits_2(rectify):
     result = rectify("advance", ITEM, actor="lihua")
     assert result.exit_code == 2
-    assert not (rectify.dir / "shuanggao-2026.db").exists()
+    assert not rectify.db.exists()
 
 
 STATUS_FIELDS = {"item", "unit", "unit_name", "duty", "title", "state", "state_label", "deadline", "overdue", "veto"}

@@ -18,15 +18,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from checklist_cases import FROZEN
+from helpers import Rectify
 from wcwidth import wcswidth
 
-from cli import cli
 from engine.checklist.load import load_checklist
 
-REPO = Path(__file__).resolve().parents[2]
-BUNDLED = REPO / "checklists" / "shuanggao-2026.yaml"
-MODEL = load_checklist(BUNDLED)
+MODEL = load_checklist(FROZEN)
 TITLE, SOURCE = "双高普九跟踪督查整改", "政教督[2025]17号"
 TODAY = "2026-12-10"
 ITEM = "dongshan/kongchuo-baoxue"
@@ -104,35 +102,6 @@ LISTINGS = {
 }
 
 
-class Rectify:
-    """Runs the CLI on a private copy of the checklist; its journal lands beside it."""
-
-    def __init__(self, directory: Path, text: str | None = None, name: str = "shuanggao-2026.yaml"):
-        self.dir = directory
-        self.checklist = directory / name
-        if text is None:
-            shutil.copy(BUNDLED, self.checklist)
-        else:
-            self.checklist.write_text(text, encoding="utf-8")
-        self.env = {"RECTIFY_CACHE_DIR": str(directory / "cache"), "RECTIFY_LANG": "en", "RECTIFY_TODAY": TODAY,
-                    "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None}
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, actor: str | None = None, lang: str | None = None, **env: str):
-        prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else []) + (["--lang", lang] if lang else [])
-        return self.runner.invoke(cli, prefix + list(args), catch_exceptions=False, env={**self.env, **env})
-
-    def ok(self, *args: str, **kwargs):
-        result = self(*args, **kwargs)
-        assert result.exit_code == 0, (result.stdout, result.stderr)
-        return result
-
-    def json(self, *args: str, code: int = 0, **kwargs):
-        result = self(*args, "--format", "json", **kwargs)
-        assert result.exit_code == code, result.stderr
-        return json.loads(result.stdout)
-
-
 def walk_kongchuo(rectify: Rectify, item: str = ITEM, reporter: str = "lihua", supervisor: str = "wangming"):
     """The whole path of a township's 抓控辍保学 to 已销号, via the CLI."""
     rectify.ok("advance", item, "start", actor=reporter)
@@ -144,7 +113,7 @@ def walk_kongchuo(rectify: Rectify, item: str = ITEM, reporter: str = "lihua", s
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory) -> Rectify:
-    rectify = Rectify(tmp_path_factory.mktemp("listings"))
+    rectify = Rectify(tmp_path_factory.mktemp("listings"), today=TODAY)
     text = rectify.checklist.read_text(encoding="utf-8")
     old = "    deadline: 2026-12-15                # 在跟踪督查"
     assert text.count(old) == 1
@@ -451,7 +420,7 @@ def test_status_sort_by_an_unknown_column_exits_1(shared):
 # -- readiness ---------------------------------------------------------------------------
 
 def test_readiness_names_exactly_the_open_veto_items_until_one_is_verified(tmp_path):
-    rectify = Rectify(tmp_path)
+    rectify = Rectify(tmp_path, today=TODAY)
     rows = rectify.json("readiness", code=1)
     assert {r["item"] for r in rows} == VETO_ITEMS
     assert all(r["veto"] is True and r["overdue"] is False for r in rows)
@@ -483,7 +452,7 @@ def test_readiness_exit_0_when_ready(tmp_path):
     text = minimal_text()
     for old, new in TINY_CHANGES:
         text = edit(text, old, new)
-    rectify = Rectify(tmp_path, text, name="tiny.yaml")
+    rectify = Rectify(tmp_path, text, name="tiny.yaml", today=TODAY)
     rectify.ok("validate")
     for item in ("dongshan/kongchuo", "xihe/kongchuo"):
         rectify.ok("advance", item, "start", actor="wang")

@@ -1,4 +1,4 @@
-"""A private copy of the bundled checklist with its journal beside it, and ways to run rectify on it."""
+"""A private copy of the frozen fixture checklist with its journal beside it, and ways to run rectify on it."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BUNDLED = REPO / "checklists" / "shuanggao-2026.yaml"
+FROZEN = REPO / "tests" / "fixtures" / "shuanggao-frozen.yaml"
 HEAD_LINE = re.compile(r"^head (\d+) ([0-9a-f]{64})$")
 
 
@@ -44,8 +44,8 @@ class Workspace:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    checklist = tmp_path / BUNDLED.name
-    shutil.copy(BUNDLED, checklist)
+    checklist = tmp_path / FROZEN.name
+    shutil.copy(FROZEN, checklist)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")}
     env.update(RECTIFY_CACHE_DIR=str(tmp_path / "cache"), RECTIFY_LANG="en", PYTHONDONTWRITEBYTECODE="1")
     return Workspace(tmp_path, checklist, env)

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checklist_cases import FROZEN
 from helpers import ops
 from hypothesis import event as note_event
 from hypothesis import settings
@@ -26,8 +27,7 @@ from engine.journal.sqlite import SQLiteStore
 from engine.operations.audit import audit
 from engine.workflow.facts import facts_of
 
-REPO = Path(__file__).resolve().parents[2]
-CHECKLIST = load_checklist(str(REPO / "checklists" / "shuanggao-2026.yaml"))
+CHECKLIST = load_checklist(FROZEN)
 ITEMS = ["dongshan/kongchuo-baoxue",  # township, veto, 4 evidence, 3 indicators (one without a target)
          "dudao/dudao-jiancha",       # the office's own duty: only a supervisor outside dudao may verify
          "dongshan/zuzhi-ruxue",      # indicators without targets

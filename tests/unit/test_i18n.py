@@ -1,106 +1,149 @@
-"""The zh_CN catalog: complete, placeholder-faithful, compiled; language selection; our msgfmt."""
+"""The catalogs: complete, not stale, placeholder-faithful, compiled; language selection.
+
+Messages are extracted from the code with Babel and babel.cfg, exactly as
+``pybabel extract`` does (README, i18n section), so a message added to the
+code without updating ``rectify.po`` fails here, naming file and line.
+"""
 from __future__ import annotations
 
-import gettext
-import importlib.util
+import io
+import re
 import string
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from cli import cli
 from engine import i18n
 from engine.i18n import _
-from engine.msgfmt import mo_bytes, parse_po
 
 REPO = Path(__file__).resolve().parents[2]
-PO_PATH = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
-MO_PATH = PO_PATH.with_suffix(".mo")
-FIX = "python tools/extract_messages.py --update, translate, then python -m engine.msgfmt"
+MESSAGES = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES"
+CATALOGS = {domain: MESSAGES / f"{domain}.po" for domain in (i18n.DOMAIN, i18n.CLICK_DOMAIN)}
+FIX = "run the catalog commands of the README's i18n section (pybabel extract, update), translate, compile"
 
 
-def _load_extractor() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extract_messages", REPO / "tools" / "extract_messages.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-extractor = _load_extractor()
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """i18n keeps one module-global translation: leave it English for the tests that follow."""
-    yield
-    i18n.set_language("en")
+def read_catalog(path: Path) -> Catalog:
+    with open(path, "rb") as f:
+        return read_po(f)
 
 
 @pytest.fixture(scope="module")
-def code_msgids() -> dict[str, list[str]]:
-    """Every msgid in the code -> its file:line references."""
-    return {m.msgid: m.references for m in extractor.extract(REPO).messages.values()}
+def code_messages() -> dict[str, list[str]]:
+    """Every msgid ``pybabel extract -F babel.cfg`` finds in the code -> its file:line places."""
+    with open(REPO / "babel.cfg", encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(REPO), method_map, options_map, keywords=DEFAULT_KEYWORDS):
+        msgid = message if isinstance(message, str) else message[0]
+        found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+    return found
 
 
-@pytest.fixture(scope="module")
-def zh() -> dict[str, str]:
-    """The zh_CN translations as msgfmt compiles them (empty and fuzzy entries left out)."""
-    return parse_po(PO_PATH.read_text(encoding="utf-8"))
+@pytest.fixture(scope="module", params=list(CATALOGS))
+def catalog(request: pytest.FixtureRequest) -> Catalog:
+    return read_catalog(CATALOGS[request.param])
+
+
+def live(catalog: Catalog) -> dict[str, object]:
+    """msgid (the singular for plurals) -> msgstr of the catalog's entries that are not obsolete."""
+    return {(m.id if isinstance(m.id, str) else m.id[0]): m.string for m in catalog if m.id}
 
 
 def fields(text: str) -> set[tuple[str, str, str]]:
-    """The replacement fields of a format string: (name, conversion, format spec)."""
-    return {(name, conversion or "", spec or "")
-            for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None}
+    """The replacement fields of a message: {name!conv:spec} and %(name)s both."""
+    brace = {(name, conversion or "", spec or "")
+             for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None}
+    return brace | {(name, "%", kind) for name, kind in re.findall(r"%\((\w+)\)(\w)", text)}
 
 
-# -- (a) completeness -------------------------------------------------------
+# -- (a) the rectify catalog is the code's ---------------------------------------
 
-def test_extractor_finds_the_messages(code_msgids: dict[str, list[str]]) -> None:
-    assert "no such file" in code_msgids
-    assert "Days left" in code_msgids  # an N_() column header
-    assert all(ref.count(":") == 1 for refs in code_msgids.values() for ref in refs)
-
-
-def test_every_message_is_translated(code_msgids: dict[str, list[str]], zh: dict[str, str]) -> None:
-    missing = [f"{refs[0]}: {msgid!r}" for msgid, refs in code_msgids.items() if not zh.get(msgid)]
-    assert not missing, (f"{len(missing)} message(s) without a zh_CN translation ({FIX}):\n"
-                         + "\n".join(missing))
+def test_babel_cfg_finds_the_messages(code_messages: dict[str, list[str]]) -> None:
+    assert "no such file" in code_messages
+    assert "Days left" in code_messages  # an N_() column header
+    assert any(place.startswith("cli.py:") for places in code_messages.values() for place in places)
 
 
-# -- (b) placeholders --------------------------------------------------------
+def test_every_message_in_the_code_is_in_the_catalog(code_messages: dict[str, list[str]]) -> None:
+    catalog = live(read_catalog(CATALOGS[i18n.DOMAIN]))
+    missing = [f"{places[0]}: {msgid!r}" for msgid, places in code_messages.items() if msgid not in catalog]
+    assert not missing, f"{len(missing)} message(s) not in rectify.po ({FIX}):\n" + "\n".join(missing)
 
-def test_translations_keep_the_placeholders(zh: dict[str, str]) -> None:
-    wrong = [f"{msgid!r}: {sorted(fields(msgid))} -> {msgstr!r}: {sorted(fields(msgstr))}"
-             for msgid, msgstr in zh.items() if msgid and fields(msgid) != fields(msgstr)]
+
+def test_the_catalog_keeps_no_message_the_code_lost(code_messages: dict[str, list[str]]) -> None:
+    stale = sorted(set(live(read_catalog(CATALOGS[i18n.DOMAIN]))) - set(code_messages))
+    assert not stale, f"rectify.po still holds messages no code uses ({FIX}): {stale}"
+
+
+# -- (b) every entry translated, placeholders kept --------------------------------
+
+def test_no_entry_is_empty_or_fuzzy(catalog: Catalog) -> None:
+    wrong = [m.id for m in catalog if m.id and (m.fuzzy or not all(
+        m.string if isinstance(m.string, tuple) else (m.string,)))]
+    assert not wrong, f"{len(wrong)} zh_CN entries untranslated or fuzzy ({FIX}):\n" + "\n".join(map(repr, wrong))
+    assert not catalog.fuzzy, "the catalog's header is marked fuzzy: pybabel compile would skip it"
+
+
+def test_translations_keep_the_placeholders(catalog: Catalog) -> None:
+    wrong = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set().union(*map(fields, ids))  # a plural's one form may use either form's fields
+        wrong += [f"{ids[0]!r} -> {text!r}" for text in strings if not fields(text) <= expected
+                  or (len(ids) == 1 and fields(text) != expected)]
     assert not wrong, "translations whose {placeholders} differ from the msgid:\n" + "\n".join(wrong)
 
 
-def test_fields_see_conversions_and_specs() -> None:
+def test_fields_see_conversions_specs_and_percent_names() -> None:
     assert fields("{item!r} at 0x{byte:02x}") == {("item", "r", ""), ("byte", "", "02x")}
     assert fields("{item} at 0x{byte}") != fields("{item!r} at 0x{byte:02x}")
+    assert fields("%(prog)s, version %(version)s") == {("prog", "%", "s"), ("version", "%", "s")}
 
 
-# -- (c) compiled catalog ----------------------------------------------------
+# -- (c) compiled catalogs -------------------------------------------------------
 
-def test_the_mo_file_is_compiled_from_the_po(zh: dict[str, str]) -> None:
-    assert MO_PATH.read_bytes() == mo_bytes(zh), f"{MO_PATH.name} is stale: run python -m engine.msgfmt"
+@pytest.mark.parametrize("domain", list(CATALOGS))
+def test_the_mo_file_is_compiled_from_the_po(domain: str) -> None:
+    compiled = io.BytesIO()
+    write_mo(compiled, read_catalog(CATALOGS[domain]))
+    mo = CATALOGS[domain].with_suffix(".mo")
+    assert mo.read_bytes() == compiled.getvalue(), f"{mo.name} is stale: run pybabel compile ({FIX})"
 
 
-# -- (d) language selection --------------------------------------------------
+def test_click_messages_are_in_their_catalog() -> None:
+    """The messages click shows on every usage error are translated, spelled as click's source has them."""
+    import click
+
+    shown = {"Usage:", "Error: {message}", "Try '{command} {option}' for help.", "Options", "Commands",
+             "Show this message and exit.", "No such command {name!r}.", "No such option {name!r}.",
+             "Missing argument", "Invalid value for {param_hint}: {message}"}
+    in_click = {message if isinstance(message, str) else message[0]
+                for *_place, message, _comments, _context in extract_from_dir(str(Path(click.__file__).parent))}
+    assert shown <= in_click
+    assert shown <= set(live(read_catalog(CATALOGS[i18n.CLICK_DOMAIN])))
+
+
+# -- (d) language selection -------------------------------------------------------
 
 def test_set_language_zh_translates() -> None:
     i18n.set_language("zh")
     assert i18n.language() == "zh_CN"
     assert _("no such file") == "文件不存在"
+    assert _("Usage:") == "用法："  # from the click catalog, behind ours
     i18n.set_language("en")
     assert _("no such file") == "no such file"
+    assert _("Usage:") == "Usage:"
 
 
 @pytest.mark.parametrize("lang", ["zh", "zh_CN.UTF-8", "zh-cn", "ZH_cn"])
@@ -146,76 +189,3 @@ def test_cli_default_is_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for name in ("RECTIFY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     assert "no such file" in _validate_missing(tmp_path)
-
-
-# -- (e) engine.msgfmt round trip --------------------------------------------
-
-def test_mo_bytes_reads_back_with_gnutranslations(tmp_path: Path) -> None:
-    po = (
-        'msgid ""\n'
-        'msgstr ""\n'
-        '"Content-Type: text/plain; charset=UTF-8\\n"\n'
-        "\n"
-        'msgid "no such file"\n'
-        'msgstr "文件不存在"\n'
-        "\n"
-        'msgid ""\n'
-        '"two\\n"\n'
-        '"lines — {n}"\n'
-        'msgstr ""\n'
-        '"两行\\n"\n'
-        '"— {n}"\n'
-        "\n"
-        "#, fuzzy\n"
-        'msgid "unsure"\n'
-        'msgstr "不确定"\n'
-        "\n"
-        'msgid "untranslated"\n'
-        'msgstr ""\n'
-    )
-    messages = parse_po(po)
-    assert messages["two\nlines — {n}"] == "两行\n— {n}"
-    assert "unsure" not in messages and "untranslated" not in messages
-    mo = tmp_path / "test.mo"
-    mo.write_bytes(mo_bytes(messages))
-    with open(mo, "rb") as f:
-        translations = gettext.GNUTranslations(f)
-    assert translations.gettext("no such file") == "文件不存在"
-    assert translations.gettext("two\nlines — {n}") == "两行\n— {n}"
-    assert translations.gettext("unsure") == "unsure"
-    assert translations.gettext("untranslated") == "untranslated"
-
-
-def test_extractor_output_round_trips(tmp_path: Path) -> None:
-    """What the extractor writes (quotes, backslashes, newlines) parse_po reads back unchanged."""
-    source = tmp_path / "engine" / "sample.py"
-    source.parent.mkdir()
-    source.write_text(
-        'from engine.i18n import N_, _\n'
-        'A = _("say \\"hi\\"\\\\ " "then\\nmore — 好")\n'
-        'B = N_("marked")\n'
-        'C = _(A)\n',
-        encoding="utf-8")
-    catalog = extractor.extract(tmp_path, [source])
-    assert list(catalog.messages) == ['say "hi"\\ then\nmore — 好', "marked"]
-    assert catalog.messages["marked"].references == ["engine/sample.py:3"]
-    assert len(catalog.warnings) == 1 and "engine/sample.py:4" in catalog.warnings[0]
-    translated = "\n".join(
-        extractor.entry_text(msgid, msgid.upper()) for msgid in catalog.messages)
-    assert parse_po(translated) == {msgid: msgid.upper() for msgid in catalog.messages}
-
-
-def test_merge_keeps_adds_and_obsoletes(tmp_path: Path) -> None:
-    source = tmp_path / "engine" / "sample.py"
-    source.parent.mkdir()
-    source.write_text('_("kept")\n_("new")\n', encoding="utf-8")
-    old = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-           '# a translator comment\nmsgid "kept"\nmsgstr "保留"\n\n'
-           'msgid "gone"\nmsgstr "已删除"\n')
-    merged, counts = extractor.merge(old, extractor.extract(tmp_path, [source]))
-    assert counts == {"kept": 1, "new": 1, "obsolete": 1}
-    assert "# a translator comment\n#: engine/sample.py:1\nmsgid \"kept\"" in merged
-    assert '#~ msgid "gone"\n#~ msgstr "已删除"' in merged
-    assert parse_po(merged) == {"": "Content-Type: text/plain; charset=UTF-8\n", "kept": "保留"}
-    again, _counts = extractor.merge(merged, extractor.extract(tmp_path, [source]))
-    assert again == merged

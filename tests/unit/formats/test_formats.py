@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wcwidth import wcswidth
 
-from engine import i18n
 from engine.errors import Refused
 from engine.formats import (
     BINARY_FORMATS,
@@ -65,14 +64,6 @@ def sample_report(**changes) -> Report:
 def summary_report() -> Report:
     return Report(title="整改汇总表", columns=[Column("unit_name", "单位"), Column("verified", "已销号")],
                   rows=[{"unit_name": "东山镇", "verified": 1}], meta=dict(META))
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    previous = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(previous)
 
 
 def table_lines(text: str) -> list[str]:

@@ -5,19 +5,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from checklist_cases import FROZEN
 
 import engine.checklist.load
 from engine.checklist.cache import cache_dir, load_cached
 from engine.errors import ChecklistError
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def checklist_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RECTIFY_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "shuanggao-2026.yaml"
-    shutil.copy(REPO / "checklists" / "shuanggao-2026.yaml", path)
+    shutil.copy(FROZEN, path)
     return path
 
 

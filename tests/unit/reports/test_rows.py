@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from checklist_cases import BUNDLED
+from checklist_cases import FROZEN
 from helpers import ops
 
 from engine.checklist.load import load_checklist
@@ -45,7 +45,7 @@ TOWNSHIP_DUTIES = ["zuzhi-ruxue", "kongchuo-baoxue", "canji-pucha", "you-chengji
 
 @pytest.fixture(scope="module")
 def checklist():
-    return load_checklist(BUNDLED)
+    return load_checklist(FROZEN)
 
 
 @pytest.fixture

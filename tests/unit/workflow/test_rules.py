@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 
-from engine import i18n
 from engine.model import Duty, Evidence, Indicator, Item, Person, Requirements, Target, Transition, Unit
 from engine.workflow.rules import RULES, Attempt, Facts, unmet
 
@@ -28,11 +27,6 @@ ITEM = Item(DONGSHAN, DUTY)
 OFFICE_ITEM = Item(DUDAO, DUTY)
 ALL_FACTS = Facts("in_progress", {"chuoxue": 0.0, "daowei": 100.0, "youxiao": 100.0},
                   {e.id: {"evidence": e.id} for e in EVIDENCE}, frozenset({"lihua"}))
-
-
-@pytest.fixture(autouse=True)
-def english():
-    i18n.set_language("en")
 
 
 def step(**fields):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from checklist_cases import BUNDLED
+from checklist_cases import FROZEN
 from helpers import ops
 
 from engine.checklist.load import load_checklist
@@ -25,7 +25,7 @@ INDICATORS = ["义务教育阶段辍学率", "取证到位率", "取证有效性
 
 @pytest.fixture(scope="module")
 def bundled():
-    return load_checklist(BUNDLED)
+    return load_checklist(FROZEN)
 
 
 @pytest.fixture

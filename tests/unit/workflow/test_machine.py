@@ -2,21 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from checklist_cases import FROZEN
 
-from engine import i18n
 from engine.checklist.load import load_checklist
 from engine.errors import Refused
 from engine.workflow.machine import CompiledWorkflow, compiled
 
-CHECKLIST = Path(__file__).resolve().parents[2] / "checklists" / "shuanggao-2026.yaml"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    i18n.set_language("en")
+CHECKLIST = FROZEN
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cli import cli
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "yaml-test-suite"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "yaml-test-suite"
 CASES = sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
 ABSENT = pytest.mark.skip(reason=f"YAML test suite corpus not found at {CORPUS}")
 
