@@ -125,7 +125,7 @@ def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown unit 'nowhere'"),
     (["attach", "kongchuo-baoxue", "zerenshu"], "lihua", "unknown item"),
     (["advance", ITEM, "finish"], "lihua", "unknown step 'finish'"),
-    (["advance", ITEM, "verify", "--note", "x"], "wangming", "'verify' is not allowed from state 待整改"),
+    (["advance", ITEM, "verify", "--note", "x"], "wangming", "'验收销号' is not allowed from state 待整改"),
     (["record", ITEM, "no-such-indicator=1"], "lihua", "unknown indicator 'no-such-indicator'"),
     (["record", ITEM, "chuoxue-lv"], "lihua", "'chuoxue-lv'"),
     (["record", ITEM], "lihua", "give at least one NAME=VALUE"),
@@ -174,7 +174,7 @@ def test_nothing_may_be_reported_on_a_verified_item(rectify):
 
 def test_refusal_of_a_wrong_state_lists_the_allowed_steps(rectify):
     refused = rectify.refused("advance", ITEM, "reopen", "--note", "x", actor="wangming")
-    assert "allowed here: start" in refused.stderr
+    assert "allowed here: 启动整改" in refused.stderr
 
 
 def test_malformed_command_line_exits_2(rectify):
