@@ -343,13 +343,13 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     keys = [k.strip() for k in out.columns.split(",") if k.strip()]
     reports = [with_columns(r, keys, out.wide) for r in reports]
     on_screen = out.path is None
-    rendered = render(fmt, reports, tty=on_screen and use_colour(session.color),
-                      width=table_width() if on_screen else None, wide=out.wide)
+    colour = on_screen and use_colour(session.color)
+    rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide)
     if out.path is None:
         if isinstance(rendered, bytes):
             sys.stdout.buffer.write(rendered)
-        else:
-            click.echo(rendered, nl=not rendered.endswith("\n"))
+        else:  # click.echo strips colour codes off a pipe unless told: --color always means always
+            click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
         return
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
