@@ -148,14 +148,54 @@ class _translated:
             setattr(thing, attribute, text)
 
 
+def _wrap_help(text: str, width: int) -> list[str]:
+    """Help text in lines of at most ``width`` terminal columns (a CJK character counts two)."""
+    from engine.formats.layout import wrap
+
+    return [line for paragraph in text.split("\n\n") for line in wrap(" ".join(paragraph.split()), width)]
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's formatter measures characters; Chinese help needs display columns."""
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for line in _wrap_help(text, max(self.width - self.current_indent, 20)):
+            self.write(f"{indent}{line}\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        from engine.formats.report import display_width
+
+        rows = list(rows)
+        first_col = min(max((display_width(first) for first, _second in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap_help(second, max(self.width - first_col - self.current_indent - 2, 10))
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class RectifyContext(click.Context):
+    formatter_class = HelpFormatter
+
+
 class RectifyCommand(Translated, click.Command):
-    pass
+    context_class = RectifyContext
 
 
 class RectifyGroup(Translated, click.Group):
     """Maps engine errors to exit codes once, for every command; chooses the language first."""
 
     command_class = RectifyCommand
+    context_class = RectifyContext
 
     def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
                      **extra: Any) -> click.Context:
@@ -482,9 +522,9 @@ def audit(session: Session, anchor: Optional[str]) -> None:
 
 
 @cli.command(help=N_("One row per item: state, deadline, days left, traffic light."))
-@click.option("--unit", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
-@click.option("--duty", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
-@click.option("--state", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
+@click.option("--unit", metavar="UNIT", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
+@click.option("--duty", metavar="DUTY", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
+@click.option("--state", metavar="STATE", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
 @click.option("--overdue", is_flag=True, help=N_("Only overdue items."))
 @click.option("--veto", is_flag=True, help=N_("Only veto (一票否决) items."))
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",

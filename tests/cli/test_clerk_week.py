@@ -127,6 +127,7 @@ def test_help_of_every_command_and_option_in_chinese(clerk):
     for command in cli.commands:
         text = clerk.ok(command, "--help", lang="zh").stdout
         assert "用法：" in text, command
+        assert max(wcswidth(line) for line in text.splitlines()) <= 80, command  # CJK measured in columns
         english = [line for line in text.splitlines() if re.search(r"[a-z]{4,} [a-z]{3,} [a-z]{3,}", line)]
         assert not english, (command, english)
     assert "YYYY-MM-DD" in clerk.ok("readiness", "--help").stdout  # not [%Y-%m-%d]
