@@ -11,7 +11,7 @@ from engine.formats.report import HIDDEN, Column, Report, StateStyle
 from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
-from engine.model import Checklist
+from engine.model import Checklist, Item
 from engine.reports.readiness import Readiness
 from engine.reports.rows import (
     NO_FILTER,
@@ -24,6 +24,7 @@ from engine.reports.rows import (
     step_label,
     summary_rows,
 )
+from engine.workflow.rules import format_number
 
 Spec = tuple[str, str, Optional[int]]  # field id, header msgid, priority in a table (HIDDEN: ids)
 
@@ -47,7 +48,7 @@ HISTORY_COLUMNS: list[Spec] = [
     ("trigger", N_("Trigger"), HIDDEN), ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN),
     ("to", N_("To"), HIDDEN), ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3),
     ("actor", N_("Actor"), HIDDEN), ("actor_name", N_("Name"), 2), ("os_user", N_("OS user"), HIDDEN),
-    ("note", N_("Note"), 2), ("data", N_("Data"), 4),
+    ("note", N_("Note"), 2), ("data", N_("Data"), HIDDEN), ("details", N_("Details"), 4),
 ]
 
 
@@ -113,7 +114,23 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
             "step": step_label(checklist, item, event.trigger), "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
-            "note": event.note, "data": event.data}
+            "note": event.note, "data": event.data, "details": event_details(item, event.data)}
+
+
+def event_details(item: Item, data: dict[str, Any]) -> str:
+    """An event's data as people read it: 义务教育阶段辍学率=1, 在外就读学生取证证明 (proof.pdf)."""
+    parts = []
+    for indicator_id, value in data.get("values", {}).items():
+        indicator = item.duty.indicator_by_id(indicator_id)
+        shown = format_number(value) + (indicator.unit if indicator else "")
+        parts.append(f"{indicator.name if indicator else indicator_id}={shown}")
+    if "evidence" in data:
+        evidence = item.duty.evidence_by_id(data["evidence"])
+        name = evidence.name if evidence else data["evidence"]
+        parts.append(f"{name} ({data['file']})" if data.get("file") else name)
+    if "deadline" in data:
+        parts.append(_("deadline {date}").format(date=data["deadline"]))
+    return ", ".join(parts)
 
 
 def local_minute(recorded_at: str) -> str:

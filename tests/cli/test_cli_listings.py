@@ -64,14 +64,14 @@ READINESS_EN = ["Item", "Unit id", "Unit", "Duty", "State", "Veto", "Overdue", "
 READINESS_ZH = ["整改事项", "单位编号", "责任单位", "整改任务", "状态", "一票否决", "逾期", "存在问题"]
 READINESS_KEYS = ["item", "unit", "unit_name", "title", "state_label", "veto", "overdue", "lacks"]
 HISTORY_EN = ["No.", "Time", "Recorded at (UTC)", "Trigger", "Step", "From", "To", "From state", "To state", "Actor",
-              "Name", "OS user", "Note", "Data"]
+              "Name", "OS user", "Note", "Data", "Details"]
 HISTORY_ZH = ["序号", "时间", "记录时间（UTC）", "操作代码", "办理步骤", "原状态编号", "新状态编号", "原状态", "新状态",
-              "办理人编号", "办理人", "系统用户", "说明", "数据"]
+              "办理人编号", "办理人", "系统用户", "说明", "数据", "详情"]
 HISTORY_KEYS = ["seq", "time", "recorded_at", "trigger", "step", "from", "to", "from_label", "to_label", "actor",
-                "actor_name", "os_user", "note", "data"]
+                "actor_name", "os_user", "note", "data", "details"]
 # ids (unit, duty, state, trigger, actor ids) are for scripts: the human formats leave them out
 HIDDEN_EN = {"Unit id", "Duty id", "State id", "Recorded at (UTC)", "Trigger", "From", "To", "Actor", "OS user",
-             "Last note", "Aims not reached"}
+             "Last note", "Aims not reached", "Data"}
 HISTORY_TRIGGERS = ["start", *["attach"] * len(EVIDENCE), "record", "verify"]
 OPEN_VETO = VETO_ITEMS - {ITEM}
 
