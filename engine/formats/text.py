@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.formats.layout import BORDER, MIN_WIDTH, fit, least_width, pad, table_width, wrap
+from engine.formats.layout import BORDER, LONG, MIN_WIDTH, fit, least_width, pad, table_width, wrap
 from engine.formats.report import (
     LIGHTS,
     PLAIN,
@@ -60,6 +60,9 @@ def _draw(report: Report, columns: list[Column], view: View, rows: list[dict[str
     least = [max(least_width([r[i] for r in cells], numeric[i]), min(display_width(headers[i]), MIN_WIDTH))
              for i in range(len(columns))]
     priorities = [c.priority or 9 for c in columns]
+    if view.width:  # essential long text (blockers, notes) keeps a third of the line before others go
+        least = [max(least[i], view.width // 3) if priorities[i] == 1 and natural[i] > 2 * LONG else least[i]
+                 for i in range(len(columns))]
     fitted = fit(natural, least, priorities, None if view.wide else view.width)
     widths = fitted.widths
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
