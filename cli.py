@@ -565,18 +565,25 @@ def board(session: Session, fmt: Optional[str], output: Optional[str], columns: 
     emit(session, [board_report(checklist, store, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command(help=N_("Would the checklist pass the follow-up inspection on DATE? Exit 0 ready, 1 not."))
+@cli.command(help=N_("Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."))
 @click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help=N_("Inspection day (default today)."))
+              help=N_("Inspection day (default: the first day of the final inspection, else today)."))
+@click.option("--for", "round_name", metavar="ROUND",
+              help=N_("Judge only this inspection round's items, on its first day."))
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], fmt: Optional[str], output: Optional[str],
-              columns: str, wide: bool) -> None:
+def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: Optional[str],
+              output: Optional[str], columns: str, wide: bool) -> None:
+    from engine.reports.readiness import default_day, find_round
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
 
+    if on_day and round_name:
+        raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
     checklist, store = open_journal(session, create=False)
-    result = judge(checklist, store, on_day.date() if on_day else today())
+    inspection = find_round(checklist, round_name) if round_name else None
+    day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
+    result = judge(checklist, store, day, inspection)
     emit(session, [readiness_report(checklist, result)], output_of(fmt, output, columns, wide))
     if not result.ready:
         sys.exit(1)
@@ -605,6 +612,16 @@ def note(session: Session, item: str, text: str) -> None:
     with store.transaction() as tx:
         event = items.note(checklist, tx, session.actor, item, text)
     _echo_event(checklist, event)
+
+
+@cli.command(help=N_("The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."))
+@format_options
+@click.pass_obj
+def duties(session: Session, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
+    from engine.reports.tables import duties_report
+
+    checklist, store = open_journal(session, create=False)
+    emit(session, [duties_report(checklist, store, today())], output_of(fmt, output, columns, wide))
 
 
 def today() -> dt.date:

@@ -167,9 +167,23 @@ class Indicator:
     max: Optional[float] = None
 
     def met_by(self, value: Optional[float]) -> bool:
+        """Does ``value`` pass the gate? Only a ``target`` gates: an aim alone never blocks,
+        recorded or not; with neither, any recorded value passes."""
+        if self.target is None and self.aim is not None:
+            return True
         if value is None:
             return False
         return self.target is None or self.target.met_by(value)
+
+    def aim_reached(self, value: Optional[float]) -> Optional[bool]:
+        """Whether the aim (力争) is reached; None when there is no aim."""
+        if self.aim is None:
+            return None
+        return value is not None and self.aim.met_by(value)
+
+    def accepts(self, value: float) -> bool:
+        """Within the bounds ``record`` accepts (min/max; 0-100 for '%' unless told)."""
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
 @dataclass(frozen=True)

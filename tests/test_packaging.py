@@ -1,4 +1,4 @@
-"""The README's two commands, .ci/run, and a non-editable install that works from anywhere."""
+"""The README's two commands, .ci/run, a non-editable install that works from anywhere, lint, format, types."""
 from __future__ import annotations
 
 import re
@@ -44,26 +44,40 @@ def test_installed_rectify_validates_from_another_directory(tmp_path: Path) -> N
     assert "ok" in result.stdout
 
 
-def test_engine_is_type_checked() -> None:
-    """STYLE.md: mypy on engine/ (configured in setup.cfg)."""
+def test_engine_and_cli_are_type_checked() -> None:
+    """STYLE.md: mypy on engine/ and cli.py (configured in setup.cfg)."""
     mypy = pytest.importorskip("mypy.api")
-    stdout, stderr, status = mypy.run(["--config-file", str(REPO / "setup.cfg"), str(REPO / "engine")])
+    stdout, stderr, status = mypy.run(["--config-file", str(REPO / "setup.cfg"), str(REPO / "engine"),
+                                       str(REPO / "cli.py")])
     assert status == 0, stdout + stderr
 
 
-def test_code_is_lint_clean() -> None:
-    ruff = Path(sys.executable).parent / "ruff"
-    if not ruff.exists():
+def ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    program = Path(sys.executable).parent / "ruff"
+    if not program.exists():
         pytest.skip("ruff is not installed beside this interpreter; run the README's test command")
-    result = subprocess.run([str(ruff), "check", str(REPO)], capture_output=True, text=True, cwd=REPO)
+    return subprocess.run([str(program), *args, str(REPO)], capture_output=True, text=True, cwd=REPO)
+
+
+def test_code_is_lint_clean() -> None:
+    result = ruff("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted() -> None:
+    """STYLE.md: ruff formats the code; run `ruff format .` and commit."""
+    result = ruff("format", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_installed_package_carries_schema_and_checklists(tmp_path: Path) -> None:
     python = installed_python()
-    code = ("import engine.checklist.resources as r; print(r.data_dir('schemas')); print(r.data_dir('checklists'))")
+    code = ("import engine.checklist.resources as r, engine.i18n as i; print(r.data_dir('schemas'));"
+            " print(r.data_dir('checklists')); print(i.LOCALE_DIR)")
     result = subprocess.run([python, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    schemas, checklists = result.stdout.split()
+    schemas, checklists, locale = result.stdout.split()
     assert "site-packages" in schemas and (Path(schemas) / "checklist.schema.json").is_file()
     assert (Path(checklists) / "shuanggao-2026.yaml").is_file()
+    for domain in ("rectify", "click"):  # compiled catalogs ship; the .po sources need not
+        assert (Path(locale) / "zh_CN" / "LC_MESSAGES" / f"{domain}.mo").is_file(), domain

@@ -300,7 +300,7 @@ class ModelBuilder:
             high = entry.get("max", high)
             if low is not None and high is not None and low > high:
                 self.error(_mark(entry, "max" if "max" in entry else "min"), _(
-                    "indicator {id!r}: min {low} is above max {high}").format(id=entry["id"], low=low, high=high))
+                    "indicator {id!r}: min {low:g} is above max {high:g}").format(id=entry["id"], low=low, high=high))
             veto = entry.get("veto", False)
             if veto and entry.get("target") is None:
                 self.warn(_mark(entry, "veto"), _(

@@ -8,26 +8,31 @@ import json
 import math
 from typing import Any
 
-from engine.formats.report import FORMULA_START, PLAIN, Report, View, structured_text, unique_name
+from engine.formats.report import FORMULA_START, PLAIN, Report, View, is_id_list, structured_text, unique_name
 
 
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if is_id_list(value):
+        return _csv_text(";".join(value))
     if isinstance(value, (dict, list)):
         return structured_text(value)
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return "true" if value else "false"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_START):
+    return _csv_text(value) if isinstance(value, str) else str(value)
+
+
+def _csv_text(text: str) -> str:
+    if text.startswith(FORMULA_START):
         return "'" + text  # Excel would otherwise run it as a formula
     return text
 
 
 def render_csv(reports: list[Report], view: View = PLAIN) -> str:
-    """One report: header row then rows. Several: each under a one-cell title row."""
+    """One report: a row of field ids then rows. Several: each under a one-cell title row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for index, report in enumerate(reports):
@@ -35,7 +40,7 @@ def render_csv(reports: list[Report], view: View = PLAIN) -> str:
             if index:
                 writer.writerow([])
             writer.writerow([report.title])
-        writer.writerow([c.header for c in report.columns])
+        writer.writerow([_csv_text(c.key) for c in report.columns])  # field ids, whatever the language
         writer.writerows([_csv_cell(row.get(c.key)) for c in report.columns] for row in report.rows)
     return buffer.getvalue()
 

@@ -26,7 +26,7 @@ BAR_COLOUR = "#4472C4"
 TRACK_COLOUR = "#E7E6E6"
 
 CSS = """
-@page { size: A4 landscape; margin: 12mm 10mm; }
+@page { size: PAGE_SIZE; margin: 14mm 12mm; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: FONT_STACK; font-size: 14px; line-height: 1.5; color: #222;
        margin: 24px 16px; }
@@ -37,6 +37,8 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 16px; }
 th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top;
          white-space: pre-line; }
 thead th { background: #E7E6E6; }
+table.form { table-layout: fixed; width: calc(100% - 2px); }  /* the collapsed outer border stays on the paper */
+table.form td, table.form th { overflow-wrap: anywhere; padding: 3px 5px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.light-red { background: #FFC7CE; color: #9C0006; }
 td.light-yellow { background: #FFEB9C; color: #9C5700; }
@@ -66,10 +68,12 @@ section + section { margin-top: 32px; }
 def render_html(reports: list[Report]) -> str:
     title = " · ".join(report.title for report in reports)
     body = "\n".join(_section(report) for report in reports)
+    # a wide form (the 整改责任表) prints on landscape A4; the header row repeats on every page
+    css = CSS.replace("PAGE_SIZE", "A4 landscape" if any(r.landscape for r in reports) else "A4")
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{css}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -104,8 +108,8 @@ def _table(report: Report) -> str:
     rows = "\n".join(
         "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
-    grid = ' class="grid"' if report.state_keys else ""
-    return f"<table{grid}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+    layout = _layout(columns) or (' class="grid"' if report.state_keys else "")
+    return f"<table{layout}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
 
 def _header(report: Report, column: Column) -> str:
@@ -115,6 +119,19 @@ def _header(report: Report, column: Column) -> str:
     if column.key in report.state_keys and column.short:
         return f'<th class="state" title="{escape(column.header)}">{escape(column.short)}</th>'
     return f"<th{fill}>{escape(column.header)}</th>"
+
+
+def _layout(columns: list[Column]) -> str:
+    """A form whose columns declare print widths keeps them (shares of the page width), so long
+    text wraps inside its column instead of pushing the table off the paper."""
+    if not any(c.width for c in columns):
+        return ""
+    widths = [c.width or DEFAULT_WIDTH for c in columns]
+    cols = "".join(f'<col style="width: {100 * w / sum(widths):.1f}%">' for w in widths)
+    return f' class="form"><colgroup>{cols}</colgroup'
+
+
+DEFAULT_WIDTH = 8  # characters, for a column of a form that declares no width
 
 
 def _cell(report: Report, column: Column, row: dict, numeric: set[str]) -> str:

@@ -7,10 +7,17 @@ format        bool          None        date             light column
 ============  ============  ==========  ===============  ===========================
 table, md     ✓ / blank     blank       ISO              translated word (colour on a tty)
 html          ✓ / blank     blank       ISO              translated word, coloured cell
-csv           TRUE / FALSE  empty       ISO              raw value (green/yellow/red)
+csv           true / false  empty       ISO              raw value (green/yellow/red)
 json          true / false  null        ISO string       raw value
 xlsx          TRUE / FALSE  empty cell  real Excel date  translated word, coloured fill
 ============  ============  ==========  ===============  ===========================
+
+The data formats (csv, json) are keyed by each column's field id and hold ids
+(state ids, ``true``/``false``, ``red``), whatever the language, so scripts
+and ``import`` can rely on them; the human formats (table, markdown, html,
+xlsx) show each column's translated header and, where a column names a
+``shown`` key, the row's human text under that key instead of the id.
+A list of ids is one ``;``-separated csv cell and a JSON array.
 
 Human views mark only the exceptions (✓ stands out in a column of blanks);
 data views keep values Excel, WPS and scripts read as booleans. CSV cells
@@ -34,10 +41,13 @@ HIDDEN = None  # the priority of a column only data formats, --columns and --wid
 
 @dataclass(frozen=True)
 class Column:
-    key: str          # stable machine name, e.g. "unit_name"; JSON keys use it
+    key: str          # the field id, e.g. "unit_name": csv headers and JSON keys use it
     header: str       # already-translated human header, e.g. "单位"
-    # In human formats: 1 is never dropped, larger numbers go first when the table is too wide
-    # (ties: the rightmost first); HIDDEN columns are shown only when asked for.
+    shown: Optional[str] = None  # row key of the human text (a label for an id); None: ``key``
+    human: bool = True  # False: data formats only (an id the human view already shows by name)
+    width: Optional[int] = None  # widest a printed column gets (xlsx, in characters); longer text wraps
+    # In a table: 1 is never dropped, larger numbers go first when the terminal is too narrow
+    # (ties: the rightmost first); HIDDEN columns show only with --wide or --columns.
     priority: Optional[int] = 5
     short: str = ""  # a narrow header (the board's duty number); the full one shows on hover
     state: Optional[str] = None  # the state this column counts (summary): filled with its colour
@@ -52,6 +62,7 @@ class Report:
     light_key: Optional[str] = None  # column whose values are "green"/"yellow"/"red"
     chart: list[tuple[str, float]] = field(default_factory=list)  # (unit name, % verified)
     summary_lines: list[str] = field(default_factory=list)
+    landscape: bool = False  # printed on landscape A4 (a wide form such as the 整改责任表)
     # State grids (the board): columns whose values are state ids, shown by glyph or colour
     states: dict[str, StateStyle] = field(default_factory=dict)  # state id -> how it is shown
     state_keys: frozenset[str] = frozenset()
@@ -60,8 +71,10 @@ class Report:
     verdict: Optional[bool] = None  # readiness: summary_lines[0] is a verdict, good (True) or bad
 
     def human_columns(self) -> list[Column]:
-        """The columns people see: all of them with --wide, else those not HIDDEN."""
-        return list(self.columns) if self.wide else [c for c in self.columns if c.priority is not HIDDEN]
+        """The columns people see: all of them with --wide or --columns, else the human ones."""
+        if self.wide:
+            return list(self.columns)
+        return [c for c in self.columns if c.human and c.priority is not HIDDEN]
 
 
 @dataclass(frozen=True)
@@ -109,10 +122,17 @@ def structured_text(value: dict[str, Any] | list[Any]) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if value else ""
 
 
+def is_id_list(value: Any) -> bool:
+    """A list of plain strings (ids, names): one cell, not a JSON structure."""
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def display_text(value: Any) -> str:
     """A cell as people read it (table, markdown, html); control characters dropped."""
     if value is None:
         return ""
+    if is_id_list(value):
+        return _CONTROL.sub("", "、".join(value))
     if isinstance(value, (dict, list)):
         return _CONTROL.sub("", structured_text(value))
     if isinstance(value, bool):
@@ -126,11 +146,22 @@ def display_text(value: Any) -> str:
     return _CONTROL.sub("", str(value).replace("\t", " "))
 
 
+def human_columns(report: Report) -> list[Column]:
+    """The columns the human formats (table, markdown, html, xlsx) show."""
+    return report.human_columns()
+
+
+def shown_value(column: Column, row: dict[str, Any]) -> Any:
+    """The value people see in a cell: the row's ``shown`` text where it has one, else the value."""
+    if column.shown is not None and column.shown in row:
+        return row[column.shown]
+    return row.get(column.key)
+
+
 def cell_text(report: Report, column: Column, row: dict[str, Any]) -> str:
-    value = row.get(column.key)
     if column.key in report.state_keys:
         return state_text(report, column, row)
-    text = display_text(value)
+    text = display_text(shown_value(column, row))
     return light_label(text) if column.key == report.light_key else text
 
 
@@ -161,7 +192,7 @@ def _line_width(line: str) -> int:
 
 
 def is_numeric_column(report: Report, column: Column) -> bool:
-    values = [row.get(column.key) for row in report.rows]
+    values = [shown_value(column, row) for row in report.rows]
     present = [v for v in values if v is not None]
     return bool(present) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)

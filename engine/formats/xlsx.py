@@ -2,8 +2,10 @@
 
 Row 1 names the report and the checklist it comes from, row 2 holds the
 headers (frozen, filterable, repeated on every printed page), data starts at
-row 3. Booleans are real TRUE/FALSE cells and dates real Excel dates, so
-people can filter, sort and count; strings are always text, never formulas.
+row 3. Dates are real Excel dates and numbers numbers, so people can filter,
+sort and count; booleans are words (是/否 under zh); strings are always text,
+never formulas. States fill their cells (board) and headers (summary) with
+the state's colour; readiness puts its verdict, red or green, in row 1.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,8 +27,10 @@ from engine.formats.report import (
     Report,
     display_text,
     display_width,
+    is_id_list,
     light_label,
     meta_line,
+    shown_value,
     state_text,
     structured_text,
     unique_name,
@@ -35,6 +39,7 @@ from engine.formats.report import (
 MAX_WIDTH = 60
 FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
 VERDICT_FILLS = {True: ("C6EFCE", "006100"), False: ("FFC7CE", "9C0006")}
+HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
 LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
                "green": ("C6EFCE", "006100")}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -64,27 +69,42 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
     last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
     for col, column in enumerate(columns, start=1):
-        cell = sheet.cell(2, col, _text(column.header))
-        cell.font = Font(name=FONT, bold=True)
+        header = sheet.cell(2, col, _text(column.header))
+        header.font = Font(name=FONT, bold=True)
+        header.alignment = Alignment(wrap_text=True, vertical="center")
         style = report.states.get(column.state) if column.state else None
         if style:
-            cell.fill = _fill(style.fill)
+            header.fill = _fill(style.fill)
     for index, row in enumerate(report.rows, start=3):
         for col, column in enumerate(columns, start=1):
-            _write(sheet, index, col, report, column, row)
+            if column.key in report.state_keys:
+                _write_state(sheet.cell(index, col), report, column, row)
+            else:
+                _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
     end = len(report.rows) + 2
     lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
     for offset, line in enumerate([*lines, *report.legend], start=end + 2):
         sheet.cell(offset, 1, _text(line)).font = Font(name=FONT)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
-    sheet.print_title_rows = "1:2"  # the title and headers on every printed page
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _page_setup(sheet, report)
     _fit_widths(sheet, report, columns)
+    _grid_and_heights(sheet, report, columns)
+
+
+def _page_setup(sheet: Worksheet, report: Report) -> None:
+    """A4, every column on one page wide (as many pages long as it takes), title and
+    headers repeated on each printed page."""
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if report.landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    if report.landscape:
+        sheet.page_margins.left = sheet.page_margins.right = 0.4
+        sheet.page_margins.top = sheet.page_margins.bottom = 0.5
 
 
 def _fill(colour: str) -> PatternFill:
@@ -107,21 +127,21 @@ def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
     sheet.row_dimensions[1].height = 40 if report.verdict is not None else 24
 
 
-def _write(sheet: Worksheet, row: int, col: int, report: Report, column: Column, data: dict[str, Any]) -> None:
-    value = data.get(column.key)
-    light = column.key == report.light_key
-    if column.key in report.state_keys:
-        cell = sheet.cell(row, col, _text(state_text(report, column, data)) or None)
-        style = report.states.get(value) if value else None
-        if style:
-            cell.fill = _fill(style.fill)
-        cell.font = Font(name=FONT)
-        return
+def _write_state(cell: Any, report: Report, column: Column, row: dict[str, Any]) -> None:
+    """A board cell: the state's label and marks, filled with the state's colour."""
+    cell.value = _text(state_text(report, column, row)) or None
+    style = report.states.get(row.get(column.key) or "")
+    if style:
+        cell.fill = _fill(style.fill)
+    cell.font = Font(name=FONT)
+
+
+def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width: int | None = None) -> None:
     cell = sheet.cell(row, col, _cell_value(value, light))
     cell.font = Font(name=FONT)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # a note starting with "=" stays text, never a formula
-        if "\n" in cell.value or display_width(cell.value) > MAX_WIDTH:
+        if "\n" in cell.value or display_width(cell.value) > (width or MAX_WIDTH):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     elif isinstance(value, datetime.datetime):
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
@@ -131,15 +151,14 @@ def _write(sheet: Worksheet, row: int, col: int, report: Report, column: Column,
         background, ink = LIGHT_FILLS[value]
         cell.fill = _fill(background)
         cell.font = Font(name=FONT, color=ink)
-    style = report.states.get(column.state) if column.state else None
-    if style and value:  # a summary's count of items in a state: the state's colour
-        cell.fill = _fill(style.fill)
 
 
 def _cell_value(value: Any, light: bool) -> Any:
     if isinstance(value, bool):
         return display_text(value)  # 是/否: a word people read, in their language
-    if isinstance(value, (dict, list)):
+    if is_id_list(value):
+        value = "、".join(value)
+    elif isinstance(value, (dict, list)):
         value = structured_text(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.isoformat(timespec="seconds")  # Excel has no time zones: keep it exact
@@ -154,22 +173,44 @@ def _text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
-
-
 def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
-    tallest = 1
-    for col in range(1, len(columns) + 1):
-        values = max((_shown_width(sheet.cell(row, col).value) for row in range(3, len(report.rows) + 3)),
-                     default=0)
-        header = _shown_width(sheet.cell(2, col).value)
-        width = max(values, min(header, HEADER_WRAP))
-        if header > width:
-            sheet.cell(2, col).alignment = Alignment(wrap_text=True, vertical="top")
-            tallest = max(tallest, -(-header // width))
-        sheet.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, width + 2)
-    if tallest > 1:
-        sheet.row_dimensions[2].height = 15 * min(tallest, 6)
+    for col, column in enumerate(columns, start=1):
+        cells = (sheet.cell(row, col).value for row in range(3, len(report.rows) + 3))
+        widest = max([_shown_width(value) for value in cells] + [min(_header_width(column.header), HEADER_WRAP)])
+        sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
+
+
+LINE_HEIGHT = 17  # points per line of 11 pt text: CJK faces stand taller than Latin ones
+
+
+def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
+    """Ruled cells, as a printed form has, and rows tall enough for their wrapped text
+    (LibreOffice and WPS do not grow a row for wrapped text by themselves)."""
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    widths = [sheet.column_dimensions[get_column_letter(col)].width for col in range(1, len(columns) + 1)]
+    for row in range(2, len(report.rows) + 3):
+        lines = 1
+        for col, width in enumerate(widths, start=1):
+            cell = sheet.cell(row, col)
+            cell.border = border
+            wrap = bool(cell.alignment.wrap_text)
+            if row > 2:  # a row reads from its top line, whatever each cell holds
+                cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+            if isinstance(cell.value, str) and wrap:
+                lines = max(lines, _wrapped_lines(cell.value, width))
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    usable = max(1, int(width) - 1)
+    return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
+
+
+def _header_width(header: str) -> int:
+    """A header wraps at a space rather than widen its column past a short word."""
+    return max(display_width(word) for word in header.split() or [""])
 
 
 def _shown_width(value: Any) -> int:

@@ -107,13 +107,6 @@ class SQLiteReader:
         rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
         return {item: note for item, note, _seq in rows}
 
-    def latest_values(self) -> dict[str, dict[str, float]]:
-        values: dict[str, dict[str, float]] = {}
-        rows = self.conn.execute("SELECT item, data FROM events WHERE data LIKE '%\"values\"%' ORDER BY seq")
-        for item, data in rows:
-            values.setdefault(item, {}).update(json.loads(data).get("values", {}))
-        return values
-
     def head(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)

@@ -32,10 +32,6 @@ class Reader(Protocol):
         """Item -> the note of its latest event that has one."""
         ...
 
-    def latest_values(self) -> dict[str, dict[str, float]]:
-        """Item -> indicator id -> the value recorded last."""
-        ...
-
     def head(self) -> tuple[int, str]: ...
 
 

@@ -18,9 +18,9 @@ from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
-from engine.workflow.facts import facts_of, is_return
+from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled
-from engine.workflow.rules import Attempt, Facts, unmet
+from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
 
@@ -64,18 +64,17 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     except Refused as refused:
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
-    returned = is_return(workflow, transition, facts.state)
+    returned = transition.is_return  # ``return: true``: nothing else counts as a return
     draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
                   {"returned": True} if returned else {})
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts) -> None:
+def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+    """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = []
-    if actor.unit != item.unit.id and "supervisor" not in actor.roles:
-        reasons.append(_("{person} is neither a member of {unit} nor a supervisor").format(
-            person=actor.name, unit=item.unit.name))
+    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
+                           checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))
@@ -105,6 +104,12 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         except ValueError:
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
             continue
+        if not indicator.accepts(number):
+            reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(
+                name=indicator.name, value=format_number(number),
+                low=_("any") if indicator.min is None else format_number(indicator.min),
+                high=_("any") if indicator.max is None else format_number(indicator.max)))
+            continue
         values[indicator.id] = number
     if not assignments:
         reasons.append(_("give at least one NAME=VALUE"))
@@ -120,7 +125,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     values = parse_values(item, assignments)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, RECORD)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values}, note)
 
 
@@ -145,7 +150,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, ATTACH)
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data, note)
 
 
@@ -156,7 +161,7 @@ def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id
     if not text.strip():
         raise Refused([_("the note is empty: say what was observed")])
     facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
-    _check_may_report(checklist, item, actor, facts)
+    _check_may_report(checklist, item, actor, facts, NOTE)
     return _append_report(checklist, tx, item, actor, facts, NOTE, {}, text)
 
 

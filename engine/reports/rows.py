@@ -9,9 +9,12 @@ from typing import Any, NamedTuple, Optional
 from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
-from engine.model import Checklist, Duty, Item, State, Unit, item_id
+from engine.model import Checklist, Duty, Indicator, Item, State, Unit, item_id
+from engine.workflow.facts import facts_of
+from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
+AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class ItemState(NamedTuple):
     duty: Duty
     state: State
     overdue: bool
+    level: Optional[str] = None  # escalation level id (督办), None below the first level
 
     @property
     def id(self) -> str:
@@ -91,48 +95,69 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
         yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
 
 
-def aims_unmet(duty: Duty, values: Mapping[str, float]) -> str:
-    """The duty's 力争 indicators not reached by the recorded values, by name ("" if none)."""
-    return ", ".join(i.name for i in duty.indicators
-                     if i.aim is not None and (i.id not in values or not i.aim.met_by(values[i.id])))
-
-
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
     notes = store.last_notes()
-    with_aims = {d.id for d in checklist.duties if any(i.aim is not None for i in d.indicators)}
-    values = store.latest_values() if with_aims else {}
     left_by_deadline: dict[dt.date, int] = {}
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
     labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
-    deadline = {d.id: d.deadline for d in checklist.duties}
+    deadline = {d.id: d.deadline for d in checklist.duties}  # a date: xlsx writes a date cell
     current = store.current()
     states = {item: now.state for item, now in current.items()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in item_states(checklist, states, today, keep.unit, keep.duty):
         duty, state, item_id = item.duty, item.state, item.id
         now = current.get(item_id)
         left = left_by_deadline.get(duty.deadline)
         if left is None:
             left = left_by_deadline[duty.deadline] = days_left(checklist, today, duty.deadline)
-        row = {
+        row: dict[str, Any] = {
             "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
-            "duty": duty.id, "ref": duty.ref or "", "title": duty.title, "state": state.id, "state_label": state.label,
-            "deadline": deadline[duty.id], "days_left": None if state.final else left,
+            "duty": duty.id, "title": duty.title, "ref": duty.ref, "state": state.id, "state_label": state.label,
+            "deadline": deadline[duty.id], "original_deadline": None,
+            "days_left": None if state.final else left,
             "light": traffic_light(state.final, item.overdue, left, checklist.warning_days),
-            "overdue": item.overdue, "veto": veto[duty.id],
+            "overdue": item.overdue, "veto": veto[duty.id], "level": item.level,
             "returns": now.returns if now else 0,
             "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
             if now else "",
             "last_at": now.recorded_local if now else "",
-            "last_note": notes.get(item_id, ""),
-            "aims_unmet": aims_unmet(duty, values.get(item_id, {})) if duty.id in with_aims else "",
+            "last_note": notes.get(item_id),
+            "aims_unmet": [],
         }
         if keep.keeps(row):
             rows.append(row)
+    _add_aims_unmet(checklist, store, rows)
     return rows
+
+
+def _add_aims_unmet(checklist: Checklist, store: Reader, rows: list[dict[str, Any]]) -> None:
+    """Each row's indicators whose aim (力争) is not reached: ids, and their names for people.
+    Only items of duties that declare an aim read their events."""
+    aiming = {d.id for d in checklist.duties if any(i.aim for i in d.indicators)}
+    for row in rows:
+        values: dict[str, float] = {}
+        missed: list[Indicator] = []
+        if row["duty"] in aiming:
+            duty = checklist.duty_by_id[row["duty"]]
+            values = facts_of(store.item_events(row["item"]), checklist.workflow_by_id[duty.workflow]).values
+            missed = aims_unmet(duty, values)
+        row["aims_unmet"] = [i.id for i in missed]
+        if missed:  # only then: rows of exactly the field ids keep json's fast path
+            row[AIMS_TEXT] = "; ".join(aim_words(i, values.get(i.id)) for i in missed)
+
+
+def aims_unmet(duty: Duty, values: Mapping[str, float]) -> list[Indicator]:
+    """The duty's indicators whose aim is not reached: no value yet, or one that misses it."""
+    return [i for i in duty.indicators
+            if i.aim is not None and (i.id not in values or not i.aim.met_by(values[i.id]))]
+
+
+def aim_words(indicator: Indicator, value: Optional[float]) -> str:
+    shown = _("no value") if value is None else format_number(value) + indicator.unit
+    return _("{name}: {value}, aim {aim}").format(name=indicator.name, value=shown, aim=indicator.aim)
 
 
 def state_columns(checklist: Checklist) -> list[tuple[str, str]]:
@@ -150,39 +175,60 @@ def state_key(state: str) -> str:
 
 
 def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "unit") -> list[dict[str, Any]]:
-    """Counts per unit (or duty): per state, % verified, overdue, veto not yet verified; worst first."""
+    """Counts per unit (or duty): per state and escalation level, % verified, overdue, veto not yet
+    verified; worst first (红黑榜)."""
     finals = [state_key(s.id) for w in checklist.workflows for s in w.states if s.final]
     veto = {d.id: d.is_veto for d in checklist.duties}
     count_key = {state: state_key(state) for state, _label in state_columns(checklist)}
-    zeros = dict.fromkeys(count_key.values(), 0)
+    level_keys = {rung.level: level_key(rung.level) for rung in checklist.escalation}
+    zeros = dict.fromkeys([*count_key.values(), *level_keys.values()], 0)
+    name = summary_name_key(by)
     groups: dict[str, dict[str, Any]] = {}
     for item in items:
         owner = item.unit if by == "unit" else item.duty
         group = groups.get(owner.id)
         if group is None:
             group = groups[owner.id] = {
-                by: owner.id, "name": item.unit.name if by == "unit" else item.duty.title, "items": 0,
-                **zeros, "pct_verified": 0.0, "overdue": 0, "veto_open": 0}
+                by: owner.id, name: item.unit.name if by == "unit" else item.duty.title, "items": 0,
+                **zeros, "verified_pct": 0.0, "overdue": 0, "veto_open": 0}
         group["items"] += 1
         group[count_key[item.state.id]] += 1
+        if item.level in level_keys:
+            group[level_keys[item.level]] += 1
         group["overdue"] += item.overdue
         group["veto_open"] += veto[item.duty.id] and not item.state.final
     for group in groups.values():
         done = sum(group[key] for key in finals)
-        group["pct_verified"] = round(100.0 * done / group["items"], 1)
-    return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["pct_verified"], g[by]))
+        group["verified_pct"] = round(100.0 * done / group["items"], 1)
+    return sorted(groups.values(), key=lambda g: (-g["veto_open"], -g["overdue"], g["verified_pct"], g[by]))
+
+
+def summary_name_key(by: str) -> str:
+    """The summary's name field: the unit's name, or the duty's title (as in status)."""
+    return "unit_name" if by == "unit" else "title"
+
+
+def level_key(level: str) -> str:
+    """The summary column of an escalation level's count."""
+    return f"level_{level}"
 
 
 def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[str, Any]]:
-    """The 整改责任表: one row per unit, one cell per duty holding its state id.
-
-    Human formats also show ``MARKS``: ``!`` overdue, ``*`` veto (一票否决).
-    """
+    """The units × duties grid: one row per unit, one cell per duty holding the item's state id;
+    people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``, and the
+    terminal a glyph with ``MARKS`` (``!`` overdue, ``*`` veto)."""
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
         line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name, MARKS: {}})
+        marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
         line[item.duty.id] = item.state.id
-        marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
-        if marks:
-            line[MARKS][item.duty.id] = marks
+        line[board_label_key(item.duty.id)] = item.state.label + (f" {marks}" if marks else "")
+        glyph_marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
+        if glyph_marks:
+            line[MARKS][item.duty.id] = glyph_marks
     return list(rows.values())
+
+
+def board_label_key(duty: str) -> str:
+    """Row key of a board cell's human text (a duty id has no ':', so it cannot collide)."""
+    return f"{duty}:label"

@@ -12,16 +12,21 @@ from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist, Item
-from engine.reports.readiness import Readiness
+from engine.reports.duties import duty_rows
+from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
+    AIMS_TEXT,
     NO_FILTER,
     StatusFilter,
+    board_label_key,
     board_rows,
     item_states,
+    level_key,
     state_columns,
     state_key,
     status_rows,
     step_label,
+    summary_name_key,
     summary_rows,
 )
 from engine.workflow.rules import format_number
@@ -30,25 +35,28 @@ Spec = tuple[str, str, Optional[int]]  # field id, header msgid, priority in a t
 
 
 def _columns(specs: Sequence[tuple[str, str] | Spec]) -> list[Column]:
-    return [Column(spec[0], _(spec[1]), spec[2] if len(spec) > 2 else 5) for spec in specs]
+    return [Column(spec[0], _(spec[1]), SHOWN.get(spec[0]), priority=spec[2] if len(spec) > 2 else 5)
+            for spec in specs]
 
 
 # Priorities: 1 stays at any width; larger numbers are dropped first from a narrow terminal.
 STATUS_COLUMNS: list[Spec] = [
     ("item", N_("Item"), 8), ("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1),
-    ("duty", N_("Duty id"), HIDDEN), ("ref", N_("Clause"), 7), ("title", N_("Duty"), 1),
+    ("duty", N_("Duty id"), HIDDEN), ("title", N_("Duty"), 1), ("ref", N_("Clause"), 7),
     ("state", N_("State id"), HIDDEN), ("state_label", N_("State"), 1), ("deadline", N_("Deadline"), 3),
-    ("days_left", N_("Days left"), 2), ("light", N_("Traffic light"), 2), ("overdue", N_("Overdue"), 6),
-    ("veto", N_("Veto"), 4), ("returns", N_("Times returned"), 5), ("last_step", N_("Last step"), 7),
+    ("original_deadline", N_("Original deadline"), 8), ("days_left", N_("Days left"), 2),
+    ("light", N_("Traffic light"), 2), ("overdue", N_("Overdue"), 6), ("veto", N_("Veto"), 4),
+    ("level", N_("Level"), 5), ("returns", N_("Times returned"), 6), ("last_step", N_("Last step"), 7),
     ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), HIDDEN),
     ("aims_unmet", N_("Aims not reached"), HIDDEN),
 ]
+SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local"}  # field id -> row key of its human text
 HISTORY_COLUMNS: list[Spec] = [
-    ("seq", N_("No."), 6), ("time", N_("Time"), 1), ("recorded_at", N_("Recorded at (UTC)"), HIDDEN),
-    ("trigger", N_("Trigger"), HIDDEN), ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN),
-    ("to", N_("To"), HIDDEN), ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3),
-    ("actor", N_("Actor"), HIDDEN), ("actor_name", N_("Name"), 2), ("os_user", N_("OS user"), HIDDEN),
-    ("note", N_("Note"), 2), ("data", N_("Data"), HIDDEN), ("details", N_("Details"), 4),
+    ("seq", N_("No."), 6), ("recorded_at", N_("Recorded at"), 1), ("trigger", N_("Trigger"), HIDDEN),
+    ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN), ("to", N_("To"), HIDDEN),
+    ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3), ("actor", N_("Actor"), HIDDEN),
+    ("actor_name", N_("Name"), 2), ("os_user", N_("OS user"), HIDDEN), ("note", N_("Note"), 2),
+    ("data", N_("Data"), HIDDEN), ("details", N_("Details"), 4),
 ]
 
 
@@ -100,7 +108,7 @@ def status_report(checklist: Checklist, store: Reader, today: dt.date,
     keep = check_filter(checklist, keep)
     rows = sort_rows(status_rows(checklist, store, today, keep), list(sort))
     return Report(_("Rectification status"), _columns(STATUS_COLUMNS), rows, page_meta(checklist, today),
-                  light_key="light")
+                  light_key="light", landscape=True)
 
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
@@ -109,8 +117,8 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
     states = checklist.workflow_of(item).state_by_id
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
-    return {"seq": event.seq, "time": local_minute(event.recorded_at), "recorded_at": event.recorded_at,
-            "trigger": event.trigger,
+    return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
+            "recorded_local": local_minute(event.recorded_at),
             "step": step_label(checklist, item, event.trigger), "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
@@ -134,7 +142,7 @@ def event_details(item: Item, data: dict[str, Any]) -> str:
 
 
 def local_minute(recorded_at: str) -> str:
-    """A journal time (UTC, ISO 8601) as people read it: local ``YYYY-MM-DD HH:MM``."""
+    """A UTC ``recorded_at`` as people read it: local time, ``YYYY-MM-DD HH:MM``."""
     try:
         moment = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
     except ValueError:
@@ -144,28 +152,30 @@ def local_minute(recorded_at: str) -> str:
 
 def history_report(checklist: Checklist, item_id: str, events: list[Event], today: dt.date) -> Report:
     return Report(_("History of {item}").format(item=item_id), _columns(HISTORY_COLUMNS),
-                  [history_row(checklist, item_id, e) for e in events], page_meta(checklist, today))
+                  [history_row(checklist, item_id, e) for e in events], page_meta(checklist, today), landscape=True)
 
 
 CHART_LIMIT = 60  # bars in the html chart; a province's 7,000 units show their worst 60
 
 
 def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    return [(row["name"], row["pct_verified"]) for row in summary[:CHART_LIMIT]]
+    return [(row["unit_name"], row["verified_pct"]) for row in summary[:CHART_LIMIT]]
 
 
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
     items = list(item_states(checklist, store.states(), today))
     rows = summary_rows(checklist, items, by)
     key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
-    name_header: Spec = ("name", N_("Unit"), 1) if by == "unit" else ("name", N_("Duty"), 1)
+    name_header: Spec = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"), 1)
     columns = _columns([key_header, name_header, ("items", N_("Items"), 3)])
-    columns += [Column(state_key(state), label, 4, state=state) for state, label in state_columns(checklist)]
-    columns += _columns([("pct_verified", N_("% verified"), 2), ("overdue", N_("Overdue"), 2),
+    columns += [Column(state_key(state), label, priority=4, state=state) for state, label in state_columns(checklist)]
+    columns += [Column(level_key(rung.level), rung.label, priority=5) for rung in checklist.escalation]
+    columns += _columns([("verified_pct", N_("% verified"), 2), ("overdue", N_("Overdue"), 2),
                          ("veto_open", N_("Open veto items"), 2)])
     by_unit = rows if by == "unit" else summary_rows(checklist, items, "unit")
     return Report(_("Summary by unit") if by == "unit" else _("Summary by duty"), columns, rows,
-                  page_meta(checklist, today), chart=completion_chart(by_unit), states=state_styles(checklist))
+                  page_meta(checklist, today), chart=completion_chart(by_unit), states=state_styles(checklist),
+                  landscape=True)
 
 
 GLYPHS = "○◐◑◇△□◆▲■"  # non-final states in declared order; every final state is ●
@@ -193,27 +203,57 @@ def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     items = list(item_states(checklist, store.states(), today))
     columns = _columns([("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1)])
     titles = [d.title for d in checklist.duties]
-    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", 3,
-                       short=str(n)) for n, d in enumerate(checklist.duties, start=1)]
-    styles = state_styles(checklist)
+    columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", board_label_key(d.id),
+                       priority=3, short=str(n)) for n, d in enumerate(checklist.duties, start=1)]
     legend = [f"{n} {d.title}" + (f" ({d.ref})" if d.ref else "") for n, d in enumerate(checklist.duties, start=1)]
     return Report(_("Responsibility board"), columns, board_rows(checklist, items), page_meta(checklist, today),
-                  chart=completion_chart(summary_rows(checklist, items, "unit")), states=styles,
-                  state_keys=frozenset(d.id for d in checklist.duties), legend=legend)
+                  chart=completion_chart(summary_rows(checklist, items, "unit")), states=state_styles(checklist),
+                  state_keys=frozenset(d.id for d in checklist.duties), legend=legend, landscape=True)
 
 
 READINESS_COLUMNS: list[Spec] = [
-    ("item", N_("Item"), 8), ("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1), ("title", N_("Duty"), 1),
-    ("state_label", N_("State"), 3), ("veto", N_("Veto"), 5), ("overdue", N_("Overdue"), 5),
-    ("lacks", N_("Blockers"), 1)]
+    ("item", N_("Item"), 8), ("unit_name", N_("Unit"), 1), ("title", N_("Duty"), 1), ("state_label", N_("State"), 3),
+    ("indicator", N_("Indicator"), 4), ("reason", N_("Problem"), 1), ("kind", N_("Kind"), 5),
+    ("blocks", N_("Blocks"), 6)]
+READINESS_SHOWN = {"indicator": "indicator_name", "kind": "kind_label"}
+
+
+def readiness_verdict(result: Readiness) -> str:
+    day = result.on.isoformat()
+    if result.round is not None:
+        day = _("{day} (round {round})").format(day=day, round=result.round.name)
+    if result.ready:
+        return _("READY for the inspection on {day}: every veto item verified with its veto indicators "
+                 "met, nothing overdue").format(day=day)
+    return _("NOT READY for the inspection on {day}: {items} item(s) block it").format(
+        day=day, items=len(result.blocking_items))
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:
-    if result.ready:
-        verdict = _("READY for the inspection on {day}: every veto item verified, nothing overdue").format(
-            day=result.on.isoformat())
-    else:
-        verdict = _("NOT READY for the inspection on {day}: blockers: {count}").format(
-            day=result.on.isoformat(), count=len(result.blockers))
-    return Report(_("Readiness for the follow-up inspection"), _columns(READINESS_COLUMNS), result.blockers,
-                  page_meta(checklist, result.on), summary_lines=[verdict], verdict=result.ready)
+    lines = [readiness_verdict(result)]
+    counts = {kind: result.count(kind) for kind in KINDS}
+    if any(counts.values()):
+        lines.append(_("failures {failure}, under a plan {planned}, veto indicators without a target "
+                       "{no_target}, aims not reached {aim}").format(**counts))
+    columns = [Column(key, _(header), READINESS_SHOWN.get(key), priority=priority)
+               for key, header, priority in READINESS_COLUMNS]
+    return Report(_("Readiness for the follow-up inspection"), columns, result.rows,
+                  page_meta(checklist, result.on), summary_lines=lines, verdict=result.ready, landscape=True)
+
+
+# field id, header, human text key, shown in print, print width (characters)
+DUTIES_COLUMNS = [
+    ("ref", N_("Clause"), None, True, 11), ("duty", N_("Duty id"), None, False, None),
+    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 42),
+    ("owners", N_("Lead units"), "owners_text", True, 14), ("support", N_("Supporting units"), "support_text", True, 14),
+    ("heads", N_("Responsible persons"), "heads_text", True, 10), ("deadline", N_("Deadline"), None, True, 13),
+    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 20),
+    ("verified", N_("Verified / items"), "progress_text", True, 10), ("items", N_("Items"), None, False, None),
+]
+
+
+def duties_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
+    """The 整改责任表: one row per duty, printed on landscape A4."""
+    columns = [Column(key, _(header), shown, human, width) for key, header, shown, human, width in DUTIES_COLUMNS]
+    return Report(_("Rectification responsibility table"), columns, duty_rows(checklist, store.states()),
+                  page_meta(checklist, today), landscape=True)

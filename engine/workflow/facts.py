@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from engine.model import Transition, Workflow
+from engine.model import Workflow
 from engine.workflow.rules import Facts
 
 
@@ -30,6 +30,7 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
     """Replay one item's events, oldest first."""
     values: dict[str, float] = {}
     evidence: dict[str, dict] = {}
+    files: set[str] = set()
     actors: set[str] = set()
     returns = 0
     last = None
@@ -37,14 +38,11 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
         values.update(event.data.get("values", {}))
         if "evidence" in event.data:
             evidence[event.data["evidence"]] = event.data
+            if "sha256" in event.data:  # evidence counts from any earlier event, a file included
+                files.add(event.data["evidence"])
         actors.add(event.actor)
         returns += bool(event.data.get("returned"))
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
-    return Facts(state, values, evidence, frozenset(actors), returns)
+    return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files))
 
-
-def is_return(workflow: Workflow, transition: Transition, source: str) -> bool:
-    """A step back: to the same or an earlier state in the declared order (退回, 重开)."""
-    order = [s.id for s in workflow.states]
-    return order.index(transition.dest_from(source)) <= order.index(source)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
-from engine.i18n import _, numeral
+from engine.i18n import N_, _, numeral
 from engine.model import Evidence, Indicator, Item, Person, Transition
 
 
@@ -24,6 +24,7 @@ class Facts:
     evidence: dict[str, dict] = field(default_factory=dict)  # evidence id -> last attachment
     participants: frozenset[str] = frozenset()  # person ids with any event on the item
     returns: int = 0
+    files: frozenset[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Attempt:
 def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
     if role == "owner":
         return person.unit == attempt.item.unit.id
+    if role == "support":
+        return person.unit in attempt.item.duty.support
     if role == "participant":
         return person.id in attempt.facts.participants
     return role in person.roles
@@ -87,21 +90,40 @@ Declared = TypeVar("Declared", Evidence, Indicator)
 
 def _required(wanted: Union[str, tuple[str, ...], None], declared: tuple[Declared, ...],
               every: str) -> list[Declared]:
-    """The declared records a requirement names: every one (``all``/``met``) or those listed."""
+    """The declared records a requirement names: every one (``all``/``met``; optional evidence
+    left out) or those listed that the duty declares (``undeclared`` reports the others)."""
     if wanted is None:
         return []
     if wanted == every:
-        return list(declared)
+        return [record for record in declared if not getattr(record, "optional", False)]
     by_id = {record.id: record for record in declared}
-    return [by_id[record_id] for record_id in wanted]  # the loader checked every id
+    return [by_id[record_id] for record_id in wanted if record_id in by_id]
+
+
+def _undeclared(attempt: Attempt, kind: str, wanted: Union[str, tuple[str, ...], None],
+                declared: tuple[Declared, ...]) -> list[str]:
+    """A step naming an id this duty lacks is unavailable for its items: say which."""
+    if not isinstance(wanted, tuple):
+        return []
+    ids = {record.id for record in declared}
+    template = (_("step {step} is unavailable for duty {duty}: it needs evidence {id!r}, which this "
+                  "duty does not declare") if kind == "evidence" else
+                _("step {step} is unavailable for duty {duty}: it needs indicator {id!r}, which this "
+                  "duty does not declare"))
+    return [template.format(step=attempt.transition.label, duty=attempt.item.duty.title, id=record_id)
+            for record_id in wanted if record_id not in ids]
 
 
 def check_evidence(attempt: Attempt) -> list[str]:
-    reasons = []
-    for evidence in _required(attempt.transition.requires.evidence, attempt.item.duty.evidence, "all"):
-        if evidence.id in attempt.facts.evidence:
+    wanted, declared = attempt.transition.requires.evidence, attempt.item.duty.evidence
+    reasons = _undeclared(attempt, "evidence", wanted, declared)
+    for evidence in _required(wanted, declared, "all"):
+        if evidence.file and evidence.id in attempt.facts.evidence and evidence.id not in attempt.facts.files:
+            reasons.append(_("missing evidence: {name} counts only when attached with a file "
+                             "(attach --file)").format(name=evidence.name))
+        elif evidence.id in attempt.facts.evidence:
             continue
-        if evidence.copies:
+        elif evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
                 name=evidence.name, copies=numeral(evidence.copies)))
         else:
@@ -110,14 +132,17 @@ def check_evidence(attempt: Attempt) -> list[str]:
 
 
 def check_indicators(attempt: Attempt) -> list[str]:
-    reasons = []
-    for indicator in _required(attempt.transition.requires.indicators, attempt.item.duty.indicators, "met"):
+    wanted, declared = attempt.transition.requires.indicators, attempt.item.duty.indicators
+    reasons = _undeclared(attempt, "indicators", wanted, declared)
+    for indicator in _required(wanted, declared, "met"):
         value = attempt.facts.values.get(indicator.id)
+        if indicator.met_by(value):
+            continue  # an aim alone (力争) never blocks
         target = str(indicator.target) if indicator.target else _("any value")
         if value is None:
             reasons.append(_("indicator {name}: no value recorded (target {target})").format(
                 name=indicator.name, target=target))
-        elif not indicator.met_by(value):
+        else:
             reasons.append(_("indicator {name}: {value}{unit} does not meet the target {target}").format(
                 name=indicator.name, value=format_number(value), unit=indicator.unit, target=target))
     return reasons
@@ -139,3 +164,19 @@ RULES: dict[str, Callable[[Attempt], list[str]]] = {
 def unmet(attempt: Attempt) -> list[str]:
     """Every unmet requirement of the attempt, in the order of RULES."""
     return [reason for rule in RULES.values() for reason in rule(attempt)]
+
+
+def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
+                 role_labels: Mapping[str, str]) -> list[str]:
+    """Who may take an action that is not a transition (record, attach, note): the roles the
+    checklist's ``permissions`` give it, judged by the same role rule as a step's ``by``."""
+    step = Transition(action, action, (), None, by=roles)
+    attempt = Attempt(item, step, actor, "", facts, role_labels)
+    if any(holds_role(actor, role, attempt) for role in roles):
+        return []
+    return [_("only {roles} may {action} on this item; {person} is not").format(
+        roles=role_words(roles, role_labels) or _("nobody"), action=_(ACTION_WORDS.get(action, action)),
+        person=actor.name)]
+
+
+ACTION_WORDS = {"record": N_("record values"), "attach": N_("attach evidence"), "note": N_("add a note")}

@@ -214,11 +214,11 @@ def test_csv_reads_back_as_the_same_cells():
     assert not text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows == [
-        [c.header for c in COLUMNS],
-        ["dongshan/dropout", "东山镇", "整改中", "red", "TRUE", "2026-12-15", "66.7", "12", ""],
-        ["dudao/report", "区政府教育督导室", "已销号", "green", "FALSE", "2026-11-30", "100.0", "3",
+        [c.key for c in COLUMNS],  # field ids, not the translated headers
+        ["dongshan/dropout", "东山镇", "整改中", "red", "true", "2026-12-15", "66.7", "12", ""],
+        ["dudao/report", "区政府教育督导室", "已销号", "green", "false", "2026-11-30", "100.0", "3",
          "材料|6份"],
-        ["edu/funds", "区教育局", "待整改", "yellow", "FALSE", "2026-12-01", "0.0", "0", "010"],
+        ["edu/funds", "区教育局", "待整改", "yellow", "false", "2026-12-01", "0.0", "0", "010"],
     ]
 
 
@@ -234,10 +234,10 @@ def test_csv_neutralises_cells_excel_would_run_as_formulas():
 def test_csv_of_several_reports_puts_a_title_row_before_each():
     rows = list(csv.reader(io.StringIO(render("csv", [sample_report(), summary_report()]))))
     assert rows[0] == ["整改进度表"]
-    assert rows[1][0] == "事项"
+    assert rows[1][0] == "item"
     second = rows.index(["整改汇总表"])
     assert rows[second - 1] == []
-    assert rows[second + 1:] == [["单位", "已销号"], ["东山镇", "1"]]
+    assert rows[second + 1:] == [["unit_name", "verified"], ["东山镇", "1"]]
 
 
 def test_csv_file_bytes_carry_one_bom():

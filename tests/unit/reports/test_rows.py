@@ -89,11 +89,13 @@ def test_status_rows_one_per_item_in_unit_order(checklist, store):
 def test_status_row_fields_of_a_fresh_item(checklist, store):
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert row == {
-        "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue", "ref": "",
+        "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue",
         "title": "抓控辍保学", "state": "pending", "state_label": "待整改", "deadline": D(2026, 12, 15),
         "days_left": 17,  # working days from Fri 2026-11-20 to Tue 2026-12-15
         "light": GREEN, "overdue": False, "veto": True, "returns": 0, "last_step": "", "last_at": "",
-        "last_note": "", "aims_unmet": ""}
+        # filled by their own features: the clause, an extension, escalation, notes
+        "ref": None, "original_deadline": None, "level": None, "last_note": None,
+        "aims_unmet": []}  # this checklist's indicators are targets, none an aim
 
 
 def test_status_row_after_steps(checklist, store):
@@ -247,11 +249,11 @@ def test_summary_counts_per_state(checklist, store):
     summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
-        "unit": "dongshan", "name": "东山镇人民政府", "items": 8, "state_pending": 6, "state_in_progress": 1,
-        "state_verified": 1, "pct_verified": 12.5, "overdue": 7, "veto_open": 1}
+        "unit": "dongshan", "unit_name": "东山镇人民政府", "items": 8, "state_pending": 6, "state_in_progress": 1,
+        "state_verified": 1, "verified_pct": 12.5, "overdue": 7, "veto_open": 1}
     assert summary["xihe"] == {
-        "unit": "xihe", "name": "西河乡人民政府", "items": 8, "state_pending": 8, "state_in_progress": 0,
-        "state_verified": 0, "pct_verified": 0.0, "overdue": 8, "veto_open": 2}
+        "unit": "xihe", "unit_name": "西河乡人民政府", "items": 8, "state_pending": 8, "state_in_progress": 0,
+        "state_verified": 0, "verified_pct": 0.0, "overdue": 8, "veto_open": 2}
     assert summary["dudao"]["items"] == 1 and summary["dudao"]["veto_open"] == 0
     assert sum(g["items"] for g in summary.values()) == len(checklist.items)
 
@@ -266,8 +268,8 @@ def test_summary_pct_verified_rounds_to_one_decimal(checklist, store):
     ops.attach(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "fanxiao-jilu")
     ops.advance(checklist, store, "chenjing", "shiyan-xiaoxue/xuexiao-kongchuo", "verify", "ok")
     summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))}
-    assert summary["canlian"]["pct_verified"] == 50.0
-    assert summary["shiyan-xiaoxue"]["pct_verified"] == 33.3
+    assert summary["canlian"]["verified_pct"] == 50.0
+    assert summary["shiyan-xiaoxue"]["verified_pct"] == 33.3
     assert (summary["canlian"]["veto_open"], summary["shiyan-xiaoxue"]["veto_open"]) == (0, 0)
 
 
@@ -282,10 +284,10 @@ def test_summary_worst_first(checklist, store):
         assert all(g["veto_open"] == 2 for g in summary[:9])
         assert summary[9]["veto_open"] == 1
         # worst first: open veto items, then overdue, then % verified (ascending)
-        keys = [(-g["veto_open"], -g["overdue"], g["pct_verified"]) for g in summary]
+        keys = [(-g["veto_open"], -g["overdue"], g["verified_pct"]) for g in summary]
         assert keys == sorted(keys)
         # the fully verified office comes last
-        assert order[-1] == "dudao" and summary[-1]["pct_verified"] == 100.0
+        assert order[-1] == "dudao" and summary[-1]["verified_pct"] == 100.0
     # among units with one open veto item, dongshan has 12.5 % verified, the others 0 %: it is last of them
     ones = [g["unit"] for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE)) if g["veto_open"] == 1]
     assert ones[-1] == "dongshan"
@@ -307,8 +309,8 @@ def test_summary_by_duty(checklist, store):
     assert set(summary) == {d.id for d in checklist.duties}
     kongchuo = summary["kongchuo-baoxue"]
     assert kongchuo == {
-        "duty": "kongchuo-baoxue", "name": "抓控辍保学", "items": 10, "state_pending": 9, "state_in_progress": 0,
-        "state_verified": 1, "pct_verified": 10.0, "overdue": 9, "veto_open": 9}
+        "duty": "kongchuo-baoxue", "title": "抓控辍保学", "items": 10, "state_pending": 9, "state_in_progress": 0,
+        "state_verified": 1, "verified_pct": 10.0, "overdue": 9, "veto_open": 9}
     assert summary["ziping-jihua"]["items"] == 18 and summary["ziping-jihua"]["veto_open"] == 0
     assert summary["xuexiao-kongchuo"]["items"] == 5 and summary["xuexiao-kongchuo"]["veto_open"] == 5
     first = summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")[0]
@@ -341,13 +343,15 @@ def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
     assert [row["unit"] for row in board] == owning
     assert len(board) == 24
     by_unit = {row["unit"]: row for row in board}
-    assert set(by_unit["dongshan"]) == {"unit", "unit_name", MARKS, *TOWNSHIP_DUTIES}
+    assert set(by_unit["dongshan"]) == {"unit", "unit_name", MARKS, *TOWNSHIP_DUTIES,
+                                        *(f"{d}:label" for d in TOWNSHIP_DUTIES)}
     assert by_unit["dongshan"]["unit_name"] == "东山镇人民政府"
     assert "wenti-zhenggai" not in by_unit["dongshan"]
-    assert set(by_unit["dudao"]) == {"unit", "unit_name", MARKS, "dudao-jiancha"}
-    assert by_unit["dongshan"]["quzheng"] == "pending"  # state ids: data formats show them as they are
-    assert (by_unit["dongshan"]["kongchuo-baoxue"], by_unit["dongshan"][MARKS]) == ("pending", {
-        "kongchuo-baoxue": "*", "canji-pucha": "*"})
+    assert set(by_unit["dudao"]) == {"unit", "unit_name", MARKS, "dudao-jiancha", "dudao-jiancha:label"}
+    assert by_unit["dongshan"]["quzheng"] == "pending"  # the state id (csv, json) ...
+    assert by_unit["dongshan"]["quzheng:label"] == "待整改"  # ... and what people read
+    assert by_unit["dongshan"]["kongchuo-baoxue:label"] == "待整改 ★"
+    assert by_unit["dongshan"][MARKS] == {"kongchuo-baoxue": "*", "canji-pucha": "*"}  # the terminal's glyph marks
 
 
 def test_board_marks_overdue_and_veto(checklist, store):
@@ -363,6 +367,13 @@ def test_board_marks_overdue_and_veto(checklist, store):
     assert marks["dongshan"]["canji-pucha"] == "!*"
     assert marks["xihe"]["kongchuo-baoxue"] == "!*"
     assert marks["edu"]["wenti-zhenggai"] == "!"
+    assert before["dongshan"]["kongchuo-baoxue:label"] == "已销号 ★"
+    assert before["dongshan"]["quzheng:label"] == "整改中"
+    assert after["dongshan"]["kongchuo-baoxue:label"] == "已销号 ★"  # verified: never overdue
+    assert after["dongshan"]["quzheng:label"] == "整改中 ⚠"
+    assert after["dongshan"]["canji-pucha:label"] == "待整改 ⚠★"
+    assert after["xihe"]["kongchuo-baoxue:label"] == "待整改 ⚠★"
+    assert after["edu"]["wenti-zhenggai:label"] == "待整改 ⚠"
 
 
 # -- sort_rows ----------------------------------------------------------------
