@@ -170,6 +170,8 @@ def state_text(report: Report, column: Column, row: dict[str, Any], glyph: bool 
     value = row.get(column.key)
     if value is None:
         return ""
+    if not glyph and column.shown is not None and column.shown in row:
+        return display_text(row[column.shown])  # the row's own words: 整改中 ⚠★
     style = report.states.get(value)
     shown = (style.glyph if glyph else style.label) if style else display_text(value)
     marks = row.get(MARKS, {}).get(column.key, "")

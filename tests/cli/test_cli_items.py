@@ -133,9 +133,9 @@ def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     (["record", ITEM, "quzheng-daowei=nan"], "lihua", "is not a number"),
     (["record", ITEM, "chuoxue-lv=1", "quzheng-daowei=abc"], "lihua", "is not a number"),
     (["attach", ITEM, "no-such-evidence"], "lihua", "unknown evidence 'no-such-evidence'"),
-    (["record", ITEM, "chuoxue-lv=1"], "huanglei", "only a person of the item's own unit, a person of a support unit, supervisor may record values on this item; 黄磊 is not"),
+    (["record", ITEM, "chuoxue-lv=1"], "huanglei", "only a person of the item's own unit or a person of a support unit or supervisor may record values on this item; 黄磊 is not"),
     (["attach", ITEM, "zerenshu"], "zhangwei", "may attach evidence on this item; 张伟 is not"),
-    (["advance", ITEM, "start"], "huanglei", "may take step 启动整改; 黄磊 is not"),
+    (["advance", ITEM, "start"], "huanglei", "启动整改 may be taken only by: a person of the item's own unit or supervisor; 黄磊 is not"),
 ])
 def test_invalid_or_unknown_names_exit_1_and_record_nothing(rectify, args, actor, message):
     rectify.ok("record", "xihe/kongchuo-baoxue", "chuoxue-lv=0", actor="huanglei")  # a journal with one event

@@ -130,8 +130,9 @@ def test_table_shows_title_meta_summary_and_cells():
 
 
 def test_table_fits_the_width_dropping_the_least_important_columns_first():
-    columns = [Column("item", "事项", 8), Column("unit_name", "单位", 1), Column("state_label", "状态", 1),
-               Column("note", "备注", 2), Column("count", "件数", 9), Column("unit", "单位编号", None)]
+    columns = [Column("item", "事项", priority=8), Column("unit_name", "单位", priority=1),
+               Column("state_label", "状态", priority=1), Column("note", "备注", priority=2),
+               Column("count", "件数", priority=9), Column("unit", "单位编号", priority=None)]
     long_note = "材料已经全部报送，等待督导室复核，" * 3
     rows = [dict(ROWS[0], note=long_note, unit="dongshan"), dict(ROWS[1], unit="dudao")]
     report = Report(title="整改进度表" * 8, columns=columns, rows=rows, meta=dict(META))
@@ -372,7 +373,7 @@ def test_xlsx_has_title_row_header_row_and_frozen_pane():
 
 
 def test_xlsx_prints_landscape_one_page_wide_with_headers_repeated():
-    sheet = load([sample_report()]).worksheets[0]
+    sheet = load([sample_report(landscape=True)]).worksheets[0]
     assert sheet.page_setup.orientation == "landscape"
     assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
