@@ -252,8 +252,14 @@ DUTIES_COLUMNS = [
 ]
 
 
+# in a narrow terminal the long requirements text and the findings go first
+DUTIES_PRIORITY = {"ref": 2, "title": 1, "owners": 2, "deadline": 3, "verified": 2, "heads": 4, "support": 5,
+                   "evidence": 5, "description": 6, "findings": 7}
+
+
 def duties_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
     """The 整改责任表: one row per duty, printed on landscape A4."""
-    columns = [Column(key, _(header), shown, human, width) for key, header, shown, human, width in DUTIES_COLUMNS]
+    columns = [Column(key, _(header), shown, human, width, priority=DUTIES_PRIORITY.get(key, 5))
+               for key, header, shown, human, width in DUTIES_COLUMNS]
     return Report(_("Rectification responsibility table"), columns, duty_rows(checklist, store.states()),
                   page_meta(checklist, today), landscape=True)
