@@ -83,11 +83,11 @@ def _speak_click_in_our_language() -> None:
 _speak_click_in_our_language()
 
 
-def _language_option(value: Optional[str]) -> str:
+def _language_option(value: Optional[str], from_environment: bool = False) -> str:
     try:
-        return i18n.choose_language(value)
+        return i18n.choose_language(None if from_environment else value)
     except ValueError as e:
-        setting = "--lang" if value else "$RECTIFY_LANG"
+        setting = "$RECTIFY_LANG" if from_environment or not value else "--lang"
         raise click.UsageError(_("{setting}: unknown language {value!r}; use zh or en").format(
             setting=setting, value=str(e))) from None
 
@@ -221,7 +221,8 @@ class RectifyGroup(Translated, click.Group):
 
 
 def _set_language(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
-    i18n.set_language(_language_option(value))
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    i18n.set_language(_language_option(value, source == click.core.ParameterSource.ENVIRONMENT))
     return value
 
 
