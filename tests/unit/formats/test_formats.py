@@ -23,7 +23,7 @@ from engine.formats import (
     csv_bytes_for_file,
     render,
 )
-from engine.formats.report import with_columns
+from engine.formats.report import MARKS, StateStyle, with_columns
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 UNITS = ["东山镇", "区政府教育督导室", "区教育局"]
@@ -379,6 +379,21 @@ def test_xlsx_prints_landscape_one_page_wide_with_headers_repeated():
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$1:$2"
     assert sheet["B3"].font.name == "Microsoft YaHei"
+
+
+def test_xlsx_fills_state_counts_and_board_cells_with_the_state_colour():
+    styles = {"pending": StateStyle("待整改", "○", "F2F2F2"), "in_progress": StateStyle("整改中", "◐", "FFEB9C")}
+    counts = Report(title="汇总", columns=[Column("unit_name", "单位"), Column("state_in_progress", "整改中",
+                                                                          state="in_progress")],
+                    rows=[{"unit_name": "东山镇", "state_in_progress": 2}, {"unit_name": "西河乡", "state_in_progress": 0}],
+                    states=styles)
+    board = Report(title="责任表", columns=[Column("unit_name", "单位"), Column("kongchuo", "抓控辍保学")],
+                   rows=[{"unit_name": "东山镇", "kongchuo": "in_progress", MARKS: {"kongchuo": "*"}}],
+                   states=styles, state_keys=frozenset({"kongchuo"}))
+    summary_sheet, board_sheet = load([counts, board]).worksheets
+    assert summary_sheet["B2"].fill.start_color.rgb.endswith("FFEB9C")  # the header
+    assert summary_sheet["B3"].fill.start_color.rgb.endswith("FFEB9C") and summary_sheet["B4"].fill.fill_type is None
+    assert board_sheet["B3"].value == "整改中 *" and board_sheet["B3"].fill.start_color.rgb.endswith("FFEB9C")
 
 
 def test_xlsx_stores_real_values_from_row_three():
