@@ -81,6 +81,9 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
                 _write_state(sheet.cell(index, col), report, column, row)
             else:
                 _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
+                style = report.states.get(column.state) if column.state else None
+                if style and row.get(column.key):  # summary: a state's count on the state's colour
+                    sheet.cell(index, col).fill = _fill(style.fill)
     end = len(report.rows) + 2
     lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
     for offset, line in enumerate([*lines, *report.legend], start=end + 2):
