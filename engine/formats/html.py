@@ -44,7 +44,8 @@ td.light-red { background: #FFC7CE; color: #9C0006; }
 td.light-yellow { background: #FFEB9C; color: #9C5700; }
 td.light-green { background: #C6EFCE; color: #006100; }
 th.state { writing-mode: horizontal-tb; text-align: center; min-width: 2.5em; cursor: help; }
-td.state { text-align: center; white-space: nowrap; }
+td.state { text-align: center; }
+table.grid { font-size: 13px; }
 table.grid td:first-child, table.grid th:first-child { white-space: nowrap; }
 .verdict { font-size: 20px; font-weight: bold; padding: 10px 14px; margin: 0 0 12px; border-radius: 4px; }
 .verdict.good { background: #C6EFCE; color: #006100; border: 2px solid #006100; }
@@ -92,7 +93,8 @@ def _section(report: Report) -> str:
     if report.state_keys:
         keys = "".join(f'<span style="background:#{style.fill}">{escape(style.label)}</span>'
                        for style in report.states.values())
-        parts.append(f'<p class="legend">{keys}{escape(_("! overdue  * veto (一票否决)"))}</p>')
+        marks = escape(_("⚠ overdue  ★ veto (一票否决)"))  # (outside the f-string: Babel reads it there)
+        parts.append(f'<p class="legend">{keys}{marks}</p>')
     if report.chart:
         parts.append(_chart(report.chart))
     parts.append(_table(report))
