@@ -406,10 +406,14 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     """The checklist (through the compiled cache) and its journal store."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
+    from engine.operations.identity import acting_person
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    return checklist, open_store(session.db, path, checklist.id, create=create)
+    store = open_store(session.db, path, checklist.id, create=create)
+    click.get_current_context().call_on_close(store.close)
+    session.actor = acting_person(checklist, store.login, session.actor, required=create)
+    return checklist, store
 
 
 ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
@@ -591,6 +595,44 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
 
 
 # -- the journal's life: init, db init|copy ---------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """A shared PostgreSQL journal: prepare it, copy a journal between stores."""
+
+
+@db.command("init")
+@click.pass_obj
+def db_init(session: Session) -> None:
+    """Create the schema, roles and append function at --db URL (an administrator's login), and
+    map each person's login; run again after people or logins change."""
+    from engine.checklist.cache import load_cached
+    from engine.operations.database import init_database
+
+    for line in init_database(load_cached(session.checklist_path()), session.db):
+        click.echo(line)
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="URL", help="The journal to copy (a path or URL).")
+@click.option("--to", "target", required=True, metavar="URL", help="An empty journal (PostgreSQL: after db init).")
+@click.pass_obj
+def db_copy(session: Session, source: str, target: str) -> None:
+    """Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."""
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import open_store
+    from engine.operations.database import copy_journal
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    context = click.get_current_context()
+    source_store = open_store(source, path, checklist.id, create=False)
+    context.call_on_close(source_store.close)
+    target_store = open_store(target, path, checklist.id, create=True)
+    context.call_on_close(target_store.close)
+    head = copy_journal(source_store, target_store)
+    click.echo(f"head {head[0]} {head[1]}")
 
 
 # -- the office's instruments: inspect, notice, remind ----------------------------------------

@@ -52,3 +52,27 @@ def write_checklist(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def _new_pg_database(request: pytest.FixtureRequest) -> str:
+    from stores import create_database, drop_database, require_server
+
+    server = require_server()
+    url = create_database(server)
+    request.addfinalizer(lambda: drop_database(server, url))
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a journal goes, once per store: a SQLite path, or a new PostgreSQL database (empty;
+    ``stores.new_journal`` prepares and opens it). PostgreSQL skips without a server, unless CI=true."""
+    if request.param == "sqlite":
+        return str(tmp_path / "journal.db")
+    return _new_pg_database(request)
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """A new, empty PostgreSQL database on the test server (skips without one, unless CI=true)."""
+    return _new_pg_database(request)

@@ -16,6 +16,9 @@ import pwd
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from engine.errors import Refused
+from engine.i18n import _
+
 GENESIS = "0" * 64
 EVENT_COLUMNS = ("seq", "item", "trigger", "from_state", "to_state", "actor", "os_user",
                  "recorded_at", "note", "data", "checklist_sha256", "prev_hash", "hash")
@@ -97,6 +100,24 @@ def seal(draft: Draft, seq: int, prev_hash: str, recorded_at: str, os_account: s
         "recorded_at": recorded_at, "note": draft.note, "data": draft.data,
         "checklist_sha256": draft.checklist_sha256, "prev_hash": prev_hash}
     return Event(**body, hash=event_hash(body))
+
+
+def refuse_nul(draft: Draft) -> None:
+    """A NUL character is refused by every store alike (PostgreSQL text cannot hold one), naming
+    the field, before anything is written."""
+    def has_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return any(has_nul(v) for v in value)
+        return False
+
+    fields = ("item", "trigger", "from_state", "to_state", "actor", "note", "checklist_sha256", "data")
+    bad = [name for name in fields if has_nul(getattr(draft, name))]
+    if bad:
+        raise Refused([_("a NUL character cannot be recorded (in {fields})").format(fields=", ".join(bad))])
 
 
 def os_user() -> str:

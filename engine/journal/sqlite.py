@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Optional
 
@@ -27,6 +27,7 @@ from engine.journal.chain import (
     data_text,
     not_before,
     os_user,
+    refuse_nul,
     seal,
     utc_now,
 )
@@ -116,6 +117,7 @@ class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
+        refuse_nul(draft)
         head = self.conn.execute(
             "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
@@ -131,6 +133,8 @@ class SQLiteTransaction(SQLiteReader):
 
 class SQLiteStore(SQLiteReader):
     """One SQLite file beside the checklist (or named by ``--db``)."""
+
+    login: Optional[str] = None  # the actor is declared (--as): one trust domain
 
     def __init__(self, path: str, checklist_id: str, create: bool = True):
         self.location = path
@@ -186,6 +190,22 @@ class SQLiteStore(SQLiteReader):
         """A read transaction: events and the current table as of one moment."""
         with self._begin("BEGIN"):
             yield SQLiteReader(self.conn)
+
+    def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
+        """Write verified events and current rows into this empty journal as they are (``db copy``)."""
+        try:
+            with self._begin("BEGIN IMMEDIATE"):
+                if self.head() != (0, GENESIS):
+                    raise StoreError(_("{url}: the journal is not empty; db copy writes only into an empty "
+                                       "one").format(url=self.location))
+                for event in events:
+                    values = [getattr(event, c) for c in EVENT_COLUMNS]
+                    values[EVENT_COLUMNS.index("data")] = data_text(event.data)
+                    self.conn.execute(INSERT_EVENT, values)
+                self.conn.executemany(UPSERT_CURRENT, (row[:6] for row in current))
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
+                path=self.location, reason=e)) from e
 
     def close(self) -> None:
         self.conn.close()

@@ -7,13 +7,11 @@ Nothing outside ``engine/journal/`` writes SQL.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Optional, Protocol
 
-from engine.errors import StoreError
-from engine.i18n import _
 from engine.journal.chain import CurrentState, Draft, Event, ItemRow
 
 
@@ -44,6 +42,9 @@ class Transaction(Reader, Protocol):
 
 class Store(Reader, Protocol):
     location: str
+    # The authenticated login (PostgreSQL: session_user), or None where the actor is declared
+    # with --as (SQLite: one trust domain).
+    login: Optional[str]
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One write transaction: everything appended inside commits, or nothing does."""
@@ -51,6 +52,10 @@ class Store(Reader, Protocol):
 
     def snapshot(self) -> AbstractContextManager[Reader]:
         """One consistent read of the whole journal (audit)."""
+        ...
+
+    def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
+        """Write verified events and current rows, as they are, into this empty journal (db copy)."""
         ...
 
     def close(self) -> None: ...
@@ -68,7 +73,9 @@ def open_store(url: Optional[str], checklist_path: str, checklist_id: str, creat
     if not url:
         return SQLiteStore(default_db_path(checklist_path), checklist_id, create)
     if url.startswith(("postgresql:", "postgres:")):
-        raise StoreError(_("the PostgreSQL store is not available yet; use a SQLite file"))
+        from engine.journal.postgres import PostgresStore
+
+        return PostgresStore(url, checklist_id, create)
     if url.startswith("sqlite:"):
         url = url.removeprefix("sqlite:").removeprefix("//")
     return SQLiteStore(url, checklist_id, create)

@@ -60,6 +60,16 @@ def number(text: str) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+def accepted(duty, indicator: str | None, value: float | None) -> bool:
+    """DESIGN: min/max bound what record accepts; a '%' indicator accepts 0-100 unless told otherwise."""
+    found = next((i for i in duty.indicators if i.id == indicator), None)
+    if found is None or value is None:
+        return False
+    low = found.min if found.min is not None else (0 if found.unit == "%" else None)
+    high = found.max if found.max is not None else (100 if found.unit == "%" else None)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def indicator_id(duty, name: str) -> str | None:
     return next((i.id for i in duty.indicators if name in (i.id, i.name)), None)
 
@@ -136,7 +146,8 @@ class JournalMachine(RuleBasedStateMachine):
         names = st.sampled_from([i.id for i in duty.indicators] + [i.name for i in duty.indicators] + ["bogus"])
         pairs = data.draw(st.lists(st.tuples(names, VALUES), max_size=3))
         parsed = [(indicator_id(duty, name), number(value)) for name, value in pairs]
-        expected = bool(pairs) and all(None not in pair for pair in parsed) and self.may_report(item, actor)
+        expected = (bool(pairs) and all(accepted(duty, *pair) for pair in parsed)
+                    and self.may_report(item, actor))
         assignments = [f"{name}={value}" for name, value in pairs]
         event = self.attempt(expected, lambda: ops.record(CHECKLIST, self.store, actor, item, assignments))
         if event is not None:

@@ -247,6 +247,7 @@ def test_open_store_urls(tmp_path, url):
     assert os.path.exists(path)
 
 
-def test_postgresql_is_not_available_yet(tmp_path):
-    with pytest.raises(StoreError):
-        journal.open_store("postgresql://db/rectify", str(tmp_path / "c.yaml"), CHECKLIST_ID)
+def test_a_postgresql_url_opens_the_postgresql_store(tmp_path):
+    """No server at that socket: the PostgreSQL store was chosen, and says it cannot connect."""
+    with pytest.raises(StoreError, match="cannot connect to the journal database"):
+        journal.open_store(f"postgresql:///rectify?host={tmp_path}", str(tmp_path / "c.yaml"), CHECKLIST_ID)

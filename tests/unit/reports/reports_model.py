@@ -76,6 +76,7 @@ CHECKLIST = Checklist(
                  Inspection("followup", "省政府跟踪督查", FOLLOWUP, FOLLOWUP, ("edu", "dongshan", "xihe"),
                             final=True)),
     findings=(Finding("f1", "部分乡镇在外就读学生取证不到位"),),
+    permissions={action: ("owner", "support", "supervisor") for action in ("record", "attach", "note")},
     sha256=hashlib.sha256(b"reports-2026").hexdigest(),
 )
 

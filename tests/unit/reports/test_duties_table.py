@@ -121,7 +121,7 @@ def test_html_and_xlsx_print_on_landscape_a4_with_repeated_headers(zh, tmp_path)
     path = tmp_path / "duties.xlsx"
     path.write_bytes(render("xlsx", [report]))
     sheet = openpyxl.load_workbook(path).worksheets[0]
-    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == sheet.PAPERSIZE_A4
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage is True
     assert sheet.print_title_rows == "$1:$2"
     assert [c.value for c in sheet[2]][:3] == ["序号", "整改任务", "整改要求"]

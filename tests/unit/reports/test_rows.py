@@ -1,7 +1,7 @@
 """engine.reports.rows and engine.listings.sort_rows: the rows behind status, summary and board.
 
 The bundled checklist (shuanggao-2026) is driven through engine.operations.items on a SQLite journal in
-tmp_path; every deadline of it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and
+tmp_path and on a PostgreSQL one; every deadline of it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and
 Saturday 2026-10-10 a working day.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from checklist_cases import FROZEN
 from helpers import ops
+from stores import new_journal
 
 from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError, Refused
@@ -49,8 +50,9 @@ def checklist():
 
 
 @pytest.fixture
-def store(tmp_path, checklist):
-    store = SQLiteStore(str(tmp_path / "journal.db"), checklist.id)
+def store(store_url, checklist):
+    """The journal on each store: the listings read the current table (and local times) from either."""
+    store = new_journal(store_url, checklist.id)
     yield store
     store.close()
 
@@ -125,7 +127,7 @@ def test_veto_through_the_duty_or_an_indicator(checklist, store):
     assert len(expected) == 10 * 2 + 1 + 1 + 5
 
 
-def test_returns_counted_after_return_and_reopen(checklist, store):
+def test_returns_count_return_steps_only_not_reopen(checklist, store):
     ops.advance(checklist, store, "lihua", ITEM, "start")
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 0
     ops.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
@@ -139,7 +141,8 @@ def test_returns_counted_after_return_and_reopen(checklist, store):
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 1  # verify is a step forward
     ops.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["returns"], row["last_step"], row["state_label"]) == (2, "回头看重开", "整改中")
+    # reopen (回头看) is no return: only steps declared ``return: true`` count (DESIGN)
+    assert (row["returns"], row["last_step"], row["state_label"]) == (1, "回头看重开", "整改中")
 
 
 # -- filters -----------------------------------------------------------------

@@ -1,0 +1,259 @@
+"""What every journal store promises, run on SQLite and on PostgreSQL alike.
+
+Same events, same bytes: ``recorded_at`` and ``data`` are stored as the exact text that was
+hashed; appends are atomic with the current row; the journal is append-only; a journal copied
+between the stores keeps every hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from stores import admin, new_journal, open_store, raw_rows
+
+from engine.errors import Refused, StoreError
+from engine.journal.chain import GENESIS, Draft, ItemRow, data_text, event_hash, seal
+from engine.operations.audit import audit
+from engine.operations.database import copy_journal
+
+CHECKLIST_ID = "shuanggao-2026"
+ITEM = "dongshan/kongchuo-baoxue"
+
+
+def append(tx, trigger="record", from_state="in_progress", to_state="in_progress", note="", data=None,
+           item=ITEM, actor="lihua", returns=0):
+    draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
+    return tx.append(draft, ItemRow(to_state, returns))
+
+
+@pytest.fixture
+def store(store_url):
+    store = new_journal(store_url, CHECKLIST_ID)
+    yield store
+    store.close()
+
+
+def fill(store):
+    with store.transaction() as tx:
+        append(tx, "start", "pending", "in_progress", note="启动整改\n第二行 \"引号\" \\ \t")
+        append(tx, data={"values": {"chuoxue-lv": 0.25, "quzheng-daowei": 100.0}, "中文键": ["a", 1, None]})
+    with store.transaction() as tx:
+        append(tx, "attach", data={"evidence": "zerenshu", "sha256": "00" * 32, "size": 3, "file": "a\u202eb.pdf"})
+        append(tx, "return", "in_progress", "in_progress", note="退回", data={"returned": True},
+               actor="wangming", returns=1)
+
+
+def test_events_read_back_and_hash_to_their_hash(store):
+    fill(store)
+    events = list(store.events())
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    for before, event in zip([None, *events], events):
+        assert event.hash == event_hash(event.body())
+        assert event.prev_hash == (before.hash if before else GENESIS)
+    assert store.head() == (4, events[-1].hash)
+    assert [e.seq for e in store.item_events(ITEM)] == [1, 2, 3, 4]
+    assert store.item_events("nobody/none") == []
+    assert events[1].data["中文键"] == ["a", 1, None]
+
+
+def test_recorded_at_and_data_are_stored_as_the_hashed_text(store, store_url):
+    fill(store)
+    stored = raw_rows(store_url, "SELECT seq, recorded_at, data FROM events ORDER BY seq")
+    for (seq, recorded_at, data), event in zip(stored, store.events()):
+        assert (seq, recorded_at, data) == (event.seq, event.recorded_at, data_text(event.data))
+        assert len(recorded_at) == len("2026-12-01T08:30:00.000000Z") and recorded_at.endswith("Z")
+
+
+def test_recorded_at_never_runs_backwards(store):
+    fill(store)
+    times = [e.recorded_at for e in store.events()]
+    assert times == sorted(times)
+
+
+def test_a_later_previous_time_is_kept(store_url):
+    """The clock (this machine's or the server's) is behind the last event: time does not run back."""
+    store = new_journal(store_url, CHECKLIST_ID)
+    future = "2999-01-01T00:00:00.000000Z"
+    first = seal(Draft(ITEM, "start", "pending", "in_progress", "lihua", "", "ab" * 32), 1, GENESIS, future, "clerk")
+    store.load([first], [])
+    with store.transaction() as tx:
+        second = append(tx)
+    assert second.recorded_at == future
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert audit(store).ok
+    store.close()
+
+
+def test_current_is_written_in_the_same_transaction(store, store_url):
+    other = open_store(store_url, CHECKLIST_ID)
+    with store.transaction() as tx:
+        event = append(tx, "start", "pending", "in_progress")
+        assert tx.current()[ITEM].state == "in_progress"
+        assert tx.states() == {ITEM: "in_progress"}
+        assert other.head() == (0, GENESIS) and other.current() == {}  # not visible before commit
+    assert other.head() == (1, event.hash)
+    current = other.current()[ITEM]
+    assert (current.state, current.seq, current.trigger, current.returns) == ("in_progress", 1, "start", 0)
+    assert current.recorded_at == event.recorded_at
+    assert len(current.recorded_local) == len("2026-12-01 08:30")
+    other.close()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+def test_listings_show_local_time(store_url, monkeypatch, zone):
+    """recorded_local is recorded_at in the machine's time zone, on either store."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        store = new_journal(store_url, CHECKLIST_ID)
+        fill(store)
+        for row in store.current().values():
+            utc = dt.datetime.fromisoformat(row.recorded_at.replace("Z", "+00:00"))
+            assert row.recorded_local == utc.astimezone().strftime("%Y-%m-%d %H:%M")
+        store.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_current_keeps_the_row_the_operation_computed(store):
+    fill(store)
+    assert store.current()[ITEM].returns == 1
+    assert store.current()[ITEM].seq == 4
+
+
+def test_a_journal_wide_event_has_no_current_row(store):
+    with store.transaction() as tx:
+        tx.append(Draft("@round/review", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1}), None)
+    assert store.current() == {}
+    assert store.head()[0] == 1
+
+
+def test_a_refusal_inside_writing_records_nothing(store):
+    with store.transaction() as tx:
+        append(tx, "start", "pending", "in_progress")
+    head = store.head()
+    with pytest.raises(Refused):
+        with store.transaction() as tx:
+            append(tx, data={"values": {"x": 1.0}})
+            append(tx, "verify", "in_progress", "verified", actor="wangming")
+            raise Refused(["no"])
+    assert store.head() == head
+    assert store.current()[ITEM].state == "in_progress"
+    with store.transaction() as tx:  # still usable, and the chain continues where it was
+        assert append(tx).seq == 2
+
+
+def test_any_exception_inside_writing_rolls_back(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            append(tx, "start", "pending", "in_progress")
+            raise RuntimeError("crash in the middle")
+    assert store.head() == (0, GENESIS)
+    assert store.current() == {}
+
+
+@pytest.mark.parametrize("field", ["note", "data", "item"])
+def test_a_nul_character_is_refused_and_nothing_is_written(store, field):
+    values = {"note": "a\x00b", "data": {"values": {"x\x00": 1.0}}, "item": "dongshan/x\x00"}
+    with pytest.raises(Refused, match=f"NUL character.*{field}"):
+        with store.transaction() as tx:
+            append(tx, "start", "pending", "in_progress")
+            if field == "data":
+                append(tx, data=values["data"])
+            elif field == "note":
+                append(tx, note=values["note"])
+            else:
+                append(tx, item=values["item"])
+    assert store.head() == (0, GENESIS)
+
+
+def test_another_checklists_journal_is_refused(store, store_url):
+    with pytest.raises(StoreError, match="shuanggao-2026"):
+        open_store(store_url, "other-2027")
+
+
+def test_events_cannot_be_changed_or_removed_even_by_the_administrator(store, store_url):
+    fill(store)
+    statements = ["UPDATE events SET note = 'changed' WHERE seq = 1", "DELETE FROM events WHERE seq = 4",
+                  "DELETE FROM events"]
+    if store_url.startswith("postgresql:"):
+        statements = [s.replace("events", "rectify.events") for s in statements] + ["TRUNCATE rectify.events"]
+        for statement in statements:
+            with admin(store_url) as conn, pytest.raises(Exception, match="append-only"):
+                conn.execute(statement)
+    else:
+        import sqlite3
+
+        for statement in statements:
+            conn = sqlite3.connect(store_url)
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+            conn.close()
+    assert [e.note for e in store.events()][0].startswith("启动整改")
+    assert store.head()[0] == 4
+
+
+def test_audit_passes_on_an_untouched_journal(store):
+    fill(store)
+    report = audit(store)
+    assert report.ok, report.problems
+    assert (report.head_seq, report.head_hash) == store.head()
+
+
+def test_a_snapshot_does_not_see_later_appends(store, store_url):
+    fill(store)
+    writer = open_store(store_url, CHECKLIST_ID)
+    with store.snapshot() as reader:
+        before = reader.head()
+        with writer.transaction() as tx:
+            append(tx)
+        assert reader.head() == before
+        assert len(list(reader.events())) == 4
+    assert store.head()[0] == 5
+    writer.close()
+
+
+def test_load_refuses_a_journal_that_is_not_empty(store):
+    fill(store)
+    with pytest.raises(StoreError, match="not empty"):
+        store.load(list(store.events()), [])
+    assert store.head()[0] == 4
+
+
+EVENT_ROWS = ("SELECT seq, item, trigger, from_state, to_state, actor, os_user, recorded_at, note, data, "
+              "checklist_sha256, prev_hash, hash FROM events ORDER BY seq")
+CURRENT_ROWS = "SELECT item, state, seq, trigger, recorded_at, returns FROM current ORDER BY item"
+
+
+def test_a_journal_copied_to_postgresql_and_back_keeps_every_byte(tmp_path, pg_url):
+    """SQLite -> PostgreSQL -> SQLite: the same head, the same stored text, column by column."""
+    first_url, back_url = str(tmp_path / "first.db"), str(tmp_path / "back.db")
+    first = new_journal(first_url, CHECKLIST_ID)
+    fill(first)
+    on_server, back = new_journal(pg_url, CHECKLIST_ID), new_journal(back_url, CHECKLIST_ID)
+    assert copy_journal(first, on_server) == first.head()
+    assert copy_journal(on_server, back) == first.head()
+    for url in (pg_url, back_url):
+        assert raw_rows(url, EVENT_ROWS) == raw_rows(first_url, EVENT_ROWS)
+        assert raw_rows(url, CURRENT_ROWS) == raw_rows(first_url, CURRENT_ROWS)
+    assert audit(on_server).head_hash == audit(back).head_hash == first.head()[1]
+    with on_server.transaction() as tx:  # the copy goes on from where the original stopped
+        assert append(tx).prev_hash == first.head()[1]
+    for store in (first, on_server, back):
+        store.close()
+
+
+def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url):
+    good = new_journal(str(tmp_path / "good.db"), CHECKLIST_ID)
+    fill(good)
+    events = list(good.events())
+    broken = new_journal(str(tmp_path / "broken.db"), CHECKLIST_ID)
+    broken.load([events[0], events[2], events[3]], [])  # #2 removed
+    target = new_journal(pg_url, CHECKLIST_ID)
+    with pytest.raises(StoreError, match="position 2"):
+        copy_journal(broken, target)
+    assert target.head() == (0, GENESIS)
+    for store in (good, broken, target):
+        store.close()
