@@ -257,3 +257,12 @@ def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url
     assert target.head() == (0, GENESIS)
     for store in (good, broken, target):
         store.close()
+
+
+def test_last_notes_hold_each_items_latest_note(store):
+    """status's ``last_note``: the note of an item's latest event that has one, on either store."""
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "note", note="入户核查三户", item="xihe/kongchuo-baoxue")
+        append(tx, "record", data={"values": {"chuoxue-lv": 0.1}})  # no note: the earlier one stands
+    assert store.last_notes() == {ITEM: "退回", "xihe/kongchuo-baoxue": "入户核查三户"}
