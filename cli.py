@@ -196,9 +196,12 @@ class RectifyGroup(Translated, click.Group):
 
     command_class = RectifyCommand
     context_class = RectifyContext
+    group_class = type  # subgroups (db) translate, wrap and map errors the same way
 
     def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
                      **extra: Any) -> click.Context:
+        if parent is not None:  # a subgroup: the language was chosen with the top-level options
+            return super().make_context(info_name, args, parent, **extra)
         # before --help is handled: eager options run before the group's callback
         try:
             i18n.set_language(i18n.choose_language(_args_language(args)))
@@ -597,16 +600,15 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
 # -- the journal's life: init, db init|copy ---------------------------------------------------
 
 
-@cli.group()
+@cli.group(help=N_("A shared PostgreSQL journal: prepare it, copy a journal between stores."))
 def db() -> None:
-    """A shared PostgreSQL journal: prepare it, copy a journal between stores."""
+    pass
 
 
-@db.command("init")
+@db.command("init", help=N_("Create the schema, roles and append function at --db URL (an administrator's "
+                            "login), and map each person's login; run again after people or logins change."))
 @click.pass_obj
 def db_init(session: Session) -> None:
-    """Create the schema, roles and append function at --db URL (an administrator's login), and
-    map each person's login; run again after people or logins change."""
     from engine.checklist.cache import load_cached
     from engine.operations.database import init_database
 
@@ -614,12 +616,12 @@ def db_init(session: Session) -> None:
         click.echo(line)
 
 
-@db.command("copy")
-@click.option("--from", "source", required=True, metavar="URL", help="The journal to copy (a path or URL).")
-@click.option("--to", "target", required=True, metavar="URL", help="An empty journal (PostgreSQL: after db init).")
+@db.command("copy", help=N_("Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."))
+@click.option("--from", "source", required=True, metavar="URL", help=N_("The journal to copy (a path or URL)."))
+@click.option("--to", "target", required=True, metavar="URL",
+              help=N_("An empty journal (PostgreSQL: after db init)."))
 @click.pass_obj
 def db_copy(session: Session, source: str, target: str) -> None:
-    """Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.database import copy_journal
