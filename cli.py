@@ -81,6 +81,8 @@ def _speak_click_in_our_language() -> None:
 
 
 _speak_click_in_our_language()
+# click translates these through gettext from a variable, so no extraction from click finds them
+CLICK_WORDS = (N_("required"),)
 
 
 def _language_option(value: Optional[str], from_environment: bool = False) -> str:
