@@ -193,6 +193,14 @@ class RectifyCommand(Translated, click.Command):
     context_class = RectifyContext
 
 
+def _calendar_warnings() -> None:
+    """Once per command, the years the working-day calendar did not know (if it was used)."""
+    escalation = sys.modules.get("engine.workflow.escalation")
+    if escalation is not None:
+        for warning in escalation.calendar_warnings():
+            click.echo(warning, err=True)
+
+
 class RectifyGroup(Translated, click.Group):
     """Maps engine errors to exit codes once, for every command; chooses the language first."""
 
@@ -212,6 +220,12 @@ class RectifyGroup(Translated, click.Group):
         return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke_mapped(ctx)
+        finally:
+            _calendar_warnings()
+
+    def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -274,6 +288,7 @@ complete_states = _completer(lambda c, ctx: {(s.id, s.label): None for w in c.wo
 complete_triggers = _completer(lambda c, ctx: {
     (t.trigger, t.label): None for t in c.workflow_of(_item_of(c, ctx)).transitions})
 complete_evidence = _completer(lambda c, ctx: ((e.id, e.name) for e in _item_of(c, ctx).duty.evidence))
+complete_rounds = _completer(lambda c, ctx: ((i.id, i.name) for i in c.inspections))
 complete_values = _completer(lambda c, ctx: ((f"{i.id}=", i.name) for i in _item_of(c, ctx).duty.indicators))
 
 
@@ -429,13 +444,17 @@ ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇�
 @click.argument("item", shell_complete=complete_items)
 @click.argument("trigger", shell_complete=complete_triggers)
 @click.option("--note", default="", help=N_("Why (required by some steps)."))
+@click.option("--deadline", metavar="YYYY-MM-DD", help=N_("The new deadline a step that sets it (延期) needs."))
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round this step is a result of."))
 @click.pass_obj
-def advance(session: Session, item: str, trigger: str, note: str) -> None:
+def advance(session: Session, item: str, trigger: str, note: str, deadline: Optional[str],
+            round_id: Optional[str]) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.advance(checklist, tx, session.actor, item, trigger, note)
+        event = items.advance(checklist, tx, session.actor, item, trigger, note, deadline, round_id)
     _echo_event(checklist, event)
 
 
@@ -443,13 +462,15 @@ def advance(session: Session, item: str, trigger: str, note: str) -> None:
 @click.argument("item", shell_complete=complete_items)
 @click.argument("assignments", nargs=-1, metavar="NAME=VALUE...", shell_complete=complete_values)
 @click.option("--note", default="", help=N_("A note kept with the values."))
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round these values are a result of."))
 @click.pass_obj
-def record(session: Session, item: str, assignments: tuple[str, ...], note: str) -> None:
+def record(session: Session, item: str, assignments: tuple[str, ...], note: str, round_id: Optional[str]) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.record(checklist, tx, session.actor, item, list(assignments), note)
+        event = items.record(checklist, tx, session.actor, item, list(assignments), note, round_id=round_id)
     _echo_event(checklist, event)
 
 
@@ -531,24 +552,27 @@ def audit(session: Session, anchor: Optional[str]) -> None:
     click.echo(f"head {report.head_seq} {report.head_hash}")
 
 
-@cli.command(help=N_("One row per item: state, deadline, days left, traffic light."))
+@cli.command(help=N_("One row per item: state, deadline, days left, traffic light, escalation level."))
 @click.option("--unit", metavar="UNIT", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
 @click.option("--duty", metavar="DUTY", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
 @click.option("--state", metavar="STATE", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
 @click.option("--overdue", is_flag=True, help=N_("Only overdue items."))
 @click.option("--veto", is_flag=True, help=N_("Only veto (一票否决) items."))
+@click.option("--level", metavar="LEVEL", help=N_("Only items at this escalation level (id or label, e.g. red)."))
+@click.option("--finding", metavar="FINDING",
+              help=N_("Only the items of the duties answering this finding (id or its text)."))
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
               help=N_("Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline."))
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, sort: str, fmt: Optional[str], output: Optional[str], columns: str,
-           wide: bool) -> None:
+           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str,
+           fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
     checklist, store = open_journal(session, create=False)
-    keep = StatusFilter(unit, duty, state, overdue, veto)
+    keep = StatusFilter(unit, duty, state, overdue, veto, level, finding)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
     emit(session, [status_report(checklist, store, today(), keep, keys)], output_of(fmt, output, columns, wide))
 
@@ -642,6 +666,99 @@ def db_copy(session: Session, source: str, target: str) -> None:
 # -- the office's instruments: inspect, notice, remind ----------------------------------------
 
 
+@cli.command(help=N_("An inspection round's items (its draw in force); --draw draws it, --report shows its results."))
+@click.argument("round_name", metavar="ROUND", shell_complete=complete_rounds)
+@click.option("--draw", "do_draw", is_flag=True, help=N_("Draw the round's sample and record the draw (needs --as)."))
+@click.option("--seed", type=click.IntRange(min=0), help=N_("Seed of the draw (default: from the OS)."))
+@click.option("--redraw", is_flag=True, help=N_("Draw again a round already drawn (needs --note)."))
+@click.option("--note", default="", help=N_("Why the round is drawn again."))
+@click.option("--report", "results", is_flag=True, help=N_("The round's results: checked, outcome, notes, change."))
+@format_options
+@click.pass_obj
+def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int], redraw: bool, note: str,
+            results: bool, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
+    from engine.operations.inspections import draw_round
+    from engine.reports.rounds import inspect_report
+
+    if (seed is not None or redraw) and not do_draw:
+        raise click.UsageError(_("--seed and --redraw go with --draw"))
+    if do_draw and results:
+        raise click.UsageError(_("--draw and --report are separate steps"))
+    checklist, store = open_journal(session, create=False)
+    if do_draw:
+        with store.transaction() as tx:
+            drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
+        for warning in drawn.warnings:
+            click.echo(warning, err=True)
+        click.echo(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
+            seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
+            seed=drawn.draw.seed), err=True)
+    emit(session, [inspect_report(checklist, store, round_name, today(), results)],
+         output_of(fmt, output, columns, wide))
+
+
+@cli.command(help=N_("Issue a numbered 督办单 for ITEM at its escalation level."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.option("--level", help=N_("Issue at this level even if the item is not (or not yet) at it."))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=N_("FILE.docx or FILE.html: the 督办单 to write."))
+@click.pass_obj
+def notice(session: Session, item: str, level: Optional[str], output: str) -> None:
+    from engine.operations.notices import issue
+
+    kind = os.path.splitext(output)[1].lower().lstrip(".")
+    if kind not in ("docx", "html"):
+        raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
+    checklist, store = open_journal(session, create=False)
+    if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
+    with store.transaction() as tx:  # the number is only used if the document was written
+        issued = issue(checklist, tx, session.actor, item, level, today(), kind)
+        write_file(output, issued.document)
+    click.echo(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
+        seq=issued.event.seq, number=issued.notice.number, level=issued.notice.level_label, item=issued.notice.item,
+        deadline=issued.notice.deadline.isoformat(), path=output))
+
+
+@cli.command(help=N_("催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."))
+@click.option("--within", type=int, metavar="DAYS", help=N_("Due within DAYS (working) days (default warning_days)."))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
+              help=N_("Output format (default: table, or the suffix of -o FILE)."))
+@click.option("-o", "--output", type=click.Path(), help=N_("FILE, or DIR/ for one file per unit (xlsx or html)."))
+@click.option("--columns", metavar="C,..", default="", help=N_("Only these columns, in this order (field ids or headers)."))
+@click.option("--wide", is_flag=True, help=N_("Show every column at full width."))
+@click.pass_obj
+def remind(session: Session, within: Optional[int], fmt: Optional[str], output: Optional[str], columns: str,
+           wide: bool) -> None:
+    from engine.reports.reminders import remind_reports
+    from engine.reports.tables import page_meta
+
+    checklist, store = open_journal(session, create=False)
+    per_unit = output is not None and (output.endswith(os.sep) or os.path.isdir(output))
+    reports = remind_reports(checklist, store, today(), within, page_meta(checklist, today()), per_unit)
+    if not per_unit:
+        emit(session, reports, output_of(fmt, output, columns, wide))
+        return
+    if fmt not in ("xlsx", "html"):
+        fmt = "xlsx" if fmt in (None, "table") else fmt
+        if fmt not in ("xlsx", "html"):
+            raise click.UsageError(_("one file per unit is xlsx or html, not {fmt}").format(fmt=fmt))
+    assert output is not None
+    os.makedirs(output, exist_ok=True)
+    for report in reports:
+        emit(session, [report], output_of(fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"), columns, wide))
+    if not reports:
+        click.echo(_("nothing to remind: no open item is due within the period or overdue"), err=True)
+
+
+def write_file(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
+
+
 # -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
 
 
@@ -651,13 +768,15 @@ def db_copy(session: Session, source: str, target: str) -> None:
 @cli.command(help=N_("Record an observation on ITEM (督查意见): no change of state."), epilog=ITEM_HELP)
 @click.argument("item", shell_complete=complete_items)
 @click.argument("text")
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round this observation belongs to."))
 @click.pass_obj
-def note(session: Session, item: str, text: str) -> None:
+def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.note(checklist, tx, session.actor, item, text)
+        event = items.note(checklist, tx, session.actor, item, text, round_id)
     _echo_event(checklist, event)
 
 

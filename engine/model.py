@@ -397,6 +397,10 @@ class Checklist:
         """A state of any workflow, by id or label."""
         return pick(_("state"), text, [(s.id, s.label) for w in self.workflows for s in w.states])
 
+    def level_id(self, text: str) -> str:
+        """An escalation level by id (yellow) or label (黄色督办)."""
+        return pick(_("escalation level"), text, [(e.level, e.label) for e in self.escalation])
+
     def finding_id(self, text: str) -> str:
         return pick(_("finding"), text, [(f.id, f.text) for f in self.findings])
 

@@ -107,6 +107,17 @@ class SQLiteReader:
         # SQLite takes the bare column from the row that holds max(seq)
         rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
         return {item: note for item, note, _seq in rows}
+    def events_under(self, prefix: str) -> list[Event]:
+        """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
+        rows = self.conn.execute(EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq",
+                                 (prefix, prefix + "\U0010ffff"))
+        return [_event(r) for r in rows]
+
+    def deadlines(self) -> dict[str, str]:
+        """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
+        rows = self.conn.execute("SELECT item, json_extract(data, '$.deadline') FROM events "
+                                 "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq")
+        return dict(rows)
 
     def head(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()

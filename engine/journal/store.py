@@ -32,6 +32,14 @@ class Reader(Protocol):
 
     def head(self) -> tuple[int, str]: ...
 
+    def events_under(self, prefix: str) -> list[Event]:
+        """Events whose item starts with ``prefix`` (journal-wide kinds: ``@notice/``, ``@round/``)."""
+        ...
+
+    def deadlines(self) -> dict[str, str]:
+        """Item -> the deadline (ISO) set by its last extension; unextended items are absent."""
+        ...
+
 
 class Transaction(Reader, Protocol):
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:

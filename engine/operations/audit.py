@@ -7,20 +7,27 @@ from engine.i18n import _
 from engine.journal.chain import Event
 from engine.journal.store import Reader, Store
 from engine.journal.verify import AuditReport, verify_chain
+from engine.operations.inspections import draw_problems
+from engine.operations.notices import numbering_problems
 
 
 def audit(store: Store, anchor: Optional[str] = None) -> AuditReport:
     """Verify the chain and the current table, both read in one snapshot."""
     with store.snapshot() as reader:
         replayed: dict[str, tuple[str, int]] = {}
+        journal_wide: list[Event] = []
 
         def replay(event: Event) -> None:
-            if event.to_state:  # journal-wide events (a draw, a notice) have no current row
+            if event.to_state:
                 replayed[event.item] = (event.to_state, event.seq)
+            else:  # journal-wide events (a draw, a notice) have no current row
+                journal_wide.append(event)
 
         report = verify_chain(reader.events(), anchor, replay)
         if report.ok:
             _compare_current(reader, replayed, report)
+            for seq, problem in sorted(draw_problems(journal_wide) + numbering_problems(journal_wide)):
+                report.fail(seq, problem)
     return report
 
 

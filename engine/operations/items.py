@@ -7,6 +7,7 @@ a rule that only one of them may pass.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import os
@@ -18,6 +19,7 @@ from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
+from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled
 from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
@@ -47,7 +49,10 @@ def resolve_actor(checklist: Checklist, actor_text: Optional[str]) -> Person:
 
 
 def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-            trigger: str, note: str = "") -> Event:
+            trigger: str, note: str = "", deadline: Optional[str] = None,
+            round_id: Optional[str] = None) -> Event:
+    """Fire ``trigger``; ``deadline`` is the new one a ``sets: [deadline]`` step (延期) needs,
+    ``round_id`` the inspection round whose result this step is."""
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     workflow = checklist.workflow_of(item)
@@ -55,6 +60,8 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     machine = compiled(workflow)
     facts = facts_of(tx.item_events(item.id), workflow)
     transition = machine.candidate(facts.state, trigger)
+    data: dict[str, object] = round_tag(checklist, tx, round_id, item)
+    data.update(new_deadline(item, transition, facts, deadline))
 
     def check(candidate: Transition) -> list[str]:
         return unmet(Attempt(item, candidate, actor, note, facts, checklist.role_labels))
@@ -65,9 +72,31 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
         raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
             item=item.id, step=transition.label)) from None
     returned = transition.is_return  # ``return: true``: nothing else counts as a return
-    draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256,
-                  {"returned": True} if returned else {})
+    if returned:
+        data["returned"] = True
+    draft = Draft(item.id, trigger, facts.state, dest, actor.id, note, checklist.sha256, data)
     return tx.append(draft, ItemRow(dest, facts.returns + returned))
+
+
+def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Optional[str]) -> dict[str, str]:
+    """The event data of an extension (延期): the new deadline, later than the one in force."""
+    if "deadline" not in transition.sets:
+        if deadline is not None:
+            raise Refused([_("step {step} does not change the deadline; drop --deadline").format(
+                step=transition.label)])
+        return {}
+    if deadline is None:
+        raise Refused([_("step {step} sets a new deadline: give --deadline YYYY-MM-DD").format(
+            step=transition.label)])
+    try:
+        day = dt.date.fromisoformat(deadline)
+    except ValueError:
+        raise Refused([_("--deadline {value!r} is not a date YYYY-MM-DD").format(value=deadline)]) from None
+    in_force = dt.date.fromisoformat(facts.deadline) if facts.deadline else item.duty.deadline
+    if day <= in_force:
+        raise Refused([_("the new deadline {new} must be later than the one in force, {old}").format(
+            new=day.isoformat(), old=in_force.isoformat())])
+    return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
 def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
@@ -119,14 +148,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
 
 
 def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           assignments: list[str], note: str = "") -> Event:
+           assignments: list[str], note: str = "", round_id: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
+    tag = round_tag(checklist, tx, round_id, item)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts, RECORD)
-    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values}, note)
+    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag}, note)
 
 
 def file_digest(path: str) -> dict[str, object]:
@@ -154,21 +184,23 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data, note)
 
 
-def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str) -> Event:
-    """An observation on the item (督查意见): an event that changes nothing but the record."""
+def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str,
+         round_id: Optional[str] = None) -> Event:
+    """An observation on the item (督查意见): an event that changes nothing, tagged with its round."""
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     if not text.strip():
-        raise Refused([_("the note is empty: say what was observed")])
+        raise Refused([_("a note needs some text")])
+    tag = round_tag(checklist, tx, round_id, item)
     facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
     _check_may_report(checklist, item, actor, facts, NOTE)
-    return _append_report(checklist, tx, item, actor, facts, NOTE, {}, text)
+    return _append_report(checklist, tx, item, actor, facts, NOTE, tag, text)
 
 
 def _append_report(checklist: Checklist, tx: Transaction, item: Item, actor: Person, facts: Facts,
-                   trigger: str, data: dict[str, object], note: str = "") -> Event:
+                   trigger: str, data: dict[str, object], text: str = "") -> Event:
     """Append an event that reports without moving the item (record, attach, note)."""
-    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, note, checklist.sha256, data)
+    draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, text, checklist.sha256, data)
     return tx.append(draft, ItemRow(facts.state, facts.returns))
 
 
@@ -195,5 +227,14 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     return facts.state, options
 
 
+JOURNAL_WIDE = ("@round/", "@notice/", "@import/")
+
+
 def history(checklist: Checklist, store: Reader, item_id: str) -> list[Event]:
+    """An item's events; a journal-wide item (``@round/ID``, ``@notice/N``, ``@import/SHA``) too."""
+    if item_id.startswith(JOURNAL_WIDE):
+        events = store.item_events(item_id)
+        if not events:
+            raise Refused([_("{item}: no such event in the journal").format(item=item_id)])
+        return events
     return store.item_events(resolve_item(checklist, item_id).id)

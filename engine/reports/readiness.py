@@ -24,6 +24,7 @@ from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Inspection, Item, Requirements, State, Transition, Workflow
 from engine.reports.rows import ItemState, aim_words, aims_unmet, item_states
 from engine.workflow.facts import facts_of
+from engine.workflow.rounds import round_units
 from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
 
 FAILURE, PLANNED, NO_TARGET, AIM = "failure", "planned", "no_target", "aim"
@@ -72,11 +73,6 @@ def default_day(checklist: Checklist, today: dt.date) -> dt.date:
     """The first day of the ``final`` inspection (the follow-up readiness is for), else today."""
     final = [r for r in checklist.inspections if r.final]
     return min(r.start for r in final) if final else today
-
-
-def round_units(inspection: Inspection) -> set[str]:
-    """The units a round looks at: its targets (重点抽查) where named, else its whole scope."""
-    return set(inspection.targets or inspection.scope)
 
 
 # -- judging one item --------------------------------------------------------------
@@ -186,7 +182,7 @@ def readiness(checklist: Checklist, store: Reader, on: dt.date, inspection: Opti
     """Judge every item (or the items of one inspection round) as on day ``on``."""
     result = Readiness(on, inspection)
     units = round_units(inspection) if inspection is not None else None
-    for entry in item_states(checklist, store.states(), on):
+    for entry in item_states(checklist, store.states(), on, deadlines=store.deadlines()):
         if units is None or entry.unit.id in units:
             result.rows += judge_item(checklist, store, entry)
     return result

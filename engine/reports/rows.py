@@ -10,11 +10,13 @@ from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Item, State, Unit, item_id
+from engine.workflow.escalation import days_between, standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
+LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), for the human formats
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,16 @@ class StatusFilter:
     state: Optional[str] = None
     overdue: bool = False
     veto: bool = False
+    level: Optional[str] = None  # an escalation level id
+    finding: Optional[str] = None  # a finding id: the items of the duties answering it
 
     def keeps(self, row: dict[str, Any]) -> bool:
         return ((self.unit is None or row["unit"] == self.unit)
                 and (self.duty is None or row["duty"] == self.duty)
                 and (self.state is None or row["state"] == self.state)
                 and (not self.overdue or row["overdue"])
-                and (not self.veto or row["veto"]))
+                and (not self.veto or row["veto"])
+                and (self.level is None or row["level"] == self.level))
 
 
 NO_FILTER = StatusFilter()
@@ -38,13 +43,7 @@ NO_FILTER = StatusFilter()
 
 def days_left(checklist: Checklist, today: dt.date, deadline: dt.date) -> int:
     """Days until the deadline (negative past it): working days where a calendar is declared."""
-    calendar = checklist.calendar
-    if calendar is None:
-        return (deadline - today).days
-    start, end, sign = (today, deadline, 1) if deadline >= today else (deadline, today, -1)
-    days = sum(1 for n in range(1, (end - start).days + 1)
-               if calendar.is_working_day(start + dt.timedelta(days=n)))
-    return sign * days
+    return days_between(checklist.calendar, today, deadline)
 
 
 def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> Optional[str]:
@@ -62,7 +61,7 @@ def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
     if trigger == "attach":
         return _("attached evidence")
     if trigger == "note":
-        return _("note")
+        return _("added a note")
     workflow = checklist.workflow_of(item)
     return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
@@ -82,51 +81,66 @@ class ItemState(NamedTuple):
 
 
 def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date, unit: Optional[str] = None,
-                duty: Optional[str] = None) -> Iterator[ItemState]:
+                duty: Optional[str] = None, current: Optional[Mapping[str, Any]] = None,
+                deadlines: Optional[Mapping[str, str]] = None) -> Iterator[ItemState]:
     """Every item (or those of one unit / duty) in the order of checklist.items, with its state.
 
     ``states`` maps item ids to state ids (``store.states()``); an item absent from it is still in
-    its workflow's initial state.
+    its workflow's initial state. ``deadlines`` (``store.deadlines()``) holds extended deadlines;
+    with ``current`` (``store.current()``, for the returns) each item also gets its level.
     """
     workflows = checklist.workflow_by_id
+    deadlines = deadlines or {}
     for item in checklist.items_of(unit, duty):
         d, workflow, key = item.duty, workflows[item.duty.workflow], item.id
         state = workflow.journal_state(states.get(key, workflow.initial), key)
-        yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
+        extended = deadlines.get(key)
+        if current is None and extended is None:
+            yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
+            continue
+        now = current.get(key) if current is not None else None
+        where = standing(checklist, item, state.final, now.returns if now else 0, extended, today)
+        yield ItemState(item.unit, d, state, where.overdue, where.level.level if where.level else None)
 
 
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
     notes = store.last_notes()
-    left_by_deadline: dict[dt.date, int] = {}
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
-    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("note")}
+    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("added a note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
-    deadline = {d.id: d.deadline for d in checklist.duties}  # a date: xlsx writes a date cell
+    answering = {d.id for d in checklist.duties if keep.finding in d.answers}
     current = store.current()
+    deadlines = store.deadlines()
     states = {item: now.state for item, now in current.items()}
     rows: list[dict[str, Any]] = []
     for item in item_states(checklist, states, today, keep.unit, keep.duty):
         duty, state, item_id = item.duty, item.state, item.id
+        if keep.finding is not None and duty.id not in answering:
+            continue
         now = current.get(item_id)
-        left = left_by_deadline.get(duty.deadline)
-        if left is None:
-            left = left_by_deadline[duty.deadline] = days_left(checklist, today, duty.deadline)
+        returns = now.returns if now else 0
+        where = standing(checklist, Item(item.unit, duty), state.final, returns, deadlines.get(item_id), today)
         row: dict[str, Any] = {
             "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
             "duty": duty.id, "title": duty.title, "ref": duty.ref, "state": state.id, "state_label": state.label,
-            "deadline": deadline[duty.id], "original_deadline": None,
-            "days_left": None if state.final else left,
-            "light": traffic_light(state.final, item.overdue, left, checklist.warning_days),
-            "overdue": item.overdue, "veto": veto[duty.id], "level": item.level,
-            "returns": now.returns if now else 0,
+            # dates, not text: xlsx writes date cells, json and csv ISO text
+            "deadline": where.deadline,
+            "original_deadline": where.original_deadline if where.deadline != where.original_deadline
+            else None,  # set once extended (延期)
+            "days_left": None if state.final else where.days_left,  # 销号: nothing left to count
+            "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
+            "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
+            "returns": returns,
             "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
             if now else "",
             "last_at": now.recorded_local if now else "",
             "last_note": notes.get(item_id),
             "aims_unmet": [],
         }
+        if where.level is not None:  # only then: rows of exactly the field ids keep json's fast path
+            row[LEVEL_TEXT] = where.level.label
         if keep.keeps(row):
             rows.append(row)
     _add_aims_unmet(checklist, store, rows)
@@ -218,11 +232,13 @@ def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[st
     people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``, and the
     terminal a glyph with ``MARKS`` (``!`` overdue, ``*`` veto)."""
     rows: dict[str, dict[str, Any]] = {}
+    labels = {level.level: level.label for level in checklist.escalation}
     for item in items:
         line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name, MARKS: {}})
         marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
         line[item.duty.id] = item.state.id
-        line[board_label_key(item.duty.id)] = item.state.label + (f" {marks}" if marks else "")
+        level = f" [{labels[item.level]}]" if item.level else ""
+        line[board_label_key(item.duty.id)] = item.state.label + (f" {marks}" if marks else "") + level
         glyph_marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
         if glyph_marks:
             line[MARKS][item.duty.id] = glyph_marks

@@ -16,7 +16,9 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     AIMS_TEXT,
+    LEVEL_TEXT,
     NO_FILTER,
+    ItemState,
     StatusFilter,
     board_label_key,
     board_rows,
@@ -50,7 +52,7 @@ STATUS_COLUMNS: list[Spec] = [
     ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), HIDDEN),
     ("aims_unmet", N_("Aims not reached"), HIDDEN),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local"}  # field id -> row key of its human text
+SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local", "level": LEVEL_TEXT}  # field id -> human text key
 HISTORY_COLUMNS: list[Spec] = [
     ("seq", N_("No."), 6), ("recorded_at", N_("Recorded at"), 1), ("trigger", N_("Trigger"), HIDDEN),
     ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN), ("to", N_("To"), HIDDEN),
@@ -78,7 +80,8 @@ def check_filter(checklist: Checklist, keep: StatusFilter) -> StatusFilter:
             return None
 
     resolved = replace(keep, unit=named(keep.unit, checklist.unit_id), duty=named(keep.duty, checklist.duty_id),
-                       state=named(keep.state, checklist.state_id))
+                       state=named(keep.state, checklist.state_id), level=named(keep.level, checklist.level_id),
+                       finding=named(keep.finding, checklist.finding_id))
     if reasons:
         raise Refused(reasons)
     return resolved
@@ -113,20 +116,22 @@ def status_report(checklist: Checklist, store: Reader, today: dt.date,
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
     item = checklist.item(item_id)
-    assert item is not None
-    states = checklist.workflow_of(item).state_by_id
+    states = checklist.workflow_of(item).state_by_id if item is not None else {}  # None: @round/…, @notice/…
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
+    step = step_label(checklist, item, event.trigger) if item is not None else event.trigger
     return {"seq": event.seq, "recorded_at": event.recorded_at, "trigger": event.trigger,
             "recorded_local": local_minute(event.recorded_at),
-            "step": step_label(checklist, item, event.trigger), "from": event.from_state,
+            "step": step, "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
             "note": event.note, "data": event.data, "details": event_details(item, event.data)}
 
 
-def event_details(item: Item, data: dict[str, Any]) -> str:
+def event_details(item: Optional[Item], data: dict[str, Any]) -> str:
     """An event's data as people read it: 义务教育阶段辍学率=1, 在外就读学生取证证明 (proof.pdf)."""
+    if item is None:  # a journal-wide event (@round/…, @notice/…): its data speaks for itself
+        return ""
     parts = []
     for indicator_id, value in data.get("values", {}).items():
         indicator = item.duty.indicator_by_id(indicator_id)
@@ -162,8 +167,14 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(row["unit_name"], row["verified_pct"]) for row in summary[:CHART_LIMIT]]
 
 
+def _items_with_levels(checklist: Checklist, store: Reader, today: dt.date) -> list[ItemState]:
+    current = store.current()
+    states = {item: now.state for item, now in current.items()}
+    return list(item_states(checklist, states, today, current=current, deadlines=store.deadlines()))
+
+
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     rows = summary_rows(checklist, items, by)
     key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
     name_header: Spec = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"), 1)
@@ -200,7 +211,7 @@ def state_styles(checklist: Checklist) -> dict[str, StateStyle]:
 
 
 def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
-    items = list(item_states(checklist, store.states(), today))
+    items = _items_with_levels(checklist, store, today)
     columns = _columns([("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1)])
     titles = [d.title for d in checklist.duties]
     columns += [Column(d.id, d.title if titles.count(d.title) == 1 else f"{d.title} ({d.id})", board_label_key(d.id),

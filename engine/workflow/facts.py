@@ -33,6 +33,7 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
     files: set[str] = set()
     actors: set[str] = set()
     returns = 0
+    deadline = None
     last = None
     for event in events:
         values.update(event.data.get("values", {}))
@@ -42,7 +43,8 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
                 files.add(event.data["evidence"])
         actors.add(event.actor)
         returns += bool(event.data.get("returned"))
+        deadline = event.data.get("deadline", deadline)
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
-    return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files))
+    return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files), deadline)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
 from engine.i18n import N_, _, numeral
-from engine.model import Evidence, Indicator, Item, Person, Transition
+from engine.model import Evidence, Indicator, Item, Person, Transition, Workflow
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Facts:
     participants: frozenset[str] = frozenset()  # person ids with any event on the item
     returns: int = 0
     files: frozenset[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
+    deadline: Optional[str] = None  # ISO date set by an extension (延期); None: the duty's own
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,17 @@ RULES: dict[str, Callable[[Attempt], list[str]]] = {
 def unmet(attempt: Attempt) -> list[str]:
     """Every unmet requirement of the attempt, in the order of RULES."""
     return [reason for rule in RULES.values() for reason in rule(attempt)]
+
+
+def lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
+    """Evidence and indicators still missing for the step(s) that end the item's workflow
+    (销号): what readiness, inspect, remind and a 督办单 say the item lacks."""
+    reasons: list[str] = []
+    for transition in workflow.transitions:
+        if transition.dest is not None and workflow.state_by_id[transition.dest].final:
+            attempt = Attempt(item, transition, None, "", facts)
+            reasons += [r for r in check_evidence(attempt) + check_indicators(attempt) if r not in reasons]
+    return reasons
 
 
 def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,

@@ -258,7 +258,7 @@ def test_note_records_an_observation_without_moving_the_item(clerk):
     assert (last["trigger"], last["from"], last["to"], last["note"]) == ("note", "in_progress", "in_progress",
                                                                           "取证材料不全，需补充")
     assert clerk.status()[ITEM]["last_note"] == "取证材料不全，需补充"
-    assert "empty" in clerk.refused("note", ITEM, "  ", actor="wang")
+    assert "a note needs some text" in clerk.refused("note", ITEM, "  ", actor="wang")
     refused = clerk.refused("note", ITEM, "看过", actor="zhao", lang="zh")  # another township
     assert "督学" in refused and "赵雪" in refused
 
