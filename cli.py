@@ -531,8 +531,8 @@ def history(session: Session, item: str, fmt: Optional[str], output: Optional[st
     from engine.reports.tables import history_report
 
     checklist, store = open_journal(session, create=False)
-    found = checklist.item_named(item).id
-    events = items.history(checklist, store, found)
+    events = items.history(checklist, store, item)
+    found = events[0].item if events else checklist.item_named(item).id
     emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
 
 
