@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.formats.report import (
+    LIGHT_COLOURS,
     LIGHTS,
     Column,
     Report,
@@ -40,8 +41,6 @@ MAX_WIDTH = 60
 FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
 VERDICT_FILLS = {True: ("C6EFCE", "006100"), False: ("FFC7CE", "9C0006")}
 HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
-LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
-               "green": ("C6EFCE", "006100")}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -151,7 +150,7 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width:
     elif isinstance(value, datetime.date):
         cell.number_format = "yyyy-mm-dd"
     if light and value in LIGHTS:
-        background, ink = LIGHT_FILLS[value]
+        background, ink = LIGHT_COLOURS[value]
         cell.fill = _fill(background)
         cell.font = Font(name=FONT, color=ink)
 
@@ -207,7 +206,9 @@ def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    usable = max(1, int(width) - 1)
+    # a CJK character takes about 1.4 column units in Calc and Excel, not the 2 it takes on a
+    # terminal: 1.25 sits between it and Latin text, so mixed text is rarely cut off
+    usable = max(1.0, width * 1.25)
     return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
 
 

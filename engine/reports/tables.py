@@ -16,6 +16,7 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     AIMS_TEXT,
+    LAST_STEP_LABEL,
     LEVEL_TEXT,
     NO_FILTER,
     ItemState,
@@ -52,7 +53,8 @@ STATUS_COLUMNS: list[Spec] = [
     ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), HIDDEN),
     ("aims_unmet", N_("Aims not reached"), HIDDEN),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local", "level": LEVEL_TEXT}  # field id -> human text key
+SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local",
+         "level": LEVEL_TEXT}  # field id -> row key of its human text
 HISTORY_COLUMNS: list[Spec] = [
     ("seq", N_("No."), 6), ("recorded_at", N_("Recorded at"), 1), ("trigger", N_("Trigger"), HIDDEN),
     ("step", N_("Step"), 1), ("from", N_("From"), HIDDEN), ("to", N_("To"), HIDDEN),
@@ -255,10 +257,11 @@ def readiness_report(checklist: Checklist, result: Readiness) -> Report:
 # field id, header, human text key, shown in print, print width (characters)
 DUTIES_COLUMNS = [
     ("ref", N_("Clause"), None, True, 11), ("duty", N_("Duty id"), None, False, None),
-    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 42),
+    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 38),
     ("owners", N_("Lead units"), "owners_text", True, 14), ("support", N_("Supporting units"), "support_text", True, 14),
-    ("heads", N_("Responsible persons"), "heads_text", True, 10), ("deadline", N_("Deadline"), None, True, 13),
-    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 20),
+    # a group's heads (ten townships) flow several names to a line
+    ("heads", N_("Responsible persons"), "heads_text", True, 16), ("deadline", N_("Deadline"), None, True, 14),
+    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 18),
     ("verified", N_("Verified / items"), "progress_text", True, 10), ("items", N_("Items"), None, False, None),
 ]
 
