@@ -50,8 +50,8 @@ STATUS_COLUMNS: list[Spec] = [
     ("original_deadline", N_("Original deadline"), 8), ("days_left", N_("Days left"), 2),
     ("light", N_("Traffic light"), 2), ("overdue", N_("Overdue"), 6), ("veto", N_("Veto"), 4),
     ("level", N_("Level"), 5), ("returns", N_("Times returned"), 6), ("last_step", N_("Last step"), 7),
-    ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), HIDDEN),
-    ("aims_unmet", N_("Aims not reached"), HIDDEN),
+    ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), 9),
+    ("aims_unmet", N_("Aims not reached"), 9),
 ]
 SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local",
          "level": LEVEL_TEXT}  # field id -> row key of its human text

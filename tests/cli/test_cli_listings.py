@@ -73,8 +73,7 @@ HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_lab
                 "actor_name", "os_user", "note", "data", "details"]
 BOARD_NUMBERS = [str(n) for n in range(1, len(MODEL.duties) + 1)]  # the terminal's headers
 # ids (unit, duty, state, trigger, actor ids) are for scripts: the human formats leave them out
-HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Last note",
-             "Aims not reached", "Data"}
+HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Data"}
 DUTIES_EN = ["Clause", "Task", "Requirements", "Lead units", "Supporting units", "Responsible persons", "Deadline",
              "Materials", "Problems answered", "Verified / items"]
 DUTIES_ZH = ["序号", "整改任务", "整改要求", "牵头单位", "配合单位", "责任人", "整改时限", "整改材料", "反馈问题",
