@@ -18,7 +18,8 @@ import tempfile
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Optional
+from pathlib import Path
+from typing import BinaryIO, Optional
 
 from engine.errors import StoreError
 from engine.i18n import _
@@ -37,6 +38,7 @@ from engine.journal.chain import (
     seal,
     utc_now,
 )
+from engine.journal.evidence import EvidenceFolder, StoredFile
 
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA = """
@@ -87,6 +89,11 @@ UPSERT_CURRENT = (
     "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns")
 
 
+def evidence_folder(journal_path: str) -> Path:
+    """``NAME.db`` keeps its evidence files in ``NAME.evidence`` beside it."""
+    return Path(journal_path).with_suffix(".evidence")
+
+
 def _event(row: tuple) -> Event:
     """A stored row as an Event; a row no rectify wrote (a BLOB, broken JSON) names its position."""
     values = list(row)
@@ -115,9 +122,10 @@ def _reading(location: str) -> Iterator[None]:
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection, location: str):
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder):
         self.conn = conn
         self.location = location
+        self.files = files
 
     def item_events(self, item: str) -> list[Event]:
         with _reading(self.location):
@@ -139,6 +147,12 @@ class SQLiteReader:
         """Item -> current state id (what summaries need, without building a record per item)."""
         with _reading(self.location):
             return dict(self.conn.execute("SELECT item, state FROM current"))
+
+    def last_notes(self) -> dict[str, str]:
+        # SQLite takes the bare column from the row that holds max(seq)
+        with _reading(self.location):
+            rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
+            return {item: note for item, note, _seq in rows}
 
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
@@ -173,6 +187,15 @@ class SQLiteReader:
             return {name for (name,) in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
 
+    def open_file(self, sha256: str) -> BinaryIO:
+        return self.files.open(sha256)
+
+    def stored_files(self) -> Iterator[StoredFile]:
+        return self.files.files()
+
+    def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
+        return self.files.put(path)
+
     def _has_table(self, name: str) -> bool:
         with _reading(self.location):
             return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -182,16 +205,23 @@ class SQLiteReader:
 class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, location: str, checklist: tuple[str, bytes]):
-        super().__init__(conn, location)
+    _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
+
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder,
+                 checklist: tuple[str, bytes]):
+        super().__init__(conn, location, files)
         self._checklist = checklist  # (sha256, bytes) of the version in use, kept at its first event
         self._kept = False
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
-        head = self.conn.execute(
-            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
+        previous_time: Optional[str]
+        if self._last is not None:
+            seq, prev_hash, previous_time = self._last.seq + 1, self._last.hash, self._last.recorded_at
+        else:
+            head = self.conn.execute(
+                "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
         event = seal(draft, seq, prev_hash, not_before(previous_time, utc_now()), os_user())
         values = [getattr(event, c) for c in EVENT_COLUMNS]
         values[EVENT_COLUMNS.index("data")] = data_text(event.data)
@@ -205,6 +235,7 @@ class SQLiteTransaction(SQLiteReader):
                               "(sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
             self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)", (sha256, source))
             self._kept = True
+        self._last = event
         return event
 
 
@@ -221,7 +252,7 @@ class SQLiteStore(SQLiteReader):
             raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(
                 path=path))
         try:
-            super().__init__(self._connect(path, read_only), path)
+            super().__init__(self._connect(path, read_only), path, EvidenceFolder(evidence_folder(path)))
             self._check(checklist_id)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: cannot open the journal: {reason}").format(path=path, reason=e)) from e
@@ -328,7 +359,7 @@ class SQLiteStore(SQLiteReader):
             raise StoreError(_("{path}: opened read-only").format(path=self.location))
         try:
             with self._begin("BEGIN IMMEDIATE"):
-                yield SQLiteTransaction(self.conn, self.location, self._checklist)
+                yield SQLiteTransaction(self.conn, self.location, self.files, self._checklist)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=e)) from e
@@ -337,7 +368,7 @@ class SQLiteStore(SQLiteReader):
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
         with _reading(self.location), self._begin("BEGIN"):
-            yield SQLiteReader(self.conn, self.location)
+            yield SQLiteReader(self.conn, self.location, self.files)
 
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into this empty journal as they are (``db copy``)."""

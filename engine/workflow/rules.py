@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
-from engine.i18n import N_, _
+from engine.i18n import N_, _, count_words
 from engine.model import Evidence, Indicator, Item, Person, Transition, Workflow
 
 
@@ -55,19 +55,20 @@ def role_words(roles: tuple[str, ...], labels: Mapping[str, str]) -> str:
     names = {"owner": _("a person of the item's own unit"),
              "support": _("a person of a support unit"),
              "participant": _("someone who took an earlier step on this item")}
-    return _(", ").join(names.get(r) or labels.get(r) or r for r in roles)
+    return _(" or ").join(names.get(r) or labels.get(r) or r for r in roles)
 
 
 def check_by(attempt: Attempt) -> list[str]:
     allowed = attempt.transition.by
     if not allowed:
         return []
+    roles = role_words(allowed, attempt.role_labels)
     if attempt.actor is None:
-        return [_("only {roles} may take this step").format(roles=role_words(allowed, attempt.role_labels))]
+        return [_("step {step} may be taken only by: {roles}").format(roles=roles, step=attempt.transition.label)]
     if any(holds_role(attempt.actor, role, attempt) for role in allowed):
         return []
-    return [_("only {roles} may take step {step}; {person} is not").format(
-        person=attempt.actor.name, roles=role_words(allowed, attempt.role_labels), step=attempt.transition.label)]
+    return [_("step {step} may be taken only by: {roles}; {person} is not one of them").format(
+        person=attempt.actor.name, roles=roles, step=attempt.transition.label)]
 
 
 def check_not_by(attempt: Attempt) -> list[str]:
@@ -125,7 +126,7 @@ def check_evidence(attempt: Attempt) -> list[str]:
             continue
         elif evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
-                name=evidence.name, copies=evidence.copies))
+                name=evidence.name, copies=count_words(evidence.copies)))  # 一式六份 under zh
         else:
             reasons.append(_("missing evidence: {name}").format(name=evidence.name))
     return reasons
@@ -177,17 +178,29 @@ def lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
     return reasons
 
 
-def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
-                 role_labels: Mapping[str, str]) -> list[str]:
-    """Who may take an action that is not a transition (record, attach, note): the roles the
-    checklist's ``permissions`` give it, judged by the same role rule as a step's ``by``."""
-    step = Transition(action, action, (), None, by=roles)
-    attempt = Attempt(item, step, actor, "", facts, role_labels)
-    if any(holds_role(actor, role, attempt) for role in roles):
+def check_permission(attempt: Attempt) -> list[str]:
+    """An action that is not a transition (record, attach, note), its roles in ``by``."""
+    roles, actor = attempt.transition.by, attempt.actor
+    if actor is None or any(holds_role(actor, role, attempt) for role in roles):
         return []
     return [_("only {roles} may {action} on this item; {person} is not").format(
-        roles=role_words(roles, role_labels) or _("nobody"), action=_(ACTION_WORDS.get(action, action)),
+        roles=role_words(roles, attempt.role_labels) or _("nobody"),
+        action=_(ACTION_WORDS.get(attempt.transition.trigger, attempt.transition.trigger)),
         person=actor.name)]
 
 
+#: The rules of the actions that are not transitions; their roles come from the checklist's
+#: ``permissions`` (defaults in the schema), so no role id is written here.
+ACTION_RULES: dict[str, Callable[[Attempt], list[str]]] = {
+    "permission": check_permission,
+}
+
 ACTION_WORDS = {"record": N_("record values"), "attach": N_("attach evidence"), "note": N_("add a note")}
+
+
+def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
+                 role_labels: Mapping[str, str]) -> list[str]:
+    """Every unmet rule of ``actor`` taking ``action`` on ``item``, ``roles`` being the
+    checklist's ``permissions`` for it."""
+    attempt = Attempt(item, Transition(action, action, (), None, by=roles), actor, "", facts, role_labels)
+    return [reason for rule in ACTION_RULES.values() for reason in rule(attempt)]
