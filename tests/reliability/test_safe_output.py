@@ -29,7 +29,7 @@ UNSAFE = ("\x1b", "\x07", "\u009b", "\u202e", "\x7f")
 def on_a_terminal(workspace, *args: str) -> str:
     """stdout of ``rectify ARGS`` when it is a real terminal (a pty), as text."""
     master, slave = pty.openpty()
-    process = subprocess.Popen(workspace.command(*args), env=workspace.env, stdout=slave,
+    process = subprocess.Popen(workspace.command(*args), env={**workspace.env, "COLUMNS": "400"}, stdout=slave,
                                stderr=subprocess.DEVNULL)
     os.close(slave)
     chunks = []
