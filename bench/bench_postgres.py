@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workdir")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--only-throughput", action="store_true", help="skip the timed commands")
     args = parser.parse_args(argv)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="rectify-bench-pg-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         stores = {"sqlite": str(work / "province.db"), "postgresql": url}
         pending = {store: [(person, item) for person, _items, todo in clerks for item in todo[:1]][i::2]
                    for i, store in enumerate(stores)}
-        medians = commands(args, work, stores, env, pending)
+        medians = {} if args.only_throughput else commands(args, work, stores, env, pending)
         rates = {}
         for mode in ("process", "cli"):
             for count in (1, CLERKS):

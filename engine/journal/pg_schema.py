@@ -51,9 +51,10 @@ CREATE TABLE IF NOT EXISTS {S}.events (
     note text NOT NULL,
     data text NOT NULL,
     checklist_sha256 text NOT NULL,
-    prev_hash text NOT NULL UNIQUE,
-    hash text NOT NULL UNIQUE
-)""",
+    prev_hash text NOT NULL,
+    hash text NOT NULL
+)""",  # the position is the key: a second event at one position (a fork) is refused by it; unique
+       # indexes on the random hashes would cost every append random pages and add nothing
     f"CREATE INDEX IF NOT EXISTS events_by_item ON {S}.events (item, seq)", f"""
 CREATE TABLE IF NOT EXISTS {S}.current (
     item text PRIMARY KEY,
