@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any, BinaryIO, Optional
 
 import psycopg
 from psycopg import conninfo
@@ -37,6 +37,7 @@ from engine.journal.chain import (
     refuse_nul,
     seal,
 )
+from engine.journal.evidence import StoredFile
 
 S = pg_schema.SCHEMA_NAME
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM {S}.events"
@@ -163,6 +164,17 @@ class PostgresReader:
         """The append-only triggers that are absent or disabled on the events table."""
         present = self.append_only_guards()
         return [name for name in pg_schema.TRIGGERS if name not in present]
+
+    # The evidence store's PostgreSQL table is the postgres work's to build (DESIGN § Evidence
+    # store); until then attach --file and import with files are refused here with one clear line.
+    def open_file(self, sha256: str) -> BinaryIO:
+        raise StoreError(_("evidence files are not kept in a PostgreSQL journal yet; use a SQLite journal"))
+
+    def stored_files(self) -> Iterator[StoredFile]:
+        return iter(())
+
+    def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
+        raise StoreError(_("evidence files are not kept in a PostgreSQL journal yet; use a SQLite journal"))
 
     def checklist_source(self, sha256: str) -> Optional[bytes]:
         row = self.conn.execute(f"SELECT source FROM {S}.checklists WHERE sha256 = %s", (sha256,)).fetchone()
