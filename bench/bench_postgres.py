@@ -114,12 +114,10 @@ def load_into_postgres(checklist: Checklist, server: str, work: Path, env: dict[
     url = pg_url(server, dbname="province")
     with psycopg.connect(server, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'province'").fetchone()
-        if exists and reuse:
-            print("reusing the PostgreSQL journal already loaded", flush=True)
-            return url
-        if exists:
+        if exists and not reuse:
             conn.execute("DROP DATABASE province WITH (FORCE)")
-        conn.execute("CREATE DATABASE province ENCODING 'UTF8' TEMPLATE template0")
+        if not exists or not reuse:
+            conn.execute("CREATE DATABASE province ENCODING 'UTF8' TEMPLATE template0")
     done = subprocess.run(rectify("-c", str(work / "province.yaml"), "--db", url, "db", "init"), env=env,
                           capture_output=True, text=True)
     if done.returncode:
@@ -129,6 +127,9 @@ def load_into_postgres(checklist: Checklist, server: str, work: Path, env: dict[
             conn.execute(f"""DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{login}')
                              THEN CREATE ROLE "{login}" LOGIN; END IF; END $$""")
             conn.execute(f'GRANT rectify_staff TO "{login}"')
+    if exists and reuse:
+        print("reusing the PostgreSQL journal already loaded", flush=True)
+        return url
     started = time.perf_counter()
     done = subprocess.run(rectify("-c", str(work / "province.yaml"), "db", "copy", "--from",
                                   str(work / "province.db"), "--to", url), env=env, capture_output=True, text=True)
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                     rates[(mode, count, store)] = (rate, acked, problems)
                     print(f"{mode} {count} clerk(s) on {store}: {rate:.0f} events/s ({acked} acknowledged, "
                           f"{problems} lost/forked/failed)", flush=True)
-        heads = {store: subprocess.run(rectify("-c", str(work / "province.yaml"), "--db", u, "audit"), env=env,
+        heads = {} if args.only_throughput else {store: subprocess.run(rectify("-c", str(work / "province.yaml"), "--db", u, "audit"), env=env,
                                        capture_output=True, text=True) for store, u in stores.items()}
         for store, done in heads.items():
             print(f"final audit on {store}: exit {done.returncode} {done.stdout.strip()} {done.stderr.strip()}")
