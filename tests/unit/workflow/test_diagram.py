@@ -70,7 +70,10 @@ def test_the_diagram_never_overwrites_the_checklist(tmp_path):
     checklist = tmp_path / "minimal.yaml"
     shutil.copy(MINIMAL, checklist)
     before = checklist.read_bytes()
-    result = CliRunner().invoke(cli, ["-c", str(checklist), "graph", "--format", "mermaid", "-o", str(checklist)],
-                                env={"RECTIFY_CACHE_DIR": str(tmp_path / "c")})
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(checklist), "graph", "--format", "mermaid", "-o", str(checklist)],
+        env={"RECTIFY_CACHE_DIR": str(tmp_path / "c")},
+    )
     assert result.exit_code == 1 and "would overwrite" in result.stderr
     assert checklist.read_bytes() == before
