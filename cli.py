@@ -17,6 +17,7 @@ import click
 
 from engine import i18n
 from engine.errors import ChecklistError, RectifyError, Refused
+from engine.formats import FORMAT_NAMES
 from engine.i18n import _
 
 
@@ -132,7 +133,6 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-FORMAT_NAMES = ["table", "markdown", "csv", "json", "html", "xlsx"]
 
 
 def format_options(func: Any) -> Any:
@@ -364,14 +364,15 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
 def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
               output: Optional[str]) -> None:
     """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
-    from engine.reports.readiness import default_day, find_round
+    from engine.reports.readiness import default_day
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
+    from engine.workflow.rounds import resolve_round
 
     if on_day and round_name:
         raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
     checklist, store = open_journal(session, create=False)
-    inspection = find_round(checklist, round_name) if round_name else None
+    inspection = resolve_round(checklist, round_name) if round_name else None
     day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
     result = judge(checklist, store, day, inspection)
     emit([readiness_report(checklist, result)], fmt, output)

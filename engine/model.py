@@ -324,14 +324,18 @@ class Checklist:
     @cached_property
     def items(self) -> tuple[Item, ...]:
         """Every item, unit order first (the order of the 整改责任表 rows)."""
-        return tuple(self._expand(None, None))
+        return tuple(Item(u, d) for u, d in self.assignments())
 
     def items_of(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[Item]:
         """The items of one unit and/or one duty (all with neither), in the order of :attr:`items`."""
-        return iter(self.items) if unit is None and duty is None else self._expand(unit, duty)
+        if unit is None and duty is None:
+            return iter(self.items)
+        return (Item(u, d) for u, d in self.assignments(unit, duty))
 
-    def _expand(self, unit: Optional[str], duty: Optional[str]) -> Iterator[Item]:
-        """The one place where owners become items: each unit in declared order, its duties in theirs."""
+    def assignments(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[tuple[Unit, Duty]]:
+        """The one place where owners become items: the (unit, duty) of each item, each unit in
+        declared order, its duties in theirs. Listings that need only ids and states iterate these
+        rather than build an Item per row (a province has 100,000)."""
         duties_of: dict[str, list[Duty]] = {}
         for d in self.duties:
             if duty is None or d.id == duty:
@@ -340,7 +344,7 @@ class Checklist:
         for u in self.units:
             if unit is None or u.id == unit:
                 for d in duties_of.get(u.id, ()):
-                    yield Item(u, d)
+                    yield u, d
 
     @cached_property
     def _owners(self) -> dict[str, frozenset[str]]:

@@ -9,6 +9,7 @@ import math
 from html import escape
 
 from engine.formats.report import (
+    LIGHT_COLOURS,
     LIGHTS,
     Column,
     Report,
@@ -40,9 +41,7 @@ thead th { background: #E7E6E6; }
 table.form { table-layout: fixed; width: calc(100% - 2px); }  /* the collapsed outer border stays on the paper */
 table.form td, table.form th { overflow-wrap: anywhere; padding: 3px 5px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.light-red { background: #FFC7CE; color: #9C0006; }
-td.light-yellow { background: #FFEB9C; color: #9C5700; }
-td.light-green { background: #C6EFCE; color: #006100; }
+LIGHT_RULES
 figure.chart { margin: 0 0 16px; break-inside: avoid; page-break-inside: avoid; }
 figure.chart figcaption { font-weight: bold; margin-bottom: 4px; }
 figure.chart svg { max-width: 100%; height: auto; font-family: inherit; }
@@ -54,7 +53,8 @@ section + section { margin-top: 32px; }
   tr, h1 { break-inside: avoid; page-break-inside: avoid; }
   h1, .meta, .summary { break-after: avoid; page-break-after: avoid; }
 }
-""".replace("FONT_STACK", FONT_STACK)
+""".replace("FONT_STACK", FONT_STACK).replace("LIGHT_RULES", "\n".join(
+    f"td.light-{light} {{ background: #{fill}; color: #{text}; }}" for light, (fill, text) in LIGHT_COLOURS.items()))
 
 
 def render_html(reports: list[Report]) -> str:
@@ -90,17 +90,17 @@ def _table(report: Report) -> str:
     rows = "\n".join(
         "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
-    return f"<table{_layout(columns)}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+    return f"{_table_start(columns)}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
 
-def _layout(columns: list[Column]) -> str:
+def _table_start(columns: list[Column]) -> str:
     """A form whose columns declare print widths keeps them (shares of the page width), so long
     text wraps inside its column instead of pushing the table off the paper."""
     if not any(c.width for c in columns):
-        return ""
+        return "<table>"
     widths = [c.width or DEFAULT_WIDTH for c in columns]
     cols = "".join(f'<col style="width: {100 * w / sum(widths):.1f}%">' for w in widths)
-    return f' class="form"><colgroup>{cols}</colgroup'
+    return f'<table class="form"><colgroup>{cols}</colgroup>'
 
 
 DEFAULT_WIDTH = 8  # characters, for a column of a form that declares no width

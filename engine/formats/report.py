@@ -30,7 +30,6 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -58,15 +57,11 @@ class Report:
     landscape: bool = False  # printed on landscape A4 (a wide form such as the 整改责任表)
 
 
-@dataclass(frozen=True)
-class Formatter:
-    render: Callable[[list[Report], bool], str | bytes]
-    suffix: str
-    binary: bool = False
-
-
 CHECK = "✓"
-LIGHTS = ("green", "yellow", "red")
+# The traffic light: each light's cell colours, (background, text) as RGB hex; the html page and
+# the xlsx sheet both paint with these.
+LIGHT_COLOURS = {"green": ("C6EFCE", "006100"), "yellow": ("FFEB9C", "9C5700"), "red": ("FFC7CE", "9C0006")}
+LIGHTS = tuple(LIGHT_COLOURS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.formats.report import (
+    LIGHT_COLOURS,
     LIGHTS,
     Column,
     Report,
@@ -34,8 +35,6 @@ from engine.formats.report import (
 )
 
 MAX_WIDTH = 60
-LIGHT_FILLS = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
-               "green": ("C6EFCE", "006100")}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -115,7 +114,7 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width:
     elif isinstance(value, datetime.date):
         cell.number_format = "yyyy-mm-dd"
     if light and value in LIGHTS:
-        background, ink = LIGHT_FILLS[value]
+        background, ink = LIGHT_COLOURS[value]
         cell.fill = PatternFill(fill_type="solid", start_color=background, end_color=background)
         cell.font = Font(color=ink)
 
@@ -169,7 +168,9 @@ def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    usable = max(1, int(width) - 1)
+    # a CJK character takes about 1.4 column units in Calc and Excel, not the 2 it takes on a
+    # terminal: 1.25 sits between it and Latin text, so mixed text is rarely cut off
+    usable = max(1.0, width * 1.25)
     return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
 
 

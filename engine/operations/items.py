@@ -103,11 +103,18 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
     return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
+def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
+    """The roles the checklist's ``permissions`` give ``action``; the schema's default when the
+    checklist says nothing (the loader fills every action, a hand-built model may not)."""
+    from engine.checklist.schema import permission_defaults
+
+    return checklist.permissions.get(action) or permission_defaults()[action]
+
+
 def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
     """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
-                           checklist.role_labels)
+    reasons = unmet_action(item, action, permitted(checklist, action), actor, facts, checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))

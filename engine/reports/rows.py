@@ -15,6 +15,7 @@ from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
+LAST_STEP_LABEL = "last_step_label"  # status rows: the last step's label (the field holds its trigger)
 LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), for the human formats
 
 
@@ -89,16 +90,16 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
     """
     workflows = checklist.workflow_by_id
     deadlines = deadlines or {}
-    for item in checklist.items_of(unit, duty):
-        d, workflow, key = item.duty, workflows[item.duty.workflow], item.id
+    for u, d in checklist.assignments(unit, duty):
+        workflow, key = workflows[d.workflow], item_id(u.id, d.id)
         state = workflow.journal_state(states.get(key, workflow.initial), key)
         extended = deadlines.get(key)
         if current is None and extended is None:
-            yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
+            yield ItemState(u, d, state, today > d.deadline and not state.final)
             continue
         now = current.get(key) if current is not None else None
-        where = standing(checklist, item, state.final, now.returns if now else 0, extended, today)
-        yield ItemState(item.unit, d, state, where.overdue, where.level.level if where.level else None)
+        where = standing(checklist, Item(u, d), state.final, now.returns if now else 0, extended, today)
+        yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
 
 
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
@@ -128,13 +129,14 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
             "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
             "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
             "returns": returns,
-            "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
-            if now else "",
+            "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
             "last_note": None,
             "aims_unmet": [],
         }
-        if where.level is not None:  # only then: rows of exactly the field ids keep json's fast path
+        if now:  # only rows with extra words leave json's fast path
+            row[LAST_STEP_LABEL] = labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger)
+        if where.level is not None:
             row[LEVEL_TEXT] = where.level.label
         if keep.keeps(row):
             rows.append(row)
