@@ -443,7 +443,7 @@ def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int
         raise click.UsageError(_("--seed and --redraw go with --draw"))
     if do_draw and results:
         raise click.UsageError(_("--draw and --report are separate steps"))
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=do_draw)  # a draw is recorded: like advance
     if do_draw:
         with store.transaction() as tx:
             drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
@@ -468,7 +468,7 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
     kind = os.path.splitext(output)[1].lower().lstrip(".")
     if kind not in ("docx", "html"):
         raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session)  # a notice is recorded: like advance
     if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
         raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
     with store.transaction() as tx:  # the number is only used if the document was written

@@ -54,3 +54,35 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark a literal for extraction only; it is translated later by ``_(variable)``."""
     return message
+
+
+DIGITS = "零一二三四五六七八九"
+PLACES = ((1000, "千"), (100, "百"), (10, "十"))
+
+
+def chinese_number(n: int) -> str:
+    """A count in Chinese numerals, as in 一式六份: 6 → 六, 10 → 十, 12 → 十二, 20 → 二十,
+    105 → 一百零五, 1010 → 一千零一十. For 0 ≤ n ≤ 9999."""
+    if not 0 <= n <= 9999:
+        raise ValueError(f"chinese_number: {n} is outside 0..9999")
+    if n < 10:
+        return DIGITS[n]
+    words, zero_pending = "", False
+    for value, name in PLACES:
+        digit, n = divmod(n, value)
+        if digit:
+            if zero_pending:
+                words += DIGITS[0]
+            # 十二, not 一十二, when the tens lead; inside a larger number: 一百一十
+            words += ("" if digit == 1 and value == 10 and not words else DIGITS[digit]) + name
+            zero_pending = False
+        elif words:
+            zero_pending = True
+    if n:
+        words += (DIGITS[0] if zero_pending else "") + DIGITS[n]
+    return words
+
+
+def count_words(n: int) -> str:
+    """A count as the language writes it in running text: 六 (一式六份) under zh_CN, else 6."""
+    return chinese_number(n) if _language == "zh_CN" and 0 <= n <= 9999 else str(n)

@@ -11,6 +11,7 @@ import datetime
 import io
 import math
 import re
+import unicodedata
 from typing import Any
 
 from openpyxl import Workbook
@@ -168,10 +169,14 @@ def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    # a CJK character takes about 1.4 column units in Calc and Excel, not the 2 it takes on a
-    # terminal: 1.25 sits between it and Latin text, so mixed text is rarely cut off
-    usable = max(1.0, width * 1.25)
-    return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
+    usable = max(1.0, width - 0.5)
+    return sum(max(1, math.ceil(_sheet_units(line) / usable)) for line in text.split("\n"))
+
+
+def _sheet_units(line: str) -> float:
+    """How many column units a line takes in Calc or Excel at the default font: a CJK character
+    about 1.75 (not the 2 it takes on a terminal), anything else about 1."""
+    return sum(1.75 if unicodedata.east_asian_width(ch) in "WF" else 1.05 for ch in line)
 
 
 def _header_width(header: str) -> int:

@@ -102,6 +102,13 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
         yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
 
 
+def extended_deadlines(checklist: Checklist, store: Reader) -> Mapping[str, str]:
+    """The journal's extended deadlines, read only when a step of the checklist can set one."""
+    if any("deadline" in t.sets for w in checklist.workflows for t in w.transitions):
+        return store.deadlines()
+    return {}
+
+
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
@@ -110,7 +117,7 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
     veto = {d.id: d.is_veto for d in checklist.duties}
     answering = {d.id for d in checklist.duties if keep.finding in d.answers}
     current = store.current()
-    deadlines = store.deadlines()
+    deadlines = extended_deadlines(checklist, store)
     states = {item: now.state for item, now in current.items()}
     rows: list[dict[str, Any]] = []
     for item in item_states(checklist, states, today, keep.unit, keep.duty):

@@ -21,6 +21,7 @@ from engine.reports.rows import (
     StatusFilter,
     board_label_key,
     board_rows,
+    extended_deadlines,
     item_states,
     level_key,
     state_columns,
@@ -140,9 +141,14 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def _items_with_levels(checklist: Checklist, store: Reader, today: dt.date) -> list[ItemState]:
+    """Every item with its level; the journal's current rows (for the returns) only when the
+    checklist has an escalation ladder, its extensions only when a step can set a deadline."""
+    deadlines = extended_deadlines(checklist, store)
+    if not checklist.escalation:
+        return list(item_states(checklist, store.states(), today, deadlines=deadlines))
     current = store.current()
     states = {item: now.state for item, now in current.items()}
-    return list(item_states(checklist, states, today, current=current, deadlines=store.deadlines()))
+    return list(item_states(checklist, states, today, current=current, deadlines=deadlines))
 
 
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:

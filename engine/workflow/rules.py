@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
-from engine.i18n import N_, _
+from engine.i18n import N_, _, count_words
 from engine.model import Evidence, Indicator, Item, Person, Transition, Workflow
 
 
@@ -125,7 +125,7 @@ def check_evidence(attempt: Attempt) -> list[str]:
             continue
         elif evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
-                name=evidence.name, copies=evidence.copies))
+                name=evidence.name, copies=count_words(evidence.copies)))  # 一式六份 under zh
         else:
             reasons.append(_("missing evidence: {name}").format(name=evidence.name))
     return reasons

@@ -259,6 +259,23 @@ def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url
         store.close()
 
 
+def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "extend", data={"deadline": "2026-12-31", "previous_deadline": "2026-12-15"})
+        append(tx, "extend", data={"deadline": "2027-01-15", "previous_deadline": "2026-12-31"})
+        append(tx, "extend", item="xihe/kongchuo-baoxue", actor="huanglei",
+               data={"deadline": "2026-12-20", "previous_deadline": "2026-12-15"})
+        draw = Draft("@round/spot-check", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1})
+        tx.append(draw, None)
+        for n in (1, 2):
+            tx.append(Draft(f"@notice/{n}", "notice", "", "", "wangming", "", "ab" * 32, {"n": n}), None)
+    assert store.deadlines() == {ITEM: "2027-01-15", "xihe/kongchuo-baoxue": "2026-12-20"}  # the last one wins
+    assert [e.item for e in store.events_under("@notice/")] == ["@notice/1", "@notice/2"]
+    assert [e.data for e in store.events_under("@round/")] == [{"seed": 1}]
+    assert store.events_under("@import/") == []
+
+
 def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
