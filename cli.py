@@ -654,13 +654,12 @@ GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "do
 
 @cli.command()
 @click.option("--workflow", metavar="W", help="Only this workflow (default: every one).")
-@click.option("--format", "diagram_format", type=click.Choice(["mermaid", "dot", "svg"]),
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
               help="Diagram format (default mermaid; with -o, the suffix picks it).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (.mmd, .dot, .svg).")
 @click.pass_obj
-def graph(session: Session, workflow: Optional[str], diagram_format: Optional[str], output: Optional[str]) -> None:
+def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output: Optional[str]) -> None:
     """The workflow diagram: states, steps and who may take them, in Chinese."""
-    fmt = diagram_format  # not the listings' --format: a diagram has formats of its own
     from engine.checklist.cache import load_cached
     from engine.workflow.diagram import diagram
 
