@@ -40,15 +40,15 @@ ops = SimpleNamespace(
 
 
 class Rectify:
-    """Runs the CLI in-process on a private copy of a checklist (the frozen fixture unless ``text``);
-    its journal lands beside it. ``today`` fixes RECTIFY_TODAY."""
+    """Runs the CLI in-process on a private copy of a checklist (``source``, the frozen fixture by
+    default, or ``text``); its journal lands beside it. ``today`` fixes RECTIFY_TODAY."""
 
-    def __init__(self, directory: Path, text: Optional[str] = None, name: str = FROZEN.name,
-                 today: Optional[str] = None):
+    def __init__(self, directory: Path, text: Optional[str] = None, name: Optional[str] = None,
+                 today: Optional[str] = None, source: Path = FROZEN):
         self.dir = directory
-        self.checklist = directory / name
+        self.checklist = directory / (name or source.name)
         if text is None:
-            shutil.copy(FROZEN, self.checklist)
+            shutil.copy(source, self.checklist)
         else:
             self.checklist.write_text(text, encoding="utf-8")
         self.env: dict[str, Optional[str]] = {
@@ -62,8 +62,9 @@ class Rectify:
         return self.checklist.with_suffix(".db")
 
     def __call__(self, *args: str, actor: Optional[str] = None, lang: Optional[str] = None,
-                 **env: str) -> Result:
+                 today: Optional[str] = None, **env: str) -> Result:
         prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else []) + (["--lang", lang] if lang else [])
+        env = {**env, "RECTIFY_TODAY": today} if today else env
         return self.runner.invoke(cli, prefix + list(args), catch_exceptions=False, env={**self.env, **env})
 
     def ok(self, *args: str, **kwargs: Any) -> Result:

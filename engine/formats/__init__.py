@@ -27,42 +27,78 @@ leading apostrophe, and xlsx strings are always stored as text.
 """
 from __future__ import annotations
 
-from engine.formats.data import csv_bytes_for_file, render_csv, render_json
-from engine.formats.report import Column, Formatter, Report
-from engine.formats.text import render_markdown, render_table
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from engine.i18n import _
 
-
-def _render_html(reports: list[Report], tty: bool = False) -> str:
-    from engine.formats.html import render_html
-
-    return render_html(reports)
+if TYPE_CHECKING:
+    from engine.formats.data import csv_bytes_for_file
+    from engine.formats.report import Column, Report, View
 
 
-def _render_xlsx(reports: list[Report], tty: bool = False) -> bytes:
-    from engine.formats.xlsx import render_xlsx
+@dataclass(frozen=True)
+class Formatter:
+    """One format of the registry: where its renderer lives, imported on first use, so reading
+    the registry (cli.py's ``--format`` choices, at every start) costs no renderer import."""
 
-    return render_xlsx(reports)
+    module: str
+    function: str
+    suffixes: tuple[str, ...] = ()  # the -o FILE suffixes that pick this format (none for table)
+    binary: bool = False
+    colours: bool = True  # the renderer takes a View (colour, width: the terminal's formats)
+
+    def render(self, reports: list[Report], view: View) -> str | bytes:
+        renderer: Any = getattr(import_module(self.module), self.function)
+        return renderer(reports, view) if self.colours else renderer(reports)
 
 
 FORMATS: dict[str, Formatter] = {
-    "table": Formatter(render_table, ".txt"),
-    "markdown": Formatter(render_markdown, ".md"),
-    "csv": Formatter(render_csv, ".csv"),
-    "json": Formatter(render_json, ".json"),
-    "html": Formatter(_render_html, ".html"),
-    "xlsx": Formatter(_render_xlsx, ".xlsx", binary=True),
+    "table": Formatter("engine.formats.text", "render_table"),
+    "markdown": Formatter("engine.formats.text", "render_markdown", (".md", ".markdown")),
+    "csv": Formatter("engine.formats.data", "render_csv", (".csv",)),
+    "json": Formatter("engine.formats.data", "render_json", (".json",)),
+    "html": Formatter("engine.formats.html", "render_html", (".html", ".htm"), colours=False),
+    "xlsx": Formatter("engine.formats.xlsx", "render_xlsx", (".xlsx",), binary=True, colours=False),
 }
-BINARY_FORMATS = {name for name, formatter in FORMATS.items() if formatter.binary}
+FORMAT_NAMES = tuple(FORMATS)
+BINARY_FORMATS = frozenset(name for name, formatter in FORMATS.items() if formatter.binary)
 
 
-def render(fmt: str, reports: list[Report], *, tty: bool = False) -> bytes | str:
-    """Render reports in format ``fmt``: str for text formats, bytes for xlsx."""
+def format_for_path(path: str) -> str | None:
+    """The format a file name's suffix picks (``.xlsx`` -> xlsx), or None for an unknown one."""
+    lower = path.lower()
+    return next((name for name, formatter in FORMATS.items()
+                 if any(lower.endswith(s) for s in formatter.suffixes)), None)
+
+
+def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | None = None,
+           wide: bool = False) -> bytes | str:
+    """Render reports in format ``fmt``: str for text formats, bytes for xlsx.
+
+    ``tty``: colour the table; ``width``: no table line wider (None: no limit); ``wide``: every
+    column at its full width.
+    """
+    from engine.formats.report import View
+
     formatter = FORMATS.get(fmt)
     if formatter is None:
         raise ValueError(_("unknown format {name!r}; known formats: {known}").format(
             name=fmt, known=", ".join(FORMATS)))
-    return formatter.render(list(reports), tty)
+    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide))
 
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "Column", "Report", "csv_bytes_for_file", "render"]
+_REEXPORTED = {"Column": "engine.formats.report", "Report": "engine.formats.report", "View": "engine.formats.report",
+               "csv_bytes_for_file": "engine.formats.data"}
+
+
+def __getattr__(name: str) -> Any:
+    """``from engine.formats import Report`` still works, without importing it at start-up."""
+    if name in _REEXPORTED:
+        return getattr(import_module(_REEXPORTED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["BINARY_FORMATS", "FORMATS", "FORMAT_NAMES", "Column", "Formatter", "Report", "View", "csv_bytes_for_file",
+           "format_for_path", "render"]

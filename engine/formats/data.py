@@ -8,7 +8,7 @@ import json
 import math
 from typing import Any
 
-from engine.formats.report import FORMULA_START, Report, is_id_list, structured_text, unique_name
+from engine.formats.report import FORMULA_START, PLAIN, Report, View, is_id_list, structured_text, unique_name
 
 
 def _csv_cell(value: Any) -> str:
@@ -31,7 +31,7 @@ def _csv_text(text: str) -> str:
     return text
 
 
-def render_csv(reports: list[Report], tty: bool = False) -> str:
+def render_csv(reports: list[Report], view: View = PLAIN) -> str:
     """One report: a row of field ids then rows. Several: each under a one-cell title row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -84,9 +84,13 @@ def _json_rows(report: Report) -> str:
     keys = [c.key for c in report.columns]
     if not report.rows:
         return "[]"
-    if keys and all(list(row) == keys for row in report.rows):
+    rows = report.rows
+    if keys and not all(list(row) == keys for row in rows):
+        # rows also carry the words the human formats show (labels for ids): keep the field ids only
+        rows = [{key: row.get(key) for key in keys} for row in rows]
+    if keys:
         try:  # one C-encoder call for the whole list (a province has 100,000 rows), then a line per row
-            text = _STRICT.encode(report.rows)
+            text = _STRICT.encode(rows)
         except ValueError:  # a NaN or infinity: row by row, below
             pass
         else:
@@ -94,10 +98,10 @@ def _json_rows(report: Report) -> str:
             # escaped, so '}, {"KEY": ' with a bare quote can only be the boundary of two rows.
             boundary = "}, {" + _STRICT.encode(keys[0]) + ": "
             return "[\n  " + text[1:-1].replace(boundary, "},\n  {" + _STRICT.encode(keys[0]) + ": ") + "\n]"
-    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in report.rows) + "\n]"
+    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in rows) + "\n]"
 
 
-def render_json(reports: list[Report], tty: bool = False) -> str:
+def render_json(reports: list[Report], view: View = PLAIN) -> str:
     """One report: its list of rows. Several: an object keyed by title."""
     if len(reports) == 1:
         return _json_rows(reports[0]) + "\n"

@@ -11,6 +11,7 @@ from engine.journal.postgres import initialise, is_postgres_url
 from engine.journal.store import Store
 from engine.model import BUILTIN_ROLES, Checklist, Person
 
+
 def may_import(checklist: Checklist, person: Person) -> bool:
     """Whether the server lets this person's login record rows as their reporters (DESIGN § Import).
     A built-in role in the permission (``owner``) depends on the item: the import operation judges

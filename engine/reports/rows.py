@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
+from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Item, State, Unit, item_id
@@ -15,6 +16,7 @@ from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
+LAST_STEP_LABEL = "last_step_label"  # status rows: the last step's label (the field holds its trigger)
 LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), for the human formats
 
 
@@ -45,9 +47,10 @@ def days_left(checklist: Checklist, today: dt.date, deadline: dt.date) -> int:
     return days_between(checklist.calendar, today, deadline)
 
 
-def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> str:
+def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> Optional[str]:
+    """Red past the deadline, yellow within ``warning_days``, else green; none once final (销号)."""
     if final:
-        return GREEN
+        return None
     if overdue:
         return RED
     return YELLOW if left <= warning_days else GREEN
@@ -89,27 +92,35 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
     """
     workflows = checklist.workflow_by_id
     deadlines = deadlines or {}
-    for item in checklist.items_of(unit, duty):
-        d, workflow, key = item.duty, workflows[item.duty.workflow], item.id
+    for u, d in checklist.assignments(unit, duty):
+        workflow, key = workflows[d.workflow], item_id(u.id, d.id)
         state = workflow.journal_state(states.get(key, workflow.initial), key)
         extended = deadlines.get(key)
         if current is None and extended is None:
-            yield ItemState(item.unit, d, state, today > d.deadline and not state.final)
+            yield ItemState(u, d, state, today > d.deadline and not state.final)
             continue
         now = current.get(key) if current is not None else None
-        where = standing(checklist, item, state.final, now.returns if now else 0, extended, today)
-        yield ItemState(item.unit, d, state, where.overdue, where.level.level if where.level else None)
+        where = standing(checklist, Item(u, d), state.final, now.returns if now else 0, extended, today)
+        yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
+
+
+def extended_deadlines(checklist: Checklist, store: Reader) -> Mapping[str, str]:
+    """The journal's extended deadlines, read only when a step of the checklist can set one."""
+    if any("deadline" in t.sets for w in checklist.workflows for t in w.transitions):
+        return store.deadlines()
+    return {}
 
 
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
+    notes = store.last_notes()
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
     labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("added a note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
     answering = {d.id for d in checklist.duties if keep.finding in d.answers}
     current = store.current()
-    deadlines = store.deadlines()
+    deadlines = extended_deadlines(checklist, store)
     states = {item: now.state for item, now in current.items()}
     rows: list[dict[str, Any]] = []
     for item in item_states(checklist, states, today, keep.unit, keep.duty):
@@ -122,19 +133,22 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
         row: dict[str, Any] = {
             "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
             "duty": duty.id, "title": duty.title, "ref": duty.ref, "state": state.id, "state_label": state.label,
-            "deadline": where.deadline.isoformat(), "original_deadline": where.original_deadline.isoformat() if where.deadline != where.original_deadline
+            # dates, not text: xlsx writes date cells, json and csv ISO text
+            "deadline": where.deadline,
+            "original_deadline": where.original_deadline if where.deadline != where.original_deadline
             else None,  # set once extended (延期)
-            "days_left": where.days_left,
+            "days_left": None if state.final else where.days_left,  # 销号: nothing left to count
             "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
             "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
             "returns": returns,
-            "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
-            if now else "",
+            "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
-            "last_note": None,
+            "last_note": notes.get(item_id),
             "aims_unmet": [],
         }
-        if where.level is not None:  # only then: rows of exactly the field ids keep json's fast path
+        if now:  # only rows with extra words leave json's fast path
+            row[LAST_STEP_LABEL] = labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger)
+        if where.level is not None:
             row[LEVEL_TEXT] = where.level.label
         if keep.keeps(row):
             rows.append(row)
@@ -224,15 +238,19 @@ def level_key(level: str) -> str:
 
 def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[str, Any]]:
     """The units × duties grid: one row per unit, one cell per duty holding the item's state id;
-    people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``."""
+    people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``, and the
+    terminal a glyph with ``MARKS`` (``!`` overdue, ``*`` veto)."""
     rows: dict[str, dict[str, Any]] = {}
     labels = {level.level: level.label for level in checklist.escalation}
     for item in items:
-        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name})
+        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name, MARKS: {}})
         marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
         line[item.duty.id] = item.state.id
         level = f" [{labels[item.level]}]" if item.level else ""
         line[board_label_key(item.duty.id)] = item.state.label + (f" {marks}" if marks else "") + level
+        glyph_marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
+        if glyph_marks:
+            line[MARKS][item.duty.id] = glyph_marks
     return list(rows.values())
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import Rectify
 
 from cli import cli
 
@@ -16,43 +15,9 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "office-2026.yaml"
 DONGSHAN, XIHE = "dongshan/kongchuo-baoxue", "xihe/kongchuo-baoxue"
 
 
-class Office:
-    def __init__(self, tmp_path: Path):
-        self.dir = tmp_path
-        self.checklist = tmp_path / "office-2026.yaml"
-        shutil.copy(FIXTURE, self.checklist)
-        self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en", "RECTIFY_DB": None,
-                    "RECTIFY_ACTOR": None, "RECTIFY_CHECKLIST": None, "RECTIFY_TODAY": "2026-11-16"}
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, actor: str | None = None, today: str | None = None):
-        prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else [])
-        env = {**self.env, **({"RECTIFY_TODAY": today} if today else {})}
-        return self.runner.invoke(cli, prefix + list(args), catch_exceptions=False, env=env)
-
-    def ok(self, *args: str, **kw):
-        result = self(*args, **kw)
-        assert result.exit_code == 0, (result.stdout, result.stderr)
-        return result
-
-    def refused(self, *args: str, **kw):
-        before = self.head()
-        result = self(*args, **kw)
-        assert result.exit_code == 1, (result.stdout, result.stderr)
-        assert result.stderr.strip() and "Traceback" not in result.stderr
-        assert self.head() == before
-        return result
-
-    def json(self, *args: str, **kw):
-        return json.loads(self.ok(*args, "--format", "json", **kw).stdout)
-
-    def head(self) -> str:
-        return self.ok("audit").stdout.strip()
-
-
 @pytest.fixture
 def office(tmp_path):
-    office = Office(tmp_path)
+    office = Rectify(tmp_path, source=FIXTURE, today="2026-11-16")
     init = office("init")
     if init.exit_code != 0:  # before `init` exists, the first step creates the journal
         office.ok("advance", "dudao/dudao-jiancha", "start", actor="wangming")

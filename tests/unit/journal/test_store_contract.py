@@ -257,3 +257,44 @@ def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url
     assert target.head() == (0, GENESIS)
     for store in (good, broken, target):
         store.close()
+
+
+def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "extend", data={"deadline": "2026-12-31", "previous_deadline": "2026-12-15"})
+        append(tx, "extend", data={"deadline": "2027-01-15", "previous_deadline": "2026-12-31"})
+        append(tx, "extend", item="xihe/kongchuo-baoxue", actor="huanglei",
+               data={"deadline": "2026-12-20", "previous_deadline": "2026-12-15"})
+        draw = Draft("@round/spot-check", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1})
+        tx.append(draw, None)
+        for n in (1, 2):
+            tx.append(Draft(f"@notice/{n}", "notice", "", "", "wangming", "", "ab" * 32, {"n": n}), None)
+    assert store.deadlines() == {ITEM: "2027-01-15", "xihe/kongchuo-baoxue": "2026-12-20"}  # the last one wins
+    assert [e.item for e in store.events_under("@notice/")] == ["@notice/1", "@notice/2"]
+    assert [e.data for e in store.events_under("@round/")] == [{"seed": 1}]
+    assert store.events_under("@import/") == []
+
+
+def test_last_notes_hold_each_items_latest_note(store):
+    """status's ``last_note``: the note of an item's latest event that has one, on either store."""
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "note", note="入户核查三户", item="xihe/kongchuo-baoxue")
+        append(tx, "record", data={"values": {"chuoxue-lv": 0.1}})  # no note: the earlier one stands
+    assert store.last_notes() == {ITEM: "退回", "xihe/kongchuo-baoxue": "入户核查三户"}
+
+
+def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
+    with store.transaction() as tx:
+        append(tx, "start", "pending", "in_progress")
+        tx.append(Draft("@notice/1", "notice", "", "", "wangming", "", "ab" * 32, {"number": "区教督〔2026〕1号"}), None)
+        append(tx, "extend", note="延期", data={"deadline": "2026-12-20"}, actor="wangming")
+        append(tx, data={"values": {"x": 1.0}, "comment": "no \"deadline\": here"})
+        tx.append(Draft("@round/review", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1}), None)
+        append(tx, "extend", note="再延期", data={"deadline": "2026-12-28"}, actor="wangming")
+        append(tx, item="xihe/kongchuo-baoxue")
+    assert [e.item for e in store.events_under("@notice/")] == ["@notice/1"]
+    assert [e.seq for e in store.events_under("@")] == [2, 5]
+    assert store.events_under("@import/") == []
+    assert store.deadlines() == {ITEM: "2026-12-28"}
