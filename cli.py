@@ -276,12 +276,15 @@ def history(session: Session, item: str, fmt: str, output: Optional[str]) -> Non
 
 @cli.command()
 @click.option("--anchor", metavar="HASH", help="A head hash published earlier that must still be in the chain.")
+@click.option("--files", "check_stored", is_flag=True, help="Also hash every stored evidence file.")
 @click.pass_obj
-def audit(session: Session, anchor: Optional[str]) -> None:
+def audit(session: Session, anchor: Optional[str], check_stored: bool) -> None:
     """Recompute the hash chain; print 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
     _checklist, store = open_journal(session, create=False)
+    if check_stored:
+        _audit_files(store)
     report = run_audit(store, anchor)
     for problem in report.problems:
         click.echo(problem, err=True)
@@ -289,6 +292,19 @@ def audit(session: Session, anchor: Optional[str]) -> None:
         click.echo(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
         sys.exit(1)
     click.echo(f"head {report.head_seq} {report.head_hash}")
+
+
+def _audit_files(store: Any) -> None:
+    from engine.operations.evidence import check_files
+
+    with store.snapshot() as reader:
+        checked, problems = check_files(reader)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(_("audit failed: {n} evidence file problem(s)").format(n=len(problems)), err=True)
+        sys.exit(1)
+    click.echo(_("evidence files: {n} checked, all match their digests").format(n=checked), err=True)
 
 
 @cli.command()
@@ -348,14 +364,15 @@ def board(session: Session, fmt: str, output: Optional[str]) -> None:
 def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
               output: Optional[str]) -> None:
     """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
-    from engine.reports.readiness import default_day, find_round
+    from engine.reports.readiness import default_day
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
+    from engine.workflow.rounds import resolve_round
 
     if on_day and round_name:
         raise click.UsageError(_("give --on DATE or --for ROUND, not both"))
     checklist, store = open_journal(session, create=False)
-    inspection = find_round(checklist, round_name) if round_name else None
+    inspection = resolve_round(checklist, round_name) if round_name else None
     day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
     result = judge(checklist, store, day, inspection)
     emit([readiness_report(checklist, result)], fmt, output)
@@ -500,6 +517,168 @@ def write_file(path: str, data: bytes) -> None:
 
 
 # -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
+
+
+@cli.command()
+@click.option("--unit", help="Only this unit (id or name).")
+@click.option("-o", "--output", required=True, metavar="FILE.xlsx|DIR/",
+              help="One workbook with a sheet per unit, or a folder with UNIT.xlsx each.")
+@click.pass_obj
+def template(session: Session, unit: Optional[str], output: str) -> None:
+    """Excel sheets for the units to fill in and send back (import)."""
+    from engine.operations.templates import template_files
+
+    one_per_unit = output.endswith(("/", os.sep)) or os.path.isdir(output)
+    if not one_per_unit and not output.lower().endswith(".xlsx"):
+        raise click.UsageError(_("-o must name a .xlsx file or a folder ending in /"))
+    checklist, store = open_journal(session, create=False)
+    with store.snapshot() as reader:
+        files = template_files(checklist, reader, unit, one_per_unit)
+    for stem, data in files:
+        path = os.path.join(output, stem + ".xlsx") if one_per_unit else output
+        _write_file(path, data, session)
+
+
+def _write_file(path: str, data: bytes, session: Session) -> None:
+    try:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
+    click.echo(_("written: {path}").format(path=path), err=True)
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--files", "files_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where the evidence files named in the sheets are (default: beside each sheet).")
+@click.option("--dry-run", is_flag=True, help="Check every row and show what would be recorded; record nothing.")
+@click.pass_obj
+def import_(session: Session, files: tuple[str, ...], files_dir: Optional[str], dry_run: bool) -> None:
+    """Apply filled sheets (xlsx or csv): every row or nothing."""
+    from engine.operations.imports import import_sheets
+
+    checklist, store = open_journal(session, create=False)
+    with _progress_bar() as progress:
+        result = import_sheets(checklist, store, session.actor, list(files), files_dir, dry_run, progress)
+    for notice in result.notices:
+        click.echo(notice, err=True)
+    for outcome in result.files:
+        if outcome.earlier is not None:
+            click.echo(_("{file}: already imported as #{seq} on {when} by {who}; nothing recorded").format(
+                file=outcome.name, seq=outcome.earlier.seq, when=outcome.earlier.recorded_at[:16].replace("T", " "),
+                who=outcome.earlier.actor), err=True)
+    for draft in result.planned:
+        if draft.item.startswith("@"):
+            continue
+        detail = draft.data.get("values") or draft.data.get("file") or draft.data.get("evidence") or draft.note
+        click.echo(f"{'(dry run) ' if dry_run else ''}{draft.item}: {draft.trigger} "
+                   f"{draft.from_state} → {draft.to_state} [{draft.actor}] {detail or ''}".rstrip())
+    count = sum(1 for d in result.planned if not d.item.startswith("@"))
+    message = _("{n} event(s) would be recorded (dry run)") if dry_run else _("{n} event(s) recorded")
+    click.echo(message.format(n=count), err=True)
+
+
+class _progress_bar:
+    """A progress bar on stderr for large files, only when stderr is a terminal."""
+
+    def __enter__(self) -> Any:
+        self.bar: Any = None
+        return self.update if sys.stderr.isatty() else None
+
+    def update(self, done: int, total: int) -> None:
+        if total < 2000:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=_("checking rows"), file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@cli.command()
+@click.argument("item")
+@click.argument("evidence", required=False)
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Copy the stored files out under their original names.")
+@format_options
+@click.pass_obj
+def evidence(session: Session, item: str, evidence: Optional[str], export_dir: Optional[str], fmt: str,
+             output: Optional[str]) -> None:
+    """Stored evidence files of ITEM: name, size, sha256, who, when; or copy them out."""
+    from engine.operations.evidence import export_evidence
+    from engine.reports.evidence import evidence_report, stored_evidence
+
+    checklist, store = open_journal(session, create=False)
+    files = stored_evidence(checklist, store, item, evidence)
+    if export_dir is not None:
+        for path in export_evidence(store, [(f.sha256, f.file) for f in files], export_dir):
+            click.echo(_("written: {path}").format(path=path), err=True)
+        return
+    emit([evidence_report(checklist, item, files, today())], fmt, output)
+
+
+@cli.command()
+@click.option("--to", "target", required=True, metavar="NEXT.yaml", help="The new checklist file (never overwritten).")
+@click.option("--id", "new_id", metavar="ID", help="Its id (default: this id with the year counted up).")
+@click.pass_obj
+def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
+    """Next year's checklist: every item not verified, carried as a duty of its unit."""
+    from engine.operations.items import resolve_actor
+    from engine.operations.rollover import rollover as roll
+
+    checklist, store = open_journal(session, create=False)
+    with store.snapshot() as reader:
+        result = roll(checklist, reader, resolve_actor(checklist, session.actor), target, new_id)
+    click.echo(_("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
+        path=result.path, id=result.id, n=len(result.duties), m=len(result.open_two_years)), err=True)
+    for duty in result.duties:
+        mark = " ⚠ 连续未销号" if duty.open_two_years else ""
+        click.echo(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
+
+
+GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
+
+
+@cli.command()
+@click.option("--workflow", metavar="W", help="Only this workflow (default: every one).")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
+              help="Diagram format (default mermaid; with -o, the suffix picks it).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (.mmd, .dot, .svg).")
+@click.pass_obj
+def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output: Optional[str]) -> None:
+    """The workflow diagram: states, steps and who may take them, in Chinese."""
+    from engine.checklist.cache import load_cached
+    from engine.workflow.diagram import diagram
+
+    if fmt is None and output is not None:
+        fmt = GRAPH_SUFFIXES.get(os.path.splitext(output)[1].lower())
+        if fmt is None:
+            raise click.UsageError(_("unknown suffix of {path}; give --format mermaid|dot|svg").format(path=output))
+    fmt = fmt or "mermaid"
+    checklist = load_cached(session.checklist_path())
+    workflows = [w for w in checklist.workflows if workflow in (None, w.id)]
+    if not workflows:
+        raise RectifyError(_("unknown workflow {name!r}; this checklist has: {known}").format(
+            name=workflow, known=", ".join(w.id for w in checklist.workflows)))
+    if fmt == "svg" and len(workflows) > 1:
+        raise click.UsageError(_("an SVG holds one workflow: give --workflow (one of {known})").format(
+            known=", ".join(w.id for w in workflows)))
+    drawn = [diagram(w, fmt, checklist.role_labels, f"{checklist.title} · {w.id}") for w in workflows]
+    data = drawn[0] if isinstance(drawn[0], bytes) else "\n".join(str(d) for d in drawn)
+    if output is not None:
+        _write_file(output, data if isinstance(data, bytes) else data.encode("utf-8"), session)
+    elif isinstance(data, bytes):
+        if sys.stdout.isatty():
+            raise click.UsageError(_("svg is a binary format: give -o FILE"))
+        sys.stdout.buffer.write(data)
+    else:
+        click.echo(data, nl=False)
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------

@@ -130,6 +130,7 @@ workflows:
         by: [supervisor]
         requires:
           note: true
+        return: true
       - trigger: reopen
         label: 回头看重开
         from: verified

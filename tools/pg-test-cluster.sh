@@ -47,6 +47,10 @@ start)
         || { cat "$dir/server.log" >&2; exit 1; }
     echo "export RECTIFY_TEST_PG='$(url)'"
     ;;
+crash)
+    # the server dies at once, as on a power cut of its processes (the tests' crash case)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
 stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
         as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
@@ -54,7 +58,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start|stop [DIR]" >&2
+    echo "usage: $0 start|stop|crash [DIR]" >&2
     exit 2
     ;;
 esac

@@ -1,86 +1,39 @@
-"""Cross-reference checks of a schema-valid tree, and construction of the frozen model.
+"""The model builder: every section of a schema-valid tree to the frozen Checklist.
 
-The tree may have been pruned of the parts the schema refused (see
-engine.checklist.load); ``Damage`` says what was cut, so that a reference
-into a cut part is not reported as dangling: every other problem still is,
-in the same run.
+Shared lookups and the damage record are in engine.checklist.references, duties
+in engine.checklist.duties; this module adds units, groups, people, roles,
+permissions, workflows, inspections, the calendar, escalation and notices.
 """
 from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
+from engine.checklist.duties import DutyBuilder
 from engine.checklist.read import Mark, YMap, YSeq
-from engine.checklist.schema import permission_defaults, target_pattern
+from engine.checklist.references import _EMPTY_MAP, Damage, _mark, _seq
+from engine.checklist.schema import permission_defaults
 from engine.checklist.workflows import check_workflow
-from engine.errors import Problem
 from engine.i18n import N_, _
 from engine.model import (
     BUILTIN_ROLES,
     Calendar,
     Checklist,
-    Duty,
     EscalationLevel,
-    Evidence,
-    Finding,
     Group,
-    Indicator,
     Inspection,
     NoticeRule,
     Person,
-    Target,
     Unit,
     Workflow,
 )
 
-_EMPTY_SEQ = YSeq((1, 1))
-_EMPTY_MAP = YMap((1, 1))
-PERCENT_BOUNDS = (0.0, 100.0)  # an indicator with unit '%' accepts 0-100 unless told otherwise
+__all__ = ["Damage", "ModelBuilder"]
 
 
-@dataclass
-class Damage:
-    """What the schema check cut from the tree before the cross-reference checks."""
-
-    altered: set[str] = field(default_factory=set)  # sections with anything cut
-    whole: set[str] = field(default_factory=set)  # sections whose ids are all unknown
-    ids: dict[str, set[str]] = field(default_factory=dict)  # section -> ids of cut records
-
-    def hides(self, section: str, name: str) -> bool:
-        """Could ``name`` have been declared in a cut part of ``section``?"""
-        return section in self.whole or name in self.ids.get(section, set())
-
-
-def _mark(node: YMap, key: str) -> Mark:
-    return node.value_marks.get(key, node.mark)
-
-
-def _seq(node: YMap, key: str) -> YSeq:
-    value = node.get(key)
-    return value if isinstance(value, YSeq) else _EMPTY_SEQ
-
-
-class ModelBuilder:
+class ModelBuilder(DutyBuilder):
     """Cross-reference checks and construction of the frozen model."""
-
-    def __init__(self, root: YMap, damage: Optional[Damage] = None):
-        self.root = root
-        self.damage = damage or Damage()
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.units: dict[str, Unit] = {}
-        self.groups: dict[str, Group] = {}
-        self.people: dict[str, Person] = {}
-        self.roles: set[str] = set()
-
-    def error(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(mark[0], mark[1], message))
-
-    def warn(self, mark: Mark, message: str) -> None:
-        self.warnings.append(Problem(mark[0], mark[1], message, warning=True))
 
     def build(self) -> Checklist:
         root = self.root
@@ -108,64 +61,6 @@ class ModelBuilder:
             escalation=self.build_escalation(_seq(root, "escalation")),
             notices=self.build_notices(root.get("notices")), role_labels=role_labels,
             permissions=self.build_permissions(root.get("permissions", _EMPTY_MAP)))
-
-    # -- small helpers -------------------------------------------------------
-
-    def date(self, node: YMap, key: str) -> Optional[dt.date]:
-        if node.get(key) is None:
-            return None
-        try:
-            return dt.date.fromisoformat(node[key])
-        except ValueError:
-            self.error(_mark(node, key), _("{key}: {value!r} is not a real calendar date").format(
-                key=key, value=node[key]))
-            return None
-
-    def unique(self, entries: Iterable[YMap], what: str, key: str = "id") -> list[YMap]:
-        """Entries whose id is seen for the first time; a repeat is an error."""
-        seen: dict[str, Mark] = {}
-        kept = []
-        for entry in entries:
-            mark = _mark(entry, key)
-            if entry[key] in seen:
-                self.error(mark, _("duplicate {what} id {id!r} (first at line {line})").format(
-                    what=_(what), id=entry[key], line=seen[entry[key]][0]))
-                continue
-            seen[entry[key]] = mark
-            kept.append(entry)
-        return kept
-
-    def units_of_kind(self, kind: str) -> tuple[str, ...]:
-        return tuple(u.id for u in self.units.values() if u.kind == kind)
-
-    def select(self, node: YMap, key: str) -> tuple[str, ...]:
-        """Resolve a selector (owners, support, scope, targets) to unit ids."""
-        selector: YMap = node[key]
-        (how, value), = selector.items()
-        mark = _mark(selector, how)
-        if how == "unit" or how == "units":
-            names = [value] if how == "unit" else value
-            for name in names:
-                if name not in self.units and not self.damage.hides("units", name):
-                    self.error(mark, _("{key}: unknown unit {name!r}").format(key=key, name=name))
-            return tuple(dict.fromkeys(n for n in names if n in self.units))
-        if how == "group":
-            if value not in self.groups:
-                if not self.damage.hides("groups", value):
-                    self.error(mark, _("{key}: unknown group {name!r}").format(key=key, name=value))
-                return ()
-            return self.groups[value].members
-        found = self.units_of_kind(value)
-        if not found and "units" not in self.damage.altered:
-            self.error(mark, _("{key}: no unit has kind {kind!r}").format(key=key, kind=value))
-        return found
-
-    def check_role(self, role: str, mark: Mark, where: str) -> None:
-        if role in BUILTIN_ROLES or role in self.roles or "people" in self.damage.altered:
-            return
-        self.error(mark, _("{where}: role {role!r} is neither built-in ({builtins}) nor held by anyone "
-                           "under people").format(where=where, role=role, builtins=", ".join(BUILTIN_ROLES)))
-
     # -- units, groups, people, roles ---------------------------------------
 
     def build_units(self, entries: YSeq) -> tuple[Unit, ...]:
@@ -243,7 +138,6 @@ class ModelBuilder:
                 self.check_role(role, mark, f"permissions.{action}")
             permissions[action] = tuple(dict.fromkeys(roles))
         return permissions
-
     # -- workflows, findings, duties ----------------------------------------
 
     def build_workflows(self, entries: YMap) -> tuple[Workflow, ...]:
@@ -255,96 +149,6 @@ class ModelBuilder:
             self.warnings.extend(p for p in problems if p.warning)
             workflows.append(workflow)
         return tuple(workflows)
-
-    def build_findings(self, entries: YSeq) -> tuple[Finding, ...]:
-        return tuple(Finding(e["id"], e["text"]) for e in self.unique(entries, N_("finding")))
-
-    def build_duties(self, entries: YSeq, deadline: dt.date, workflows: set[str],
-                     findings: set[str]) -> tuple[Duty, ...]:
-        duties = []
-        for entry in self.unique(entries, N_("duty")):
-            owners = self.select(entry, "owners")
-            support = self.select(entry, "support") if "support" in entry else ()
-            for unit in set(owners) & set(support):
-                self.error(_mark(entry, "support"), _(
-                    "duty {id!r}: unit {unit!r} is both an owner and a support unit").format(
-                    id=entry["id"], unit=unit))
-            workflow = entry.get("workflow", "default")
-            if workflow not in workflows and not self.damage.hides("workflows", workflow):
-                self.error(_mark(entry, "workflow") if "workflow" in entry else _mark(entry, "id"),
-                           _("duty {id!r}: unknown workflow {name!r}").format(id=entry["id"], name=workflow))
-            answers = _seq(entry, "answers")
-            for finding, mark in zip(answers, answers.item_marks):
-                if finding not in findings and not self.damage.hides("findings", finding):
-                    self.error(mark, _("duty {id!r}: unknown finding {name!r}").format(
-                        id=entry["id"], name=finding))
-            duties.append(Duty(
-                id=entry["id"], title=entry["title"], owners=owners, workflow=workflow,
-                deadline=self.date(entry, "deadline") or deadline, veto=entry.get("veto", False),
-                description=entry.get("description"),
-                evidence=self.build_evidence(entry), indicators=self.build_indicators(entry),
-                ref=entry.get("ref"), support=support, answers=tuple(answers),
-                carried_from=tuple(_seq(entry, "carried_from"))))
-        return tuple(duties)
-
-    def build_evidence(self, duty: YMap) -> tuple[Evidence, ...]:
-        return tuple(Evidence(e["id"], e["name"], int(e["copies"]) if "copies" in e else None,
-                              e.get("description"), e.get("file", False), e.get("optional", False))
-                     for e in self.unique(_seq(duty, "evidence"), N_("evidence")))
-
-    def build_indicators(self, duty: YMap) -> tuple[Indicator, ...]:
-        indicators = []
-        for entry in self.unique(_seq(duty, "indicators"), N_("indicator")):
-            low, high = PERCENT_BOUNDS if entry.get("unit") == "%" else (None, None)
-            low = entry.get("min", low)
-            high = entry.get("max", high)
-            if low is not None and high is not None and low > high:
-                self.error(_mark(entry, "max" if "max" in entry else "min"), _(
-                    "indicator {id!r}: min {low:g} is above max {high:g}").format(id=entry["id"], low=low, high=high))
-            veto = entry.get("veto", False)
-            if veto and entry.get("target") is None:
-                self.warn(_mark(entry, "veto"), _(
-                    "duty {duty!r}: veto indicator {id!r} has no target, so nothing can judge it: "
-                    "declare the threshold the province sets (target: 'OP NUMBER')").format(duty=duty["id"], id=entry["id"]))
-            indicators.append(Indicator(entry["id"], entry["name"], entry.get("unit", ""),
-                                        _target(entry.get("target")), veto, _target(entry.get("aim")),
-                                        None if low is None else float(low),
-                                        None if high is None else float(high)))
-        return tuple(indicators)
-
-    def check_requirements(self, nodes: YMap, workflows: tuple[Workflow, ...],
-                           duties: tuple[Duty, ...]) -> None:
-        """An evidence or indicator id named in ``requires`` is declared by some duty using it."""
-        if "duties" in self.damage.altered:
-            return
-        for workflow in workflows:
-            users = [d for d in duties if d.workflow == workflow.id]
-            for index, transition in enumerate(workflow.transitions):
-                node = nodes[workflow.id]["transitions"][index]
-                mark = node.value_marks.get("requires", node.mark)
-                for kind, wanted in (("evidence", transition.requires.evidence),
-                                     ("indicators", transition.requires.indicators)):
-                    if isinstance(wanted, tuple):
-                        self.check_declared(kind, wanted, users, transition.trigger, workflow.id, mark)
-
-    def check_declared(self, kind: str, wanted: tuple[str, ...], users: list[Duty], trigger: str,
-                       workflow: str, mark: Mark) -> None:
-        declared = {x.id for d in users for x in (d.evidence if kind == "evidence" else d.indicators)}
-        template = (_("transition {trigger!r} requires evidence {id!r}, which no duty using workflow "
-                      "{workflow!r} declares") if kind == "evidence" else
-                    _("transition {trigger!r} requires indicator {id!r}, which no duty using workflow "
-                      "{workflow!r} declares"))
-        for missing in [w for w in wanted if w not in declared]:
-            self.error(mark, template.format(trigger=trigger, id=missing, workflow=workflow))
-
-    def check_answered(self, entries: YSeq, duties: tuple[Duty, ...]) -> None:
-        if "duties" in self.damage.altered:
-            return
-        answered = {f for d in duties for f in d.answers}
-        for entry in entries:
-            if entry["id"] not in answered:
-                self.warn(_mark(entry, "id"), _("finding {id!r} is answered by no duty").format(id=entry["id"]))
-
     # -- inspections, calendar, escalation, notices --------------------------
 
     def build_inspections(self, entries: YSeq) -> tuple[Inspection, ...]:
@@ -417,11 +221,3 @@ class ModelBuilder:
                 "notices.number: {pattern!r} may hold only {{year}} and {{n}} (write a brace as {{{{ or }}}})")
                 .format(pattern=pattern))
         return NoticeRule(node["issuer"], pattern)
-
-
-def _target(text: Any) -> Optional[Target]:
-    if text is None:
-        return None
-    match = target_pattern().match(text)
-    assert match is not None  # the schema checked the pattern
-    return Target(match.group(1), float(match.group(2)))

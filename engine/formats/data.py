@@ -84,9 +84,13 @@ def _json_rows(report: Report) -> str:
     keys = [c.key for c in report.columns]
     if not report.rows:
         return "[]"
-    if keys and all(list(row) == keys for row in report.rows):
+    rows = report.rows
+    if keys and not all(list(row) == keys for row in rows):
+        # rows also carry the words the human formats show (labels for ids): keep the field ids only
+        rows = [{key: row.get(key) for key in keys} for row in rows]
+    if keys:
         try:  # one C-encoder call for the whole list (a province has 100,000 rows), then a line per row
-            text = _STRICT.encode(report.rows)
+            text = _STRICT.encode(rows)
         except ValueError:  # a NaN or infinity: row by row, below
             pass
         else:
@@ -94,7 +98,7 @@ def _json_rows(report: Report) -> str:
             # escaped, so '}, {"KEY": ' with a bare quote can only be the boundary of two rows.
             boundary = "}, {" + _STRICT.encode(keys[0]) + ": "
             return "[\n  " + text[1:-1].replace(boundary, "},\n  {" + _STRICT.encode(keys[0]) + ": ") + "\n]"
-    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in report.rows) + "\n]"
+    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in rows) + "\n]"
 
 
 def render_json(reports: list[Report], tty: bool = False) -> str:

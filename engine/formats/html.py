@@ -90,17 +90,17 @@ def _table(report: Report) -> str:
     rows = "\n".join(
         "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
-    return f"<table{_layout(columns)}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+    return f"{_table_start(columns)}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
 
-def _layout(columns: list[Column]) -> str:
+def _table_start(columns: list[Column]) -> str:
     """A form whose columns declare print widths keeps them (shares of the page width), so long
     text wraps inside its column instead of pushing the table off the paper."""
     if not any(c.width for c in columns):
-        return ""
+        return "<table>"
     widths = [c.width or DEFAULT_WIDTH for c in columns]
     cols = "".join(f'<col style="width: {100 * w / sum(widths):.1f}%">' for w in widths)
-    return f' class="form"><colgroup>{cols}</colgroup'
+    return f'<table class="form"><colgroup>{cols}</colgroup>'
 
 
 DEFAULT_WIDTH = 8  # characters, for a column of a form that declares no width

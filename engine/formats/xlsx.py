@@ -168,7 +168,9 @@ def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    usable = max(1, int(width) - 1)
+    # a CJK character takes about 1.4 column units in Calc and Excel, not the 2 it takes on a
+    # terminal: 1.25 sits between it and Latin text, so mixed text is rarely cut off
+    usable = max(1.0, width * 1.25)
     return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
 
 

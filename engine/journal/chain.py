@@ -9,6 +9,7 @@ Every store (SQLite, PostgreSQL) seals events here, so all keep the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -120,8 +121,10 @@ def refuse_nul(draft: Draft) -> None:
         raise Refused([_("a NUL character cannot be recorded (in {fields})").format(fields=", ".join(bad))])
 
 
+@functools.lru_cache(maxsize=1)
 def os_user() -> str:
-    """The OS account (not $USER, which anyone can set)."""
+    """The OS account (not $USER, which anyone can set); asked once per process (an import appends
+    100,000 events)."""
     try:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:

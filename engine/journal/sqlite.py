@@ -13,7 +13,8 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Optional
+from pathlib import Path
+from typing import BinaryIO, Optional
 
 from engine.errors import StoreError
 from engine.i18n import _
@@ -31,6 +32,7 @@ from engine.journal.chain import (
     seal,
     utc_now,
 )
+from engine.journal.evidence import EvidenceFolder, StoredFile
 
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA = """
@@ -76,6 +78,11 @@ UPSERT_CURRENT = (
     "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns")
 
 
+def evidence_folder(journal_path: str) -> Path:
+    """``NAME.db`` keeps its evidence files in ``NAME.evidence`` beside it."""
+    return Path(journal_path).with_suffix(".evidence")
+
+
 def _event(row: tuple) -> Event:
     values = list(row)
     values[9] = json.loads(values[9])
@@ -85,8 +92,9 @@ def _event(row: tuple) -> Event:
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, files: EvidenceFolder):
         self.conn = conn
+        self.files = files
 
     def item_events(self, item: str) -> list[Event]:
         rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,))
@@ -119,15 +127,30 @@ class SQLiteReader:
         row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
+    def open_file(self, sha256: str) -> BinaryIO:
+        return self.files.open(sha256)
+
+    def stored_files(self) -> Iterator[StoredFile]:
+        return self.files.files()
+
+    def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
+        return self.files.put(path)
+
 
 class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
 
+    _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
+
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
-        head = self.conn.execute(
-            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
+        previous_time: Optional[str]
+        if self._last is not None:
+            seq, prev_hash, previous_time = self._last.seq + 1, self._last.hash, self._last.recorded_at
+        else:
+            head = self.conn.execute(
+                "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
         event = seal(draft, seq, prev_hash, not_before(previous_time, utc_now()), os_user())
         values = [getattr(event, c) for c in EVENT_COLUMNS]
         values[EVENT_COLUMNS.index("data")] = data_text(event.data)
@@ -135,6 +158,7 @@ class SQLiteTransaction(SQLiteReader):
         if row is not None:
             self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
                                                event.recorded_at, row.returns))
+        self._last = event
         return event
 
 
@@ -149,7 +173,7 @@ class SQLiteStore(SQLiteReader):
             path = ":memory:"  # reading a journal nobody has written yet: empty, and no file made
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            super().__init__(conn)
+            super().__init__(conn, EvidenceFolder(evidence_folder(self.location)))
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -187,7 +211,7 @@ class SQLiteStore(SQLiteReader):
         """One write transaction: everything read and appended inside is atomic."""
         try:
             with self._begin("BEGIN IMMEDIATE"):
-                yield SQLiteTransaction(self.conn)
+                yield SQLiteTransaction(self.conn, self.files)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=e)) from e
@@ -196,7 +220,7 @@ class SQLiteStore(SQLiteReader):
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
         with self._begin("BEGIN"):
-            yield SQLiteReader(self.conn)
+            yield SQLiteReader(self.conn, self.files)
 
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into this empty journal as they are (``db copy``)."""

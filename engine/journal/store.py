@@ -7,12 +7,14 @@ Nothing outside ``engine/journal/`` writes SQL.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import BinaryIO, Optional, Protocol
 
 from engine.journal.chain import CurrentState, Draft, Event, ItemRow
+from engine.journal.evidence import StoredFile
 
 
 class Reader(Protocol):
@@ -36,15 +38,35 @@ class Reader(Protocol):
         """Item -> the deadline (ISO) set by its last extension; unextended items are absent."""
         ...
 
+    def open_file(self, sha256: str) -> BinaryIO:
+        """The stored bytes of an evidence file, for reading; StoreError if the store lacks it."""
+        ...
 
-class Transaction(Reader, Protocol):
+    def stored_files(self) -> Iterator[StoredFile]:
+        """Every file in the evidence store, in digest order, with its size as stored."""
+        ...
+
+
+class FileKeeper(Protocol):
+    def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
+        """Copy a regular file into the evidence store, hashing the bytes as they are copied.
+
+        Returns the stored bytes' sha256 and size; storing the same bytes twice keeps one copy.
+        Refused (nothing read) for anything but a regular file, checked on the opened
+        descriptor. A blob may outlive a transaction that rolls back: it is then an orphan
+        that no event names.
+        """
+        ...
+
+
+class Transaction(Reader, FileKeeper, Protocol):
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         """Seal ``draft`` at the head of the chain; ``row`` becomes the item's current row
         (None for journal-wide events such as a round's draw)."""
         ...
 
 
-class Store(Reader, Protocol):
+class Store(Reader, FileKeeper, Protocol):
     location: str
     # The authenticated login (PostgreSQL: session_user), or None where the actor is declared
     # with --as (SQLite: one trust domain).

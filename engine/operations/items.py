@@ -8,15 +8,14 @@ a rule that only one of them may pass.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import os
 from dataclasses import dataclass
 from typing import Optional
 
 from engine.errors import Refused
 from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
+from engine.journal.evidence import display_name
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.operations.inspections import round_tag
@@ -104,11 +103,18 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
     return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
+def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
+    """The roles the checklist's ``permissions`` give ``action``; the schema's default when the
+    checklist says nothing (the loader fills every action, a hand-built model may not)."""
+    from engine.checklist.schema import permission_defaults
+
+    return checklist.permissions.get(action) or permission_defaults()[action]
+
+
 def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
     """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
-    reasons = unmet_action(item, action, checklist.permissions.get(action, ()), actor, facts,
-                           checklist.role_labels)
+    reasons = unmet_action(item, action, permitted(checklist, action), actor, facts, checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
         reasons.append(_("the item is already {state}; reopen it first").format(
             state=workflow.state_by_id[facts.state].label))
@@ -161,17 +167,6 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag})
 
 
-def file_digest(path: str) -> dict[str, object]:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return {"sha256": digest.hexdigest(), "size": os.path.getsize(path), "file": os.path.basename(path)}
-    except OSError as e:
-        raise Refused([_("{path}: cannot read the file: {reason}").format(path=path, reason=e.strerror)]) from None
-
-
 def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
            evidence_id: str, file_path: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
@@ -183,11 +178,12 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
         known = ", ".join(f"{e.id} ({e.name})" for e in duty.evidence) or _("none")
         raise Refused([_("unknown evidence {id!r}; this duty has: {known}").format(id=evidence_id, known=known)])
     data: dict[str, object] = {"evidence": evidence.id}
-    if file_path is not None:
-        data.update(file_digest(file_path))
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts, ATTACH)
+    if file_path is not None:  # only now: nobody may make the command read a file it then refuses
+        stored = tx.put_file(file_path)
+        data.update(sha256=stored.sha256, size=stored.size, file=display_name(file_path))
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
 
 

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from engine.errors import Refused
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Inspection, Item, Requirements, State, Transition, Workflow
 from engine.reports.rows import ItemState, aim_words, aims_unmet, item_states
 from engine.workflow.facts import facts_of
-from engine.workflow.rounds import round_units
+from engine.workflow.rounds import draw_in_force, round_item_id, round_units
 from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
 
 FAILURE, PLANNED, NO_TARGET, AIM = "failure", "planned", "no_target", "aim"
@@ -56,18 +54,6 @@ def kind_label(kind: str) -> str:
 
 
 # -- which day, which items ------------------------------------------------------
-
-def find_round(checklist: Checklist, wanted: str) -> Inspection:
-    """The inspection round named by id (or, failing that, by its exact name)."""
-    by_id = {r.id: r for r in checklist.inspections}
-    found = by_id.get(wanted) or next((r for r in checklist.inspections if r.name == wanted), None)
-    if found is not None:
-        return found
-    names = [*by_id, *(r.name for r in checklist.inspections)]
-    near = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5) or list(by_id)
-    raise Refused([_("unknown inspection round {name!r}; rounds: {known}").format(
-        name=wanted, known=", ".join(near) or _("none declared"))])
-
 
 def default_day(checklist: Checklist, today: dt.date) -> dt.date:
     """The first day of the ``final`` inspection (the follow-up readiness is for), else today."""
@@ -181,8 +167,17 @@ def judge_item(checklist: Checklist, store: Reader, entry: ItemState) -> list[di
 def readiness(checklist: Checklist, store: Reader, on: dt.date, inspection: Optional[Inspection] = None) -> Readiness:
     """Judge every item (or the items of one inspection round) as on day ``on``."""
     result = Readiness(on, inspection)
-    units = round_units(inspection) if inspection is not None else None
+    units = set(round_units(inspection)) if inspection is not None else None
+    drawn = _drawn(store, inspection)
     for entry in item_states(checklist, store.states(), on, deadlines=store.deadlines()):
-        if units is None or entry.unit.id in units:
+        if (units is None or entry.unit.id in units) and (drawn is None or entry.id in drawn):
             result.rows += judge_item(checklist, store, entry)
     return result
+
+
+def _drawn(store: Reader, inspection: Optional[Inspection]) -> Optional[set[str]]:
+    """A drawn round's items are its draw in force; None: no round, or one not drawn (its scope)."""
+    if inspection is None:
+        return None
+    in_force = draw_in_force(store.item_events(round_item_id(inspection.id)))
+    return set(in_force.drawn) if in_force is not None else None

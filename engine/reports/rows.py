@@ -15,6 +15,7 @@ from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
+LAST_STEP_LABEL = "last_step_label"  # status rows: the last step's label (the field holds its trigger)
 LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), for the human formats
 
 
@@ -128,13 +129,14 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
             "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
             "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
             "returns": returns,
-            "last_step": (labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger))
-            if now else "",
+            "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
             "last_note": None,
             "aims_unmet": [],
         }
-        if where.level is not None:  # only then: rows of exactly the field ids keep json's fast path
+        if now:  # only rows with extra words leave json's fast path
+            row[LAST_STEP_LABEL] = labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger)
+        if where.level is not None:
             row[LEVEL_TEXT] = where.level.label
         if keep.keeps(row):
             rows.append(row)

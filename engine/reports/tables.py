@@ -14,6 +14,7 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     AIMS_TEXT,
+    LAST_STEP_LABEL,
     LEVEL_TEXT,
     NO_FILTER,
     ItemState,
@@ -43,7 +44,8 @@ STATUS_COLUMNS = [
     ("returns", N_("Times returned")), ("last_step", N_("Last step")), ("last_at", N_("Last step at")),
     ("last_note", N_("Last note")), ("aims_unmet", N_("Aims not reached")),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "recorded_at": "recorded_local", "level": LEVEL_TEXT}  # field id -> row key of its human text
+SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local",
+         "level": LEVEL_TEXT}  # field id -> row key of its human text
 HISTORY_COLUMNS = [
     ("seq", N_("No.")), ("recorded_at", N_("Recorded at")), ("trigger", N_("Trigger")), ("step", N_("Step")),
     ("from", N_("From")), ("to", N_("To")), ("from_label", N_("From state")), ("to_label", N_("To state")),
@@ -199,10 +201,11 @@ def readiness_report(checklist: Checklist, result: Readiness) -> Report:
 # field id, header, human text key, shown in print, print width (characters)
 DUTIES_COLUMNS = [
     ("ref", N_("Clause"), None, True, 11), ("duty", N_("Duty id"), None, False, None),
-    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 42),
+    ("title", N_("Task"), None, True, 14), ("description", N_("Requirements"), None, True, 38),
     ("owners", N_("Lead units"), "owners_text", True, 14), ("support", N_("Supporting units"), "support_text", True, 14),
-    ("heads", N_("Responsible persons"), "heads_text", True, 10), ("deadline", N_("Deadline"), None, True, 13),
-    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 20),
+    # a group's heads (ten townships) flow several names to a line
+    ("heads", N_("Responsible persons"), "heads_text", True, 16), ("deadline", N_("Deadline"), None, True, 14),
+    ("evidence", N_("Materials"), "evidence_text", True, 24), ("findings", N_("Problems answered"), "findings_text", True, 18),
     ("verified", N_("Verified / items"), "progress_text", True, 10), ("items", N_("Items"), None, False, None),
 ]
 

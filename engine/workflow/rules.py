@@ -177,17 +177,29 @@ def lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[str]:
     return reasons
 
 
-def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
-                 role_labels: Mapping[str, str]) -> list[str]:
-    """Who may take an action that is not a transition (record, attach, note): the roles the
-    checklist's ``permissions`` give it, judged by the same role rule as a step's ``by``."""
-    step = Transition(action, action, (), None, by=roles)
-    attempt = Attempt(item, step, actor, "", facts, role_labels)
-    if any(holds_role(actor, role, attempt) for role in roles):
+def check_permission(attempt: Attempt) -> list[str]:
+    """An action that is not a transition (record, attach, note), its roles in ``by``."""
+    roles, actor = attempt.transition.by, attempt.actor
+    if actor is None or any(holds_role(actor, role, attempt) for role in roles):
         return []
     return [_("only {roles} may {action} on this item; {person} is not").format(
-        roles=role_words(roles, role_labels) or _("nobody"), action=_(ACTION_WORDS.get(action, action)),
+        roles=role_words(roles, attempt.role_labels) or _("nobody"),
+        action=_(ACTION_WORDS.get(attempt.transition.trigger, attempt.transition.trigger)),
         person=actor.name)]
 
 
+#: The rules of the actions that are not transitions; their roles come from the checklist's
+#: ``permissions`` (defaults in the schema), so no role id is written here.
+ACTION_RULES: dict[str, Callable[[Attempt], list[str]]] = {
+    "permission": check_permission,
+}
+
 ACTION_WORDS = {"record": N_("record values"), "attach": N_("attach evidence"), "note": N_("add a note")}
+
+
+def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
+                 role_labels: Mapping[str, str]) -> list[str]:
+    """Every unmet rule of ``actor`` taking ``action`` on ``item``, ``roles`` being the
+    checklist's ``permissions`` for it."""
+    attempt = Attempt(item, Transition(action, action, (), None, by=roles), actor, "", facts, role_labels)
+    return [reason for rule in ACTION_RULES.values() for reason in rule(attempt)]

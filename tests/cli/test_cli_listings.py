@@ -9,6 +9,7 @@ verified by the district leader). In that copy 抓控辍保学 is due 2026-12-08
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -293,9 +294,11 @@ def test_status_json_values(shared):
         assert isinstance(row["overdue"], bool) and isinstance(row["veto"], bool)
     assert {k: rows[ITEM][k] for k in ("state", "state_label", "light", "overdue", "veto", "last_step", "returns")} == {
         "state": "verified", "state_label": "已销号", "light": "green", "overdue": False, "veto": True,
-        "last_step": "验收销号", "returns": 0}
+        "last_step": "verify", "returns": 0}
     assert {k: rows[RETURNED][k] for k in ("state", "light", "overdue", "days_left", "returns", "last_step")} == {
-        "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "退回整改"}
+        "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "return"}
+    markdown = shared("status", "--format", "markdown").stdout  # people read the steps' labels
+    assert "| 验收销号 " in markdown and "| 退回整改 " in markdown and "| verify " not in markdown
     quzheng = rows["dongshan/quzheng"]
     assert (quzheng["light"], quzheng["days_left"], quzheng["overdue"], quzheng["veto"]) == ("yellow", 3, False, False)
     assert rows[OFFICE_ITEM]["light"] == "green"
@@ -336,6 +339,11 @@ def test_history_json_is_the_events_oldest_first(shared):
     assert (events[-1]["actor"], events[-1]["note"], events[-1]["from"], events[-1]["to"]) == (
         "wangming", "材料齐全，同意销号", "in_progress", "verified")
     assert events[-2]["data"] == {"values": {"chuoxue-lv": 0, "quzheng-daowei": 100, "quzheng-youxiao": 100}}
+    # recorded_at is UTC, ISO 8601, in the data formats; people read local time to the minute
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", e["recorded_at"]) for e in events)
+    moment = dt.datetime.fromisoformat(events[-1]["recorded_at"].replace("Z", "+00:00")).astimezone()
+    assert f"| {moment:%Y-%m-%d %H:%M} " in shared("history", ITEM, "--format", "markdown").stdout
+    assert events[-1]["recorded_at"] not in shared("history", ITEM, "--format", "markdown").stdout
 
 
 # -- languages ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_an_unknown_round_prints_no_verdict(rectify):
     result = rectify("readiness", "--for", "reveiw")
     assert result.exit_code == 1
     assert result.stdout == ""  # an error is no verdict: neither READY nor NOT READY
-    assert result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review"
+    assert result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review (乡镇评估), spot-check (重点抽查)"
 
 
 def test_for_a_round_judges_its_items_on_its_first_day(rectify):
@@ -65,3 +65,9 @@ def test_duties_lists_one_row_per_duty_in_every_format(rectify, tmp_path):
     sheet = openpyxl.load_workbook(path).worksheets[0]
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$2"
     assert sheet.max_row == 4  # title, headers, two duties
+
+
+@pytest.mark.parametrize("args", [["--on", "2026-13-01"], ["--on", "16/12/2026"], ["--for"]])
+def test_a_malformed_option_is_a_usage_error_without_a_verdict(rectify, args):
+    result = rectify("readiness", *args)
+    assert result.exit_code == 2 and result.stdout == ""

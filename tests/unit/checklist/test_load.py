@@ -12,7 +12,7 @@ from checklist_cases import BUNDLED, REPO, edit, locate, minimal_text, valid_cas
 from engine.checklist import read as yamlread
 from engine.checklist.load import load_checklist
 from engine.checklist.schema import load_schema
-from engine.errors import ChecklistError
+from engine.errors import ChecklistError, Refused
 from engine.model import Checklist, Target
 
 
@@ -74,7 +74,9 @@ def test_bundled_inspection_rounds_in_november_and_early_december(bundled: Check
     assert november and early_december
     assert all(r.scope for r in bundled.inspections)
     spot = {r.id: r for r in bundled.inspections}["spot-check"]
-    assert spot.sample == 0.3
+    # 五.3(2) 对我区直各教育职能单位…重点抽查: all of them, no invented random sample
+    assert spot.sample is None and spot.targets == ()
+    assert set(spot.scope) == set({g.id: g for g in bundled.groups}["district-units"].members)
 
 
 def test_bundled_dudao_has_at_least_two_supervisors(bundled: Checklist) -> None:
@@ -97,6 +99,155 @@ def test_bundled_items_expand_unit_slash_duty(bundled: Checklist) -> None:
 def test_bundled_path_and_digest(bundled: Checklist) -> None:
     assert bundled.path == str(BUNDLED)
     assert bundled.sha256 == hashlib.sha256(BUNDLED.read_bytes()).hexdigest()
+
+
+def test_bundled_veto_only_where_the_notice_says(bundled: Checklist) -> None:
+    """四(一)2 and 四(一)3 (七个“一票否决”项目之一), and their two rates: nothing else."""
+    assert [(d.id, d.ref) for d in bundled.duties if d.is_veto] == [
+        ("kongchuo-baoxue", "四(一)2"), ("canji-pucha", "四(一)3")]
+    veto_indicators = [(d.id, i.name, i.target) for d in bundled.duties for i in d.indicators if i.veto]
+    assert veto_indicators == [("kongchuo-baoxue", "义务教育阶段辍学率", None),
+                               ("canji-pucha", "残疾少儿入学率", None)]
+    assert sum(item.veto for item in bundled.items) == 20  # 10 townships x 2
+
+
+def test_bundled_veto_rates_without_a_threshold_are_the_only_warnings(bundled: Checklist) -> None:
+    assert [p.message.split(":")[0] for p in bundled.warnings] == [
+        "duty 'kongchuo-baoxue'", "duty 'canji-pucha'"]
+    assert all("has no target" in p.message for p in bundled.warnings)
+
+
+def test_bundled_every_duty_cites_its_clause(bundled: Checklist) -> None:
+    refs = [d.ref for d in bundled.duties]
+    assert all(refs) and len(set(refs)) == len(refs)
+    assert {"四(一)1", "四(一)6", "四(二)1", "四(五)", "四(六)", "五.2"} <= set(refs)
+
+
+def test_bundled_aims_and_targets(bundled: Checklist) -> None:
+    kongchuo = bundled.duty_by_id["kongchuo-baoxue"]
+    for rate in ("quzheng-daowei", "quzheng-youxiao"):  # 力争…达100%: an aim, not a gate
+        indicator = kongchuo.indicator_by_id(rate)
+        assert indicator is not None and indicator.target is None and indicator.aim == Target(">=", 100.0)
+        assert indicator.met_by(95.0) and indicator.aim_reached(95.0) is False
+    shengchu = bundled.duty_by_id["zuzhi-ruxue"].indicator_by_id("shengchu")  # 小学毕业生100%升入初中
+    assert shengchu is not None and shengchu.target == Target(">=", 100.0)
+
+
+def test_bundled_schools_support_and_own_nothing(bundled: Checklist) -> None:
+    schools = {u.id for u in bundled.units if u.kind == "school"}
+    assert len(schools) == 5 and not [i for i in bundled.items if i.unit.id in schools]
+    supported = sorted(d.id for d in bundled.duties if set(d.support) == schools)
+    assert supported == ["anquan", "neibu-guanli", "ruxue-kongchuo"]
+    assert all(bundled.duty_by_id[d].owners == ("edu",) for d in supported)
+    townships = {g.id: g for g in bundled.groups}["townships"].members
+    assert set(bundled.duty_by_id["canji-jianding"].support) == set(townships) | {"weisheng", "edu"}
+
+
+def test_bundled_source_as_written_and_no_invented_date(bundled: Checklist) -> None:
+    assert bundled.source == "政教督[]17号" and bundled.issued is None
+    assert bundled.description is not None and "2025" not in bundled.description
+    assert all("2025" not in (d.description or "") for d in bundled.duties)
+    assert bundled.calendar is not None and bundled.calendar.source == "china"
+    assert bundled.role_labels == {"supervisor": "督学"}
+
+
+def test_bundled_materials_in_six_copies_are_the_townships(bundled: Checklist) -> None:
+    six = [(d.id, e.id) for d in bundled.duties for e in d.evidence if e.copies == 6]
+    assert six == [("yingjian-cailiao", "jichu-shuju"), ("yingjian-cailiao", "huibao")]
+    assert all(d.evidence for d in bundled.duties)
+
+
+def test_bundled_plan_path_only_where_the_notice_allows_a_plan(bundled: Checklist) -> None:
+    with_plan = [(d.id, e.optional) for d in bundled.duties for e in d.evidence if e.id == "plan"]
+    assert with_plan == [("wenti-zhenggai", True)]  # 四(二)1 一时有困难的…要提出具体整改方案
+
+
+def test_bundled_workflow_is_the_notice_s_process(bundled: Checklist) -> None:
+    workflow = bundled.workflow_by_id["default"]
+    steps = {t.trigger: t for t in workflow.transitions}
+    assert [s.label for s in workflow.states] == ["待整改", "整改中", "已申报待复核", "持续整改", "已销号"]
+    assert (steps["submit"].sources, steps["submit"].dest, steps["submit"].by) == (
+        ("in_progress", "planned"), "submitted", ("owner",))
+    assert steps["verify"].not_by == ("owner",) and steps["verify"].sources == ("submitted",)
+    assert [t for t, step in steps.items() if step.is_return] == ["return"]
+    assert steps["extend"].dest is None and steps["extend"].sets == ("deadline",)
+    assert steps["plan"].requires.evidence == ("plan",) and steps["plan"].dest == "planned"
+
+
+def test_bundled_final_inspection_covers_every_unit_owning_duties(bundled: Checklist) -> None:
+    (final,) = [r for r in bundled.inspections if r.final]
+    assert final.start == dt.date(2026, 12, 16)
+    assert set(final.scope) == {u for d in bundled.duties for u in d.owners}
+
+
+def _bundled_store(bundled: Checklist, tmp_path: Path):
+    from engine.journal.sqlite import SQLiteStore
+
+    return SQLiteStore(str(tmp_path / "journal.db"), bundled.id)
+
+
+def test_bundled_an_aim_below_100_does_not_block_submit(bundled: Checklist, tmp_path: Path) -> None:
+    from helpers import ops
+
+    store, item = _bundled_store(bundled, tmp_path), "dongshan/kongchuo-baoxue"
+    ops.advance(bundled, store, "lihua", item, "start")
+    for evidence in ("ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):
+        ops.attach(bundled, store, "lihua", item, evidence)
+    ops.record(bundled, store, "lihua", item, ["chuoxue-lv=0.5", "quzheng-daowei=95", "quzheng-youxiao=95"])
+    assert ops.advance(bundled, store, "lihua", item, "submit", "书面汇报已交").to_state == "submitted"
+    ops.advance(bundled, store, "chenjing", item, "return", "取证到位率偏低")
+    assert store.current()[item].returns == 1
+    store.close()
+
+
+def test_bundled_schools_report_on_edu_s_duties_and_edu_submits(bundled: Checklist, tmp_path: Path) -> None:
+    from helpers import ops
+
+    store, item = _bundled_store(bundled, tmp_path), "edu/anquan"
+    ops.advance(bundled, store, "zhangwei", item, "start")
+    ops.attach(bundled, store, "jiangjun", item, "anquan-cailiao")  # 东山镇中学, a support unit
+    with pytest.raises(Refused):
+        ops.advance(bundled, store, "jiangjun", item, "submit", "已完成")
+    assert ops.advance(bundled, store, "zhangwei", item, "submit", "已完成").to_state == "submitted"
+    with pytest.raises(Refused):  # a school is no support unit of 区财政局's duty
+        ops.attach(bundled, store, "jiangjun", "finance/caizheng-zhenggai", "huibao")
+    store.close()
+
+
+def test_bundled_a_veto_rate_nothing_can_judge_blocks_readiness(bundled: Checklist, tmp_path: Path) -> None:
+    """Issue 9's "done when": 辍学率 50 on a township, everything else verified, and readiness
+    fails naming that indicator, on the final inspection's day."""
+    from helpers import ops
+
+    from engine.reports.readiness import default_day, readiness
+
+    store = _bundled_store(bundled, tmp_path)
+    first_person = {}
+    for person in bundled.people:
+        first_person.setdefault(person.unit, person.id)
+    for item in bundled.items:
+        owner = first_person[item.unit.id]
+        ops.advance(bundled, store, owner, item.id, "start")
+        for evidence in item.duty.evidence:
+            if not evidence.optional:
+                ops.attach(bundled, store, owner, item.id, evidence.id)
+        values = [f"{i.id}={50 if item.id == 'dongshan/kongchuo-baoxue' and i.id == 'chuoxue-lv' else 100}"
+                  for i in item.duty.indicators]
+        if values:
+            ops.record(bundled, store, owner, item.id, values)
+        ops.advance(bundled, store, owner, item.id, "submit", "书面汇报已交")
+        verifier = "zhaoguoqiang" if item.unit.id == "dudao" else "chenjing"
+        ops.advance(bundled, store, verifier, item.id, "verify", "复核通过")
+    day = default_day(bundled, dt.date(2026, 11, 1))
+    assert day == dt.date(2026, 12, 16)
+    verdict = readiness(bundled, store, day)
+    assert not verdict.ready
+    blocking = [(row["item"], row["kind"]) for row in verdict.rows if row["blocks"]]
+    assert ("dongshan/kongchuo-baoxue", "no_target") in blocking
+    assert {kind for _item, kind in blocking} == {"no_target"}  # everything else is done
+    named = [row for row in verdict.rows if row["item"] == "dongshan/kongchuo-baoxue" and row["blocks"]]
+    assert "义务教育阶段辍学率" in str(named)
+    store.close()
 
 
 # -- the valid cases --------------------------------------------------------

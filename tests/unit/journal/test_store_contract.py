@@ -257,3 +257,18 @@ def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url
     assert target.head() == (0, GENESIS)
     for store in (good, broken, target):
         store.close()
+
+
+def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
+    with store.transaction() as tx:
+        append(tx, "start", "pending", "in_progress")
+        tx.append(Draft("@notice/1", "notice", "", "", "wangming", "", "ab" * 32, {"number": "区教督〔2026〕1号"}), None)
+        append(tx, "extend", note="延期", data={"deadline": "2026-12-20"}, actor="wangming")
+        append(tx, data={"values": {"x": 1.0}, "comment": "no \"deadline\": here"})
+        tx.append(Draft("@round/review", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1}), None)
+        append(tx, "extend", note="再延期", data={"deadline": "2026-12-28"}, actor="wangming")
+        append(tx, item="xihe/kongchuo-baoxue")
+    assert [e.item for e in store.events_under("@notice/")] == ["@notice/1"]
+    assert [e.seq for e in store.events_under("@")] == [2, 5]
+    assert store.events_under("@import/") == []
+    assert store.deadlines() == {ITEM: "2026-12-28"}

@@ -76,7 +76,8 @@ CHECKLIST = Checklist(
                  Inspection("followup", "省政府跟踪督查", FOLLOWUP, FOLLOWUP, ("edu", "dongshan", "xihe"),
                             final=True)),
     findings=(Finding("f1", "部分乡镇在外就读学生取证不到位"),),
-    permissions={action: ("owner", "support", "supervisor") for action in ("record", "attach", "note")},
+    permissions={action: ("owner", "support", "supervisor") for action in ("record", "attach", "note")}
+    | {action: ("supervisor",) for action in ("draw", "notice", "import", "rollover")},  # the schema's defaults
     sha256=hashlib.sha256(b"reports-2026").hexdigest(),
 )
 

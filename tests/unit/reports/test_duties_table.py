@@ -121,11 +121,13 @@ def test_html_and_xlsx_print_on_landscape_a4_with_repeated_headers(zh, tmp_path)
     path = tmp_path / "duties.xlsx"
     path.write_bytes(render("xlsx", [report]))
     sheet = openpyxl.load_workbook(path).worksheets[0]
-    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage is True
     assert sheet.print_title_rows == "$1:$2"
     assert [c.value for c in sheet[2]][:3] == ["序号", "整改任务", "整改要求"]
     assert sheet["C5"].alignment.wrap_text is True  # the long requirement wraps inside its column
-    assert sheet.column_dimensions["C"].width <= 42
-    assert sheet["H3"].value.year == 2026 and sheet["H3"].number_format == "yyyy-mm-dd"  # a real date cell
-    assert sheet["I3"].value == "在外就读学生取证证明\n书面汇报材料一式六份\n具体整改方案（如需）"
+    assert sheet.column_dimensions["C"].width <= 38
+    assert sheet.row_dimensions[5].height >= 17 * 10  # 400 characters: tall enough to print them all
+    assert sheet["A3"].border.left.style == "thin"  # ruled like a printed form
+    assert sheet["G3"].value.year == 2026 and sheet["G3"].number_format == "yyyy-mm-dd"  # a real date cell
+    assert sheet["H3"].value == "在外就读学生取证证明\n书面汇报材料一式六份\n具体整改方案（如需）"

@@ -12,9 +12,10 @@ import pytest
 from helpers import ops
 from reports_model import AFTER, BEFORE, CANJI, CHECKLIST, ENROL, FOLLOWUP, KONGCHUO, Target, with_duty
 
-from engine.errors import Refused
 from engine.journal.sqlite import SQLiteStore
-from engine.reports.readiness import default_day, find_round, readiness
+from engine.operations.inspections import draw_round
+from engine.reports.readiness import default_day, readiness
+from engine.workflow.rounds import resolve_round
 
 
 @pytest.fixture
@@ -149,15 +150,22 @@ def test_the_default_day_is_the_final_rounds_first_day_else_today():
 
 
 def test_for_a_round_only_its_items_are_judged(store):
-    review = find_round(CHECKLIST, "review")
+    review = resolve_round(CHECKLIST, "review")
     result = readiness(CHECKLIST, store, review.start, review)
     assert {r["item"] for r in result.rows} == {"dongshan/kongchuo", "dongshan/canji", "xihe/kongchuo"}
-    spot = find_round(CHECKLIST, "重点抽查")  # by its name; its targets narrow the scope to edu
+    spot = resolve_round(CHECKLIST, "重点抽查")  # by its name; its targets narrow the scope to edu
     assert {r["item"] for r in readiness(CHECKLIST, store, AFTER, spot).rows} == {"edu/zhenggai"}
     assert readiness(CHECKLIST, store, spot.start, spot).ready is True
 
 
-def test_an_unknown_round_is_refused_with_the_nearest_names():
-    with pytest.raises(Refused) as refused:
-        find_round(CHECKLIST, "reveiw")
-    assert refused.value.reasons == ["unknown inspection round 'reveiw'; rounds: review"]
+def test_a_drawn_round_judges_its_draw_in_force(store):
+    """A round with a sample, once drawn, is its drawn items (DESIGN: the draw in force)."""
+    checklist = replace(CHECKLIST, inspections=tuple(replace(r, sample=1) if r.id == "review" else r
+                                                     for r in CHECKLIST.inspections))
+    review = resolve_round(checklist, "review")
+    assert {r["item"] for r in readiness(checklist, store, review.start, review).rows} == {
+        "dongshan/kongchuo", "dongshan/canji", "xihe/kongchuo"}  # not drawn yet: its whole scope
+    with store.transaction() as tx:
+        drawn = draw_round(checklist, tx, "wang", "review", seed=7).draw.drawn
+    assert len(drawn) == 1
+    assert {r["item"] for r in readiness(checklist, store, review.start, review).rows} == set(drawn)

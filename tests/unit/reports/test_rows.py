@@ -102,17 +102,20 @@ def test_status_row_fields_of_a_fresh_item(checklist, store):
 def test_status_row_after_steps(checklist, store):
     event = ops.advance(checklist, store, "lihua", ITEM, "start", "开始")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["state"], row["state_label"], row["last_step"]) == ("in_progress", "整改中", "启动整改")
+    assert (row["state"], row["state_label"], row["last_step"], row["last_step_label"]) == (
+        "in_progress", "整改中", "start", "启动整改")  # the trigger for scripts, its label for people
     moment = dt.datetime.fromisoformat(event.recorded_at.replace("Z", "+00:00")).astimezone()
     assert row["last_at"] == moment.strftime("%Y-%m-%d %H:%M")
 
     ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0"])
-    assert rows_by_item(checklist, store, BEFORE)[ITEM]["last_step"] == "recorded values"
+    row = rows_by_item(checklist, store, BEFORE)[ITEM]
+    assert (row["last_step"], row["last_step_label"]) == ("record", "recorded values")
     ops.attach(checklist, store, "lihua", ITEM, "zerenshu")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["state"], row["last_step"]) == ("in_progress", "attached evidence")
+    assert (row["state"], row["last_step"], row["last_step_label"]) == ("in_progress", "attach", "attached evidence")
     # the other items of the unit are untouched
     assert rows_by_item(checklist, store, BEFORE)["dongshan/quzheng"]["last_step"] == ""
+    assert "last_step_label" not in rows_by_item(checklist, store, BEFORE)["dongshan/quzheng"]
 
 
 def test_veto_through_the_duty_or_an_indicator(checklist, store):
@@ -131,7 +134,7 @@ def test_returns_count_return_steps_only_not_reopen(checklist, store):
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 0
     ops.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["returns"], row["last_step"], row["state"]) == (1, "退回整改", "in_progress")
+    assert (row["returns"], row["last_step_label"], row["state"]) == (1, "退回整改", "in_progress")
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):
         ops.attach(checklist, store, "lihua", ITEM, evidence)
     ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
@@ -141,7 +144,7 @@ def test_returns_count_return_steps_only_not_reopen(checklist, store):
     ops.advance(checklist, store, "wangming", ITEM, "reopen", "回头看发现问题")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     # reopen (回头看) is no return: only steps declared ``return: true`` count (DESIGN)
-    assert (row["returns"], row["last_step"], row["state_label"]) == (1, "回头看重开", "整改中")
+    assert (row["returns"], row["last_step"], row["state_label"]) == (1, "reopen", "整改中")
 
 
 # -- filters -----------------------------------------------------------------
