@@ -26,9 +26,30 @@ def normalize(lang: str) -> str:
     return "zh_CN" if lang.lower().replace("-", "_").startswith("zh") else "en"
 
 
+def parse_language(value: str) -> str | None:
+    """A language the user asked for (``--lang``, ``$RECTIFY_LANG``): ``zh``, ``zh-CN``, ``cn``,
+    ``zh_CN.UTF-8``, ``en``, ``en_US`` ... -> ``zh_CN`` or ``en``; None for anything else."""
+    folded = value.strip().lower().replace("-", "_").split(".")[0]
+    if folded in ("cn", "chinese", "zh") or folded.startswith("zh_"):
+        return "zh_CN"
+    if folded in ("en", "english", "c", "posix") or folded.startswith("en_"):
+        return "en"
+    return None
+
+
 def choose_language(explicit: str | None = None) -> str:
-    for candidate in (explicit, os.environ.get("RECTIFY_LANG"), os.environ.get("LC_ALL"),
-                      os.environ.get("LC_MESSAGES"), os.environ.get("LANG")):
+    """``explicit`` (``--lang``), else ``$RECTIFY_LANG``, else the locale, else English.
+
+    An explicit or ``$RECTIFY_LANG`` value that names no known language is a ValueError, not
+    silently English; a locale we have no catalog for is English.
+    """
+    for asked in (explicit, os.environ.get("RECTIFY_LANG")):
+        if asked:
+            chosen = parse_language(asked)
+            if chosen is None:
+                raise ValueError(asked)
+            return chosen
+    for candidate in (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"), os.environ.get("LANG")):
         if candidate:
             return normalize(candidate)
     return "en"
@@ -49,6 +70,10 @@ def language() -> str:
 
 def _(message: str) -> str:
     return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -2,8 +2,10 @@
 
 Row 1 names the report and the checklist it comes from, row 2 holds the
 headers (frozen, filterable, repeated on every printed page), data starts at
-row 3. Booleans are real TRUE/FALSE cells and dates real Excel dates, so
-people can filter, sort and count; strings are always text, never formulas.
+row 3. Dates are real Excel dates and numbers numbers, so people can filter,
+sort and count; booleans are words (是/否 under zh); strings are always text,
+never formulas. States fill their cells (board) and headers (summary) with
+the state's colour; readiness puts its verdict, red or green, in row 1.
 """
 from __future__ import annotations
 
@@ -25,17 +27,21 @@ from engine.formats.report import (
     LIGHTS,
     Column,
     Report,
+    display_text,
     display_width,
-    human_columns,
     is_id_list,
     light_label,
     meta_line,
     shown_value,
+    state_text,
     structured_text,
     unique_name,
 )
 
 MAX_WIDTH = 60
+FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
+VERDICT_FILLS = {True: ("C6EFCE", "006100"), False: ("FFC7CE", "9C0006")}
+HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -59,19 +65,29 @@ def sheet_title(title: str, taken: list[str]) -> str:
 
 
 def _fill_sheet(sheet: Worksheet, report: Report) -> None:
-    columns = human_columns(report)
+    columns = report.human_columns()
     last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
     for col, column in enumerate(columns, start=1):
         header = sheet.cell(2, col, _text(column.header))
-        header.font = Font(bold=True)
+        header.font = Font(name=FONT, bold=True)
         header.alignment = Alignment(wrap_text=True, vertical="center")
+        style = report.states.get(column.state) if column.state else None
+        if style:
+            header.fill = _fill(style.fill)
     for index, row in enumerate(report.rows, start=3):
         for col, column in enumerate(columns, start=1):
-            _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
+            if column.key in report.state_keys:
+                _write_state(sheet.cell(index, col), report, column, row)
+            else:
+                _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
+                style = report.states.get(column.state) if column.state else None
+                if style and row.get(column.key):  # summary: a state's count on the state's colour
+                    sheet.cell(index, col).fill = _fill(style.fill)
     end = len(report.rows) + 2
-    for offset, line in enumerate(report.summary_lines, start=end + 2):
-        sheet.cell(offset, 1, _text(line))
+    lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
+    for offset, line in enumerate([*lines, *report.legend], start=end + 2):
+        sheet.cell(offset, 1, _text(line)).font = Font(name=FONT)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
     _page_setup(sheet, report)
@@ -94,18 +110,38 @@ def _page_setup(sheet: Worksheet, report: Report) -> None:
         sheet.page_margins.top = sheet.page_margins.bottom = 0.5
 
 
+def _fill(colour: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+
+
 def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
-    heading = " — ".join(part for part in (report.title, meta_line(report)) if part)
-    cell = sheet.cell(1, 1, _text(heading))
-    cell.font = Font(bold=True, size=14)
-    cell.alignment = Alignment(vertical="center")
+    parts = [report.title, meta_line(report)]
+    if report.verdict is not None and report.summary_lines:  # readiness: the verdict at the top
+        parts.append(report.summary_lines[0])
+    cell = sheet.cell(1, 1, _text(" — ".join(part for part in parts if part)))
+    cell.font = Font(name=FONT, bold=True, size=14)
+    cell.alignment = Alignment(vertical="center", wrap_text=report.verdict is not None)
+    if report.verdict is not None:
+        background, ink = VERDICT_FILLS[report.verdict]
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, bold=True, size=14, color=ink)
     if last != "A":
         sheet.merge_cells(f"A1:{last}1")
-    sheet.row_dimensions[1].height = 24
+    sheet.row_dimensions[1].height = 40 if report.verdict is not None else 24
+
+
+def _write_state(cell: Any, report: Report, column: Column, row: dict[str, Any]) -> None:
+    """A board cell: the state's label and marks, filled with the state's colour."""
+    cell.value = _text(state_text(report, column, row)) or None
+    style = report.states.get(row.get(column.key) or "")
+    if style:
+        cell.fill = _fill(style.fill)
+    cell.font = Font(name=FONT)
 
 
 def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width: int | None = None) -> None:
     cell = sheet.cell(row, col, _cell_value(value, light))
+    cell.font = Font(name=FONT)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # a note starting with "=" stays text, never a formula
         if "\n" in cell.value or display_width(cell.value) > (width or MAX_WIDTH):
@@ -116,11 +152,13 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width:
         cell.number_format = "yyyy-mm-dd"
     if light and value in LIGHTS:
         background, ink = LIGHT_COLOURS[value]
-        cell.fill = PatternFill(fill_type="solid", start_color=background, end_color=background)
-        cell.font = Font(color=ink)
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, color=ink)
 
 
 def _cell_value(value: Any, light: bool) -> Any:
+    if isinstance(value, bool):
+        return display_text(value)  # 是/否: a word people read, in their language
     if is_id_list(value):
         value = "、".join(value)
     elif isinstance(value, (dict, list)):
@@ -141,7 +179,7 @@ def _text(value: str) -> str:
 def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
     for col, column in enumerate(columns, start=1):
         cells = (sheet.cell(row, col).value for row in range(3, len(report.rows) + 3))
-        widest = max([_shown_width(value) for value in cells] + [_header_width(column.header)])
+        widest = max([_shown_width(value) for value in cells] + [min(_header_width(column.header), HEADER_WRAP)])
         sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
 
 

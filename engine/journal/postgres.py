@@ -138,6 +138,12 @@ class PostgresReader:
     def states(self) -> dict[str, str]:
         return dict(self.conn.execute(f"SELECT item, state FROM {S}.current").fetchall())  # type: ignore[arg-type]
 
+    def last_notes(self) -> dict[str, str]:
+        """Item -> the note of its latest event that has one."""
+        rows = self.conn.execute(  # type: ignore[call-overload]
+            f"SELECT DISTINCT ON (item) item, note FROM {S}.events WHERE note <> '' ORDER BY item, seq DESC")
+        return dict(rows.fetchall())
+
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
         rows = self.conn.execute(EVENTS_SQL + " WHERE starts_with(item, %s) ORDER BY seq", (prefix,)).fetchall()

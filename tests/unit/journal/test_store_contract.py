@@ -277,6 +277,15 @@ def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
     assert store.events_under("@import/") == []
 
 
+def test_last_notes_hold_each_items_latest_note(store):
+    """status's ``last_note``: the note of an item's latest event that has one, on either store."""
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "note", note="入户核查三户", item="xihe/kongchuo-baoxue")
+        append(tx, "record", data={"values": {"chuoxue-lv": 0.1}})  # no note: the earlier one stands
+    assert store.last_notes() == {ITEM: "退回", "xihe/kongchuo-baoxue": "入户核查三户"}
+
+
 def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
