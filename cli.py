@@ -18,7 +18,7 @@ import click
 from engine import i18n
 from engine.errors import ChecklistError, RectifyError, Refused
 from engine.formats import FORMAT_NAMES
-from engine.i18n import _
+from engine.i18n import N_, _
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Session:
     checklist: Optional[str]
     db: Optional[str]
     actor: Optional[str]
+    color: str = "auto"
 
     def checklist_path(self) -> str:
         if not self.checklist:
@@ -54,6 +55,145 @@ def _log_internal_error() -> str:
     return path
 
 
+# -- speaking the user's language: help texts are English msgids translated when shown ----------
+
+def _speak_click_in_our_language() -> None:
+    """Route click's own messages (Usage:, Error:, Try ... for help) through our catalog.
+
+    click calls ``gettext.gettext`` bound at import in each of its modules, with its English
+    strings as msgids; the zh_CN catalog translates them like ours.
+    """
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.shell_completion
+    import click.termui
+    import click.types
+    import click.utils
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                   click.shell_completion, click.termui, click.types, click.utils):
+        if hasattr(module, "_"):
+            module._ = i18n._  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+
+
+_speak_click_in_our_language()
+# click translates these through gettext from a variable, so no extraction from click finds them
+CLICK_WORDS = (N_("required"),)
+
+
+def _language_option(value: Optional[str], from_environment: bool = False) -> str:
+    try:
+        return i18n.choose_language(None if from_environment else value)
+    except ValueError as e:
+        setting = "$RECTIFY_LANG" if from_environment or not value else "--lang"
+        raise click.UsageError(_("{setting}: unknown language {value!r}; use zh or en").format(
+            setting=setting, value=str(e))) from None
+
+
+def _args_language(args: list[str]) -> Optional[str]:
+    """``--lang X`` among the group's options, read before click builds any help text."""
+    for n, arg in enumerate(args):
+        if arg == "--lang" and n + 1 < len(args):
+            return args[n + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            break
+    return None
+
+
+class Translated:
+    """Help texts are English msgids (marked ``N_``) translated when help is shown."""
+
+    help: Optional[str]
+    short_help: Optional[str]
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated([self]):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated([self]):
+            return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self.get_params(ctx)):  # type: ignore[attr-defined]
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated([self], "epilog"):
+            super().format_epilog(ctx, formatter)  # type: ignore[misc]
+
+
+class _translated:
+    """Swap the help texts of ``things`` for their translations while one help is drawn."""
+
+    def __init__(self, things: Any, *attributes: str):
+        self.things = list(things)
+        self.attributes = attributes or ("help", "short_help")
+        self.saved: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> None:
+        for thing in self.things:
+            for attribute in self.attributes:
+                text = getattr(thing, attribute, None)
+                if isinstance(text, str) and text:
+                    self.saved.append((thing, attribute, text))
+                    setattr(thing, attribute, _(text))
+
+    def __exit__(self, *exc: object) -> None:
+        for thing, attribute, text in self.saved:
+            setattr(thing, attribute, text)
+
+
+def _wrap_help(text: str, width: int) -> list[str]:
+    """Help text in lines of at most ``width`` terminal columns (a CJK character counts two)."""
+    from engine.formats.layout import wrap
+
+    return [line for paragraph in text.split("\n\n") for line in wrap(" ".join(paragraph.split()), width)]
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's formatter measures characters; Chinese help needs display columns."""
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for line in _wrap_help(text, max(self.width - self.current_indent, 20)):
+            self.write(f"{indent}{line}\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        from engine.formats.report import display_width
+
+        rows = list(rows)
+        first_col = min(max((display_width(first) for first, _second in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap_help(second, max(self.width - first_col - self.current_indent - 2, 10))
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class RectifyContext(click.Context):
+    formatter_class = HelpFormatter
+
+
+class RectifyCommand(Translated, click.Command):
+    context_class = RectifyContext
+
+
 def _calendar_warnings() -> None:
     """Once per command, the years the working-day calendar did not know (if it was used)."""
     escalation = sys.modules.get("engine.workflow.escalation")
@@ -62,8 +202,23 @@ def _calendar_warnings() -> None:
             click.echo(warning, err=True)
 
 
-class RectifyGroup(click.Group):
-    """Maps engine errors to exit codes once, for every command."""
+class RectifyGroup(Translated, click.Group):
+    """Maps engine errors to exit codes once, for every command; chooses the language first."""
+
+    command_class = RectifyCommand
+    context_class = RectifyContext
+    group_class = type  # subgroups (db) translate, wrap and map errors the same way
+
+    def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
+                     **extra: Any) -> click.Context:
+        if parent is not None:  # a subgroup: the language was chosen with the top-level options
+            return super().make_context(info_name, args, parent, **extra)
+        # before --help is handled: eager options run before the group's callback
+        try:
+            i18n.set_language(i18n.choose_language(_args_language(args)))
+        except ValueError:
+            i18n.set_language(i18n.choose_language(None) if not os.environ.get("RECTIFY_LANG") else "en")
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -85,30 +240,84 @@ class RectifyGroup(click.Group):
             ctx.exit(3)
 
 
-@click.group(cls=RectifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _set_language(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    i18n.set_language(_language_option(value, source == click.core.ParameterSource.ENVIRONMENT))
+    return value
+
+
+# -- completion: ids from the checklist named so far (-c or $RECTIFY_CHECKLIST) -----------------
+
+def _checklist_for_completion(ctx: click.Context) -> Any:
+    from engine.checklist.cache import load_cached
+
+    path = ctx.find_root().params.get("checklist") or os.environ.get("RECTIFY_CHECKLIST")
+    try:
+        return load_cached(path) if path else None
+    except Exception:  # noqa: BLE001 - completion never fails loudly
+        return None
+
+
+def _completer(pairs: Any) -> Any:
+    """A shell_complete callback offering ``pairs(checklist, ctx)`` -> (value, help) that start with
+    what was typed (the id, or the Chinese name)."""
+    from click.shell_completion import CompletionItem
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        checklist = _checklist_for_completion(ctx)
+        if checklist is None:
+            return []
+        try:
+            offered = list(pairs(checklist, ctx))
+        except RectifyError:
+            return []
+        return [CompletionItem(value, help=help_text) for value, help_text in offered
+                if value.startswith(incomplete) or (help_text or "").startswith(incomplete)]
+
+    return complete
+
+
+def _item_of(checklist: Any, ctx: click.Context) -> Any:
+    return checklist.item_named(ctx.params.get("item") or "")
+
+
+complete_items = _completer(lambda c, ctx: ((i.id, f"{i.unit.name}/{i.duty.title}") for i in c.items))
+complete_people = _completer(lambda c, ctx: ((p.id, p.name) for p in c.people))
+complete_units = _completer(lambda c, ctx: ((u.id, u.name) for u in c.units))
+complete_duties = _completer(lambda c, ctx: ((d.id, d.title) for d in c.duties))
+complete_states = _completer(lambda c, ctx: {(s.id, s.label): None for w in c.workflows for s in w.states})
+complete_triggers = _completer(lambda c, ctx: {
+    (t.trigger, t.label): None for t in c.workflow_of(_item_of(c, ctx)).transitions})
+complete_evidence = _completer(lambda c, ctx: ((e.id, e.name) for e in _item_of(c, ctx).duty.evidence))
+complete_rounds = _completer(lambda c, ctx: ((i.id, i.name) for i in c.inspections))
+complete_values = _completer(lambda c, ctx: ((f"{i.id}=", i.name) for i in _item_of(c, ctx).duty.indicators))
+
+
+@click.group(cls=RectifyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("rectify: the checklist engine of rectification supervision (整改督查)."))
 @click.option("-c", "--checklist", envvar="RECTIFY_CHECKLIST", metavar="FILE",
-              help="Checklist YAML (default $RECTIFY_CHECKLIST).")
+              help=N_("Checklist YAML (default $RECTIFY_CHECKLIST)."))
 @click.option("--db", envvar="RECTIFY_DB", metavar="URL",
-              help="Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist).")
-@click.option("--as", "actor", envvar="RECTIFY_ACTOR", metavar="PERSON",
-              help="Who is acting: a person id of the checklist (default $RECTIFY_ACTOR).")
-@click.option("--lang", type=click.Choice(["zh", "zh_CN", "en"], case_sensitive=False),
-              help="Message language (default $RECTIFY_LANG, else the locale).")
-@click.version_option(package_name="rectify", message="%(prog)s %(version)s")
+              help=N_("Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist)."))
+@click.option("--as", "actor", envvar="RECTIFY_ACTOR", metavar="PERSON", shell_complete=complete_people,
+              help=N_("Who is acting: a person of the checklist, by id or name (default $RECTIFY_ACTOR)."))
+@click.option("--lang", envvar="RECTIFY_LANG", metavar="zh|en", is_eager=True, callback=_set_language,
+              help=N_("Message language: zh or en (default $RECTIFY_LANG, else the locale)."))
+@click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help=N_("Colour in tables: auto (a terminal, unless NO_COLOR or TERM=dumb)."))
+@click.version_option(package_name="rectify", message="%(prog)s %(version)s",
+                      help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: Optional[str],
-        lang: Optional[str]) -> None:
-    """rectify: 整改督查 checklist engine."""
-    i18n.set_language(i18n.choose_language(lang))
-    ctx.obj = Session(checklist, db, actor)
+        lang: Optional[str], color: str) -> None:
+    ctx.obj = Session(checklist, db, actor, color)
 
 
-@cli.command()
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@cli.command(help=N_("Check checklist files; print each problem as FILE:LINE:COL: message."))
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors (exit 1)."))
 @click.argument("files", nargs=-1)
 @click.pass_obj
 def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
-    """Check checklist files; print each problem as FILE:LINE:COL: message."""
     from engine.checklist.load import load_checklist
 
     failed = False
@@ -135,35 +344,82 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
 
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where and how a listing goes: format, file, columns picked, every column."""
+
+    fmt: Optional[str]
+    path: Optional[str]
+    columns: str
+    wide: bool
+
+
 def format_options(func: Any) -> Any:
+    """--format, -o, --columns, --wide: folded into one ``out`` argument."""
+    func = click.option("--wide", is_flag=True, help=N_("Show every column at full width."))(func)
+    func = click.option("--columns", metavar="C,..", default="",
+                        help=N_("Only these columns, in this order (field ids or headers)."))(func)
     func = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                        help="Write to FILE instead of stdout (needed for xlsx).")(func)
-    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table",
-                        show_default=True, help="Output format.")(func)
+                        help=N_("Write to FILE; its suffix (.xlsx .csv .json .html .md) picks the format."))(func)
+    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
+                        help=N_("Output format (default: table, or the suffix of -o FILE)."))(func)
 
 
-def emit(reports: list[Any], fmt: str, output: Optional[str]) -> None:
-    """Render reports in ``fmt`` to ``output`` or stdout (binary formats never to a terminal)."""
-    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, render
+def output_of(fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> Output:
+    return Output(fmt, output, columns, wide)
 
-    if fmt in BINARY_FORMATS and output is None:
-        if sys.stdout.isatty():
-            raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
-    rendered = render(fmt, reports, tty=output is None and sys.stdout.isatty())
-    if output is None:
+
+def table_width() -> Optional[int]:
+    """$COLUMNS when set, else the terminal's width when stdout is one, else no limit."""
+    import shutil
+
+    value = os.environ.get("COLUMNS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def emit(session: Session, reports: list[Any], out: Output) -> None:
+    """Render reports in the chosen format to a file or stdout (binary formats never to a terminal)."""
+    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, format_for_path, render
+    from engine.formats.report import with_columns
+
+    fmt = out.fmt
+    if fmt is None and out.path is not None:
+        fmt = format_for_path(out.path)
+        if fmt is None:
+            raise click.UsageError(_("cannot tell the format of {path} from its suffix (.xlsx .csv .json "
+                                     ".html .md): give --format").format(path=out.path))
+    fmt = fmt or "table"
+    if fmt in BINARY_FORMATS and out.path is None and sys.stdout.isatty():
+        raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
+    keys = [k.strip() for k in out.columns.split(",") if k.strip()]
+    reports = [with_columns(r, keys, out.wide) for r in reports]
+    on_screen = out.path is None
+    colour = on_screen and use_colour(session.color)
+    rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide)
+    if out.path is None:
         if isinstance(rendered, bytes):
             sys.stdout.buffer.write(rendered)
-        else:
-            click.echo(rendered, nl=not rendered.endswith("\n"))
+        else:  # click.echo strips colour codes off a pipe unless told: --color always means always
+            click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
         return
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
     try:
-        with open(output, "wb") as f:
+        with open(out.path, "wb") as f:
             f.write(data)
     except OSError as e:
-        raise RectifyError(_("{path}: cannot write: {reason}").format(path=output, reason=e.strerror or e)) from e
-    click.echo(_("written: {path}").format(path=output), err=True)
+        raise RectifyError(_("{path}: cannot write: {reason}").format(path=out.path, reason=e.strerror or e)) from e
+    click.echo(_("written: {path}").format(path=out.path), err=True)
 
 
 def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
@@ -180,16 +436,20 @@ def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
     return checklist, store
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("trigger")
-@click.option("--note", default="", help="Why (required by some steps).")
-@click.option("--deadline", metavar="YYYY-MM-DD", help="The new deadline a step that sets it (延期) needs.")
-@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this step is a result of.")
+ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
+
+
+@cli.command(help=N_("Fire a transition (by trigger id or label) on ITEM, or refuse and say why."),
+             epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("trigger", shell_complete=complete_triggers)
+@click.option("--note", default="", help=N_("Why (required by some steps)."))
+@click.option("--deadline", metavar="YYYY-MM-DD", help=N_("The new deadline a step that sets it (延期) needs."))
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round this step is a result of."))
 @click.pass_obj
 def advance(session: Session, item: str, trigger: str, note: str, deadline: Optional[str],
             round_id: Optional[str]) -> None:
-    """Fire a transition on ITEM (UNIT/DUTY), or refuse and say why."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
@@ -198,33 +458,34 @@ def advance(session: Session, item: str, trigger: str, note: str, deadline: Opti
     _echo_event(checklist, event)
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...")
-@click.option("--round", "round_id", metavar="ROUND", help="The inspection round these values are a result of.")
+@cli.command(help=N_("Record indicator values of ITEM (NAME an indicator id or name)."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("assignments", nargs=-1, metavar="NAME=VALUE...", shell_complete=complete_values)
+@click.option("--note", default="", help=N_("A note kept with the values."))
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round these values are a result of."))
 @click.pass_obj
-def record(session: Session, item: str, assignments: tuple[str, ...], round_id: Optional[str]) -> None:
-    """Record indicator values of ITEM."""
+def record(session: Session, item: str, assignments: tuple[str, ...], note: str, round_id: Optional[str]) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.record(checklist, tx, session.actor, item, list(assignments), round_id=round_id)
+        event = items.record(checklist, tx, session.actor, item, list(assignments), note, round_id=round_id)
     _echo_event(checklist, event)
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("evidence")
-@click.option("--file", "file_path", type=click.Path(), help="The material's file (its sha256 is recorded).")
+@cli.command(help=N_("Register evidence of ITEM (by id or name), with the sha256 of --file."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("evidence", shell_complete=complete_evidence)
+@click.option("--file", "file_path", type=click.Path(), help=N_("The material's file (its sha256 is recorded)."))
+@click.option("--note", default="", help=N_("A note kept with the evidence."))
 @click.pass_obj
-def attach(session: Session, item: str, evidence: str, file_path: Optional[str]) -> None:
-    """Register evidence of ITEM (with the sha256 of --file)."""
+def attach(session: Session, item: str, evidence: str, file_path: Optional[str], note: str) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
     with store.transaction() as tx:
-        event = items.attach(checklist, tx, session.actor, item, evidence, file_path)
+        event = items.attach(checklist, tx, session.actor, item, evidence, file_path, note)
     _echo_event(checklist, event)
 
 
@@ -238,48 +499,48 @@ def _echo_event(checklist: Any, event: Any) -> None:
         before=states[event.from_state].label, after=states[event.to_state].label))
 
 
-@cli.command()
-@click.argument("item")
-@click.argument("trigger", required=False)
-@click.option("--note", default="", help="Explain as if this note were given.")
+@cli.command(help=N_("Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."),
+             epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.argument("trigger", required=False, shell_complete=complete_triggers)
+@click.option("--note", default="", help=N_("Explain as if this note were given."))
 @click.pass_obj
 def explain(session: Session, item: str, trigger: Optional[str], note: str) -> None:
-    """Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."""
     from engine.operations import items
 
     checklist, store = open_journal(session, create=False)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
-    workflow = checklist.workflow_of(checklist.item(item))
-    click.echo(_("{item}: {state}").format(item=item, state=workflow.state_by_id[state].label))
+    workflow = checklist.workflow_of(checklist.item_named(item))
+    click.echo(_("{item}: {state}").format(item=checklist.item_named(item).id, state=workflow.state_by_id[state].label))
     for option in options:
         verdict = _("possible") if not option.reasons else _("not possible now")
-        click.echo(f"  {option.trigger} ({option.label} → {option.to_state}): {verdict}")
+        click.echo(f"  {option.label} ({option.trigger} → {option.to_state}): {verdict}")
         for reason in option.reasons:
             click.echo(f"    - {reason}")
     if not options:
         click.echo("  " + _("no step is possible from this state"))
 
 
-@cli.command()
-@click.argument("item")
+@cli.command(help=N_("The events of ITEM, oldest first."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
 @format_options
 @click.pass_obj
-def history(session: Session, item: str, fmt: str, output: Optional[str]) -> None:
-    """The events of ITEM, oldest first."""
+def history(session: Session, item: str, fmt: Optional[str], output: Optional[str], columns: str,
+            wide: bool) -> None:
     from engine.operations import items
     from engine.reports.tables import history_report
 
     checklist, store = open_journal(session, create=False)
     events = items.history(checklist, store, item)
-    emit([history_report(checklist, item, events, today())], fmt, output)
+    found = events[0].item if events else checklist.item_named(item).id
+    emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--anchor", metavar="HASH", help="A head hash published earlier that must still be in the chain.")
-@click.option("--files", "check_stored", is_flag=True, help="Also hash every stored evidence file.")
+@cli.command(help=N_("Recompute the hash chain; print 'head N HASH'."))
+@click.option("--anchor", metavar="HASH", help=N_("A head hash published earlier that must still be in the chain."))
+@click.option("--files", "check_stored", is_flag=True, help=N_("Also hash every stored evidence file."))
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str], check_stored: bool) -> None:
-    """Recompute the hash chain; print 'head N HASH'."""
     from engine.operations.audit import audit as run_audit
 
     _checklist, store = open_journal(session, create=False)
@@ -307,63 +568,62 @@ def _audit_files(store: Any) -> None:
     click.echo(_("evidence files: {n} checked, all match their digests").format(n=checked), err=True)
 
 
-@cli.command()
-@click.option("--unit", help="Only this unit id.")
-@click.option("--duty", help="Only this duty id.")
-@click.option("--state", help="Only items in this state id.")
-@click.option("--overdue", is_flag=True, help="Only overdue items.")
-@click.option("--veto", is_flag=True, help="Only veto (一票否决) items.")
-@click.option("--level", help="Only items at this escalation level id (e.g. red).")
-@click.option("--finding", help="Only the items of the duties answering this finding id.")
+@cli.command(help=N_("One row per item: state, deadline, days left, traffic light, escalation level."))
+@click.option("--unit", metavar="UNIT", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
+@click.option("--duty", metavar="DUTY", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
+@click.option("--state", metavar="STATE", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
+@click.option("--overdue", is_flag=True, help=N_("Only overdue items."))
+@click.option("--veto", is_flag=True, help=N_("Only veto (一票否决) items."))
+@click.option("--level", metavar="LEVEL", help=N_("Only items at this escalation level (id or label, e.g. red)."))
+@click.option("--finding", metavar="FINDING",
+              help=N_("Only the items of the duties answering this finding (id or its text)."))
 @click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
-              help="Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline.")
+              help=N_("Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline."))
 @format_options
 @click.pass_obj
 def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str, fmt: str,
-           output: Optional[str]) -> None:
-    """One row per item: state, deadline, days left, traffic light, escalation level."""
+           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str,
+           fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
     checklist, store = open_journal(session, create=False)
     keep = StatusFilter(unit, duty, state, overdue, veto, level, finding)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
-    emit([status_report(checklist, store, today(), keep, keys)], fmt, output)
+    emit(session, [status_report(checklist, store, today(), keep, keys)], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True)
+@cli.command(help=N_("Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."))
+@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True,
+              help=N_("One row per unit or per duty."))
 @format_options
 @click.pass_obj
-def summary(session: Session, by: str, fmt: str, output: Optional[str]) -> None:
-    """Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."""
+def summary(session: Session, by: str, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.tables import summary_report
 
     checklist, store = open_journal(session, create=False)
-    emit([summary_report(checklist, store, today(), by)], fmt, output)
+    emit(session, [summary_report(checklist, store, today(), by)], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
+@cli.command(help=N_("Units × duties grid of states (the 整改责任表 view)."))
 @format_options
 @click.pass_obj
-def board(session: Session, fmt: str, output: Optional[str]) -> None:
-    """Units × duties grid of state labels (the 整改责任表 view)."""
+def board(session: Session, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.tables import board_report
 
     checklist, store = open_journal(session, create=False)
-    emit([board_report(checklist, store, today())], fmt, output)
+    emit(session, [board_report(checklist, store, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]),
-              help="Inspection day (default: the first day of the final inspection, else today).")
-@click.option("--for", "round_name", metavar="ROUND", help="Judge only this inspection round's items, on its first day.")
+@cli.command(help=N_("Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."))
+@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help=N_("Inspection day (default: the first day of the final inspection, else today)."))
+@click.option("--for", "round_name", metavar="ROUND",
+              help=N_("Judge only this inspection round's items, on its first day."))
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: str,
-              output: Optional[str]) -> None:
-    """Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."""
+def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: Optional[str],
+              output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.readiness import default_day
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
@@ -375,7 +635,7 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
     inspection = resolve_round(checklist, round_name) if round_name else None
     day = on_day.date() if on_day else inspection.start if inspection else default_day(checklist, today())
     result = judge(checklist, store, day, inspection)
-    emit([readiness_report(checklist, result)], fmt, output)
+    emit(session, [readiness_report(checklist, result)], output_of(fmt, output, columns, wide))
     if not result.ready:
         sys.exit(1)
 
@@ -383,16 +643,15 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
 # -- the journal's life: init, db init|copy ---------------------------------------------------
 
 
-@cli.group()
+@cli.group(help=N_("A shared PostgreSQL journal: prepare it, copy a journal between stores."))
 def db() -> None:
-    """A shared PostgreSQL journal: prepare it, copy a journal between stores."""
+    pass
 
 
-@db.command("init")
+@db.command("init", help=N_("Create the schema, roles and append function at --db URL (an administrator's "
+                            "login), and map each person's login; run again after people or logins change."))
 @click.pass_obj
 def db_init(session: Session) -> None:
-    """Create the schema, roles and append function at --db URL (an administrator's login), and
-    map each person's login; run again after people or logins change."""
     from engine.checklist.cache import load_cached
     from engine.operations.database import init_database
 
@@ -400,12 +659,12 @@ def db_init(session: Session) -> None:
         click.echo(line)
 
 
-@db.command("copy")
-@click.option("--from", "source", required=True, metavar="URL", help="The journal to copy (a path or URL).")
-@click.option("--to", "target", required=True, metavar="URL", help="An empty journal (PostgreSQL: after db init).")
+@db.command("copy", help=N_("Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."))
+@click.option("--from", "source", required=True, metavar="URL", help=N_("The journal to copy (a path or URL)."))
+@click.option("--to", "target", required=True, metavar="URL",
+              help=N_("An empty journal (PostgreSQL: after db init)."))
 @click.pass_obj
 def db_copy(session: Session, source: str, target: str) -> None:
-    """Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.database import copy_journal
@@ -424,18 +683,17 @@ def db_copy(session: Session, source: str, target: str) -> None:
 # -- the office's instruments: inspect, notice, remind ----------------------------------------
 
 
-@cli.command()
-@click.argument("round_name", metavar="ROUND")
-@click.option("--draw", "do_draw", is_flag=True, help="Draw the round's sample and record the draw (needs --as).")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the draw (default: from the OS).")
-@click.option("--redraw", is_flag=True, help="Draw again a round already drawn (needs --note).")
-@click.option("--note", default="", help="Why the round is drawn again.")
-@click.option("--report", "results", is_flag=True, help="The round's results: checked, outcome, notes, change.")
+@cli.command(help=N_("An inspection round's items (its draw in force); --draw draws it, --report shows its results."))
+@click.argument("round_name", metavar="ROUND", shell_complete=complete_rounds)
+@click.option("--draw", "do_draw", is_flag=True, help=N_("Draw the round's sample and record the draw (needs --as)."))
+@click.option("--seed", type=click.IntRange(min=0), help=N_("Seed of the draw (default: from the OS)."))
+@click.option("--redraw", is_flag=True, help=N_("Draw again a round already drawn (needs --note)."))
+@click.option("--note", default="", help=N_("Why the round is drawn again."))
+@click.option("--report", "results", is_flag=True, help=N_("The round's results: checked, outcome, notes, change."))
 @format_options
 @click.pass_obj
 def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int], redraw: bool, note: str,
-            results: bool, fmt: str, output: Optional[str]) -> None:
-    """An inspection round's items (its draw in force); --draw draws it, --report shows its results."""
+            results: bool, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.operations.inspections import draw_round
     from engine.reports.rounds import inspect_report
 
@@ -443,7 +701,7 @@ def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int
         raise click.UsageError(_("--seed and --redraw go with --draw"))
     if do_draw and results:
         raise click.UsageError(_("--draw and --report are separate steps"))
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=do_draw)  # a draw is recorded: like advance
     if do_draw:
         with store.transaction() as tx:
             drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
@@ -452,23 +710,23 @@ def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int
         click.echo(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
             seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
             seed=drawn.draw.seed), err=True)
-    emit([inspect_report(checklist, store, round_name, today(), results)], fmt, output)
+    emit(session, [inspect_report(checklist, store, round_name, today(), results)],
+         output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.argument("item")
-@click.option("--level", help="Issue at this level even if the item is not (or not yet) at it.")
+@cli.command(help=N_("Issue a numbered 督办单 for ITEM at its escalation level."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
+@click.option("--level", help=N_("Issue at this level even if the item is not (or not yet) at it."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="FILE.docx or FILE.html: the 督办单 to write.")
+              help=N_("FILE.docx or FILE.html: the 督办单 to write."))
 @click.pass_obj
 def notice(session: Session, item: str, level: Optional[str], output: str) -> None:
-    """Issue a numbered 督办单 for ITEM at its escalation level."""
     from engine.operations.notices import issue
 
     kind = os.path.splitext(output)[1].lower().lstrip(".")
     if kind not in ("docx", "html"):
         raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session)  # a notice is recorded: like advance
     if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
         raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
     with store.transaction() as tx:  # the number is only used if the document was written
@@ -479,14 +737,16 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
         deadline=issued.notice.deadline.isoformat(), path=output))
 
 
-@cli.command()
-@click.option("--within", type=int, metavar="DAYS", help="Due within DAYS (working) days (default warning_days).")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(), help="FILE, or DIR/ for one file per unit (xlsx or html).")
+@cli.command(help=N_("催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."))
+@click.option("--within", type=int, metavar="DAYS", help=N_("Due within DAYS (working) days (default warning_days)."))
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
+              help=N_("Output format (default: table, or the suffix of -o FILE)."))
+@click.option("-o", "--output", type=click.Path(), help=N_("FILE, or DIR/ for one file per unit (xlsx or html)."))
+@click.option("--columns", metavar="C,..", default="", help=N_("Only these columns, in this order (field ids or headers)."))
+@click.option("--wide", is_flag=True, help=N_("Show every column at full width."))
 @click.pass_obj
-def remind(session: Session, within: Optional[int], fmt: str, output: Optional[str]) -> None:
-    """催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."""
+def remind(session: Session, within: Optional[int], fmt: Optional[str], output: Optional[str], columns: str,
+           wide: bool) -> None:
     from engine.reports.reminders import remind_reports
     from engine.reports.tables import page_meta
 
@@ -494,16 +754,16 @@ def remind(session: Session, within: Optional[int], fmt: str, output: Optional[s
     per_unit = output is not None and (output.endswith(os.sep) or os.path.isdir(output))
     reports = remind_reports(checklist, store, today(), within, page_meta(checklist, today()), per_unit)
     if not per_unit:
-        emit(reports, fmt, output)
+        emit(session, reports, output_of(fmt, output, columns, wide))
         return
     if fmt not in ("xlsx", "html"):
-        fmt = "xlsx" if fmt == "table" else fmt
+        fmt = "xlsx" if fmt in (None, "table") else fmt
         if fmt not in ("xlsx", "html"):
             raise click.UsageError(_("one file per unit is xlsx or html, not {fmt}").format(fmt=fmt))
     assert output is not None
     os.makedirs(output, exist_ok=True)
     for report in reports:
-        emit([report], fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"))
+        emit(session, [report], output_of(fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"), columns, wide))
     if not reports:
         click.echo(_("nothing to remind: no open item is due within the period or overdue"), err=True)
 
@@ -519,13 +779,12 @@ def write_file(path: str, data: bytes) -> None:
 # -- the units' sheets and files: template, import, evidence, rollover, graph ------------------
 
 
-@cli.command()
-@click.option("--unit", help="Only this unit (id or name).")
+@cli.command(help=N_("Excel sheets for the units to fill in and send back (import)."))
+@click.option("--unit", help=N_("Only this unit (id or name)."))
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx|DIR/",
-              help="One workbook with a sheet per unit, or a folder with UNIT.xlsx each.")
+              help=N_("One workbook with a sheet per unit, or a folder with UNIT.xlsx each."))
 @click.pass_obj
 def template(session: Session, unit: Optional[str], output: str) -> None:
-    """Excel sheets for the units to fill in and send back (import)."""
     from engine.operations.templates import template_files
 
     one_per_unit = output.endswith(("/", os.sep)) or os.path.isdir(output)
@@ -540,6 +799,13 @@ def template(session: Session, unit: Optional[str], output: str) -> None:
 
 
 def _write_file(path: str, data: bytes, session: Session) -> None:
+    """Write ``path``, never onto the checklist or the journal in use."""
+    from engine.journal.store import default_db_path
+
+    checklist = session.checklist_path()
+    in_use = {os.path.realpath(checklist), os.path.realpath(session.db or default_db_path(checklist))}
+    if os.path.realpath(path) in in_use:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=path))
     try:
         if os.path.dirname(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -550,14 +816,13 @@ def _write_file(path: str, data: bytes, session: Session) -> None:
     click.echo(_("written: {path}").format(path=path), err=True)
 
 
-@cli.command(name="import")
+@cli.command(name="import", help=N_("Apply filled sheets (xlsx or csv): every row or nothing."))
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--files", "files_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Where the evidence files named in the sheets are (default: beside each sheet).")
-@click.option("--dry-run", is_flag=True, help="Check every row and show what would be recorded; record nothing.")
+              help=N_("Where the evidence files named in the sheets are (default: beside each sheet)."))
+@click.option("--dry-run", is_flag=True, help=N_("Check every row and show what would be recorded; record nothing."))
 @click.pass_obj
 def import_(session: Session, files: tuple[str, ...], files_dir: Optional[str], dry_run: bool) -> None:
-    """Apply filled sheets (xlsx or csv): every row or nothing."""
     from engine.operations.imports import import_sheets
 
     checklist, store = open_journal(session, create=False)
@@ -601,16 +866,15 @@ class _progress_bar:
             self.bar.__exit__(*exc)
 
 
-@cli.command()
+@cli.command(help=N_("Stored evidence files of ITEM: name, size, sha256, who, when; or copy them out."))
 @click.argument("item")
 @click.argument("evidence", required=False)
 @click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Copy the stored files out under their original names.")
+              help=N_("Copy the stored files out under their original names."))
 @format_options
 @click.pass_obj
-def evidence(session: Session, item: str, evidence: Optional[str], export_dir: Optional[str], fmt: str,
-             output: Optional[str]) -> None:
-    """Stored evidence files of ITEM: name, size, sha256, who, when; or copy them out."""
+def evidence(session: Session, item: str, evidence: Optional[str], export_dir: Optional[str], fmt: Optional[str],
+             output: Optional[str], columns: str, wide: bool) -> None:
     from engine.operations.evidence import export_evidence
     from engine.reports.evidence import evidence_report, stored_evidence
 
@@ -620,15 +884,14 @@ def evidence(session: Session, item: str, evidence: Optional[str], export_dir: O
         for path in export_evidence(store, [(f.sha256, f.file) for f in files], export_dir):
             click.echo(_("written: {path}").format(path=path), err=True)
         return
-    emit([evidence_report(checklist, item, files, today())], fmt, output)
+    emit(session, [evidence_report(checklist, item, files, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command()
-@click.option("--to", "target", required=True, metavar="NEXT.yaml", help="The new checklist file (never overwritten).")
-@click.option("--id", "new_id", metavar="ID", help="Its id (default: this id with the year counted up).")
+@cli.command(help=N_("Next year's checklist: every item not verified, carried as a duty of its unit."))
+@click.option("--to", "target", required=True, metavar="NEXT.yaml", help=N_("The new checklist file (never overwritten)."))
+@click.option("--id", "new_id", metavar="ID", help=N_("Its id (default: this id with the year counted up)."))
 @click.pass_obj
 def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
-    """Next year's checklist: every item not verified, carried as a duty of its unit."""
     from engine.operations.items import resolve_actor
     from engine.operations.rollover import rollover as roll
 
@@ -645,14 +908,13 @@ def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
 GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
 
 
-@cli.command()
-@click.option("--workflow", metavar="W", help="Only this workflow (default: every one).")
+@cli.command(help=N_("The workflow diagram: states, steps and who may take them, in Chinese."))
+@click.option("--workflow", metavar="W", help=N_("Only this workflow (default: every one)."))
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
-              help="Diagram format (default mermaid; with -o, the suffix picks it).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (.mmd, .dot, .svg).")
+              help=N_("Diagram format (default mermaid; with -o, the suffix picks it)."))
+@click.option("-o", "--output", metavar="FILE", help=N_("Write to FILE (.mmd, .dot, .svg)."))
 @click.pass_obj
 def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output: Optional[str]) -> None:
-    """The workflow diagram: states, steps and who may take them, in Chinese."""
     from engine.checklist.cache import load_cached
     from engine.workflow.diagram import diagram
 
@@ -684,13 +946,13 @@ def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output:
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
 
 
-@cli.command()
-@click.argument("item")
+@cli.command(help=N_("Record an observation on ITEM (督查意见): no change of state."), epilog=ITEM_HELP)
+@click.argument("item", shell_complete=complete_items)
 @click.argument("text")
-@click.option("--round", "round_id", metavar="ROUND", help="The inspection round this observation belongs to.")
+@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
+              help=N_("The inspection round this observation belongs to."))
 @click.pass_obj
 def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
-    """An observation on ITEM (督查意见); it changes nothing else."""
     from engine.operations import items
 
     checklist, store = open_journal(session)
@@ -699,15 +961,14 @@ def note(session: Session, item: str, text: str, round_id: Optional[str]) -> Non
     _echo_event(checklist, event)
 
 
-@cli.command()
+@cli.command(help=N_("The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."))
 @format_options
 @click.pass_obj
-def duties(session: Session, fmt: str, output: Optional[str]) -> None:
-    """The 整改责任表: one row per duty (clause, task, units, heads, deadline, materials, progress)."""
+def duties(session: Session, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.reports.tables import duties_report
 
     checklist, store = open_journal(session, create=False)
-    emit([duties_report(checklist, store, today())], fmt, output)
+    emit(session, [duties_report(checklist, store, today())], output_of(fmt, output, columns, wide))
 
 
 def today() -> dt.date:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional, Union
 
-from engine.errors import Problem, StoreError
+from engine.errors import Problem, Refused, StoreError
 from engine.i18n import _
 
 # Reserved names: the loader, the rules and the operations all read them from here.
@@ -137,6 +137,13 @@ class Workflow:
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
 
+    def trigger_id(self, text: str) -> str:
+        """The trigger ``text`` names: its id or its label (启动整改)."""
+        return pick(_("step"), text, [(t.trigger, t.label) for t in self.transitions])
+
+    def state_id(self, text: str) -> str:
+        return pick(_("state"), text, [(s.id, s.label) for s in self.states])
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -205,6 +212,17 @@ class Duty:
 
     def indicator_by_id(self, indicator_id: str) -> Optional[Indicator]:
         return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def evidence_named(self, text: str) -> Evidence:
+        """The evidence ``text`` names (id or name), or Refused with the nearest."""
+        found = self.evidence_by_id(pick(_("evidence"), text, [(e.id, e.name) for e in self.evidence]))
+        assert found is not None
+        return found
+
+    def indicator_named(self, text: str) -> Indicator:
+        found = self.indicator_by_id(pick(_("indicator"), text, [(i.id, i.name) for i in self.indicators]))
+        assert found is not None
+        return found
 
 
 @dataclass(frozen=True)
@@ -362,3 +380,96 @@ class Checklist:
 
     def workflow_of(self, item: Item) -> Workflow:
         return self.workflow_by_id[item.duty.workflow]
+
+    def role_label(self, role: str) -> str:
+        """What messages call a role: its label from ``roles:`` (督学), else its id."""
+        return self.role_labels.get(role, role)
+
+    # Names: each takes what a user typed (an id or the Chinese name) and returns the id, or
+    # raises Refused: ambiguous names list their ids, unknown ones the nearest candidates.
+
+    def unit_id(self, text: str) -> str:
+        return pick(_("unit"), text, [(u.id, u.name) for u in self.units])
+
+    def person_id(self, text: str) -> str:
+        return pick(_("person"), text, [(p.id, p.name) for p in self.people])
+
+    def duty_id(self, text: str) -> str:
+        return pick(_("duty"), text, [(d.id, d.title) for d in self.duties])
+
+    def state_id(self, text: str) -> str:
+        """A state of any workflow, by id or label."""
+        return pick(_("state"), text, [(s.id, s.label) for w in self.workflows for s in w.states])
+
+    def level_id(self, text: str) -> str:
+        """An escalation level by id (yellow) or label (黄色督办)."""
+        return pick(_("escalation level"), text, [(e.level, e.label) for e in self.escalation])
+
+    def finding_id(self, text: str) -> str:
+        return pick(_("finding"), text, [(f.id, f.text) for f in self.findings])
+
+    def inspection_id(self, text: str) -> str:
+        return pick(_("round"), text, [(i.id, i.name) for i in self.inspections])
+
+    def item_named(self, text: str) -> Item:
+        """The item ``UNIT/DUTY``, each part an id or a name (东山镇人民政府/抓控辍保学)."""
+        found = self.item(text)
+        if found is not None:
+            return found
+        unit_text, slash, duty_text = text.partition("/")
+        if not slash:
+            near = _nearest(text, [(i.id, f"{i.unit.name}/{i.duty.title}") for i in self.items])
+            raise Refused([_("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
+                item=text, example=", ".join(near) if near else
+                (self.items[0].id if self.items else "unit/duty"))])
+        unit = self.unit_by_id[self.unit_id(unit_text)]
+        duty = self.duty_by_id[self.duty_id(duty_text)]
+        if unit.id not in duty.owners:
+            theirs = [d.id for d in self.duties if unit.id in d.owners]
+            raise Refused([_("{unit} has no item of duty {duty}; its duties: {known}").format(
+                unit=unit.name, duty=duty.title, known=", ".join(theirs) or _("none"))])
+        return Item(unit, duty)
+
+
+# -- names: a user may type an id or the Chinese name (label) of anything ----------------------
+
+NEAREST = 5  # candidates a refusal offers
+
+
+def _nearest(text: str, choices: list[tuple[str, str]]) -> list[str]:
+    """The choices most like ``text`` (containing it, then by difflib), shown as ``id (name)``."""
+    import difflib  # only when a name is wrong
+
+    shown = {key: f"{key} ({name})" if name and name != key else key for key, name in choices}
+    words: dict[str, str] = {}
+    for key, name in choices:
+        words.setdefault(key, key)
+        if name:
+            words.setdefault(name, key)
+    folded = text.casefold()
+    hits = [key for key, name in choices if folded and (folded in key.casefold() or folded in name.casefold())]
+    hits += [words[w] for w in difflib.get_close_matches(text, list(words), n=NEAREST, cutoff=0.6)]
+    return [shown[key] for key in dict.fromkeys(hits)][:NEAREST]
+
+
+def pick(kind: str, text: str, choices: list[tuple[str, str]]) -> str:
+    """The id that ``text`` names among ``(id, name)`` pairs: an exact id first, then an exact name.
+
+    ``kind`` is the translated noun (单位, 人员, ...). A name two ids share is refused listing
+    them; an unknown one is refused with the nearest candidates.
+    """
+    if any(key == text for key, _name in choices):
+        return text
+    named = list(dict.fromkeys(key for key, name in choices if name == text))
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise Refused([_("{kind} {text!r} is ambiguous: it is the name of {candidates}; give the id").format(
+            kind=kind, text=text, candidates=", ".join(named))])
+    near = _nearest(text, choices)
+    if near:
+        raise Refused([_("unknown {kind} {text!r}; did you mean: {candidates}").format(
+            kind=kind, text=text, candidates=", ".join(near))])
+    known = [f"{key} ({name})" if name and name != key else key for key, name in choices[:NEAREST * 2]]
+    raise Refused([_("unknown {kind} {text!r}; known: {known}").format(
+        kind=kind, text=text, known=", ".join(known) or _("none"))])

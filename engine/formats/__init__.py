@@ -35,7 +35,7 @@ from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.formats.data import csv_bytes_for_file
-    from engine.formats.report import Column, Report
+    from engine.formats.report import Column, Report, View
 
 
 @dataclass(frozen=True)
@@ -45,36 +45,51 @@ class Formatter:
 
     module: str
     function: str
+    suffixes: tuple[str, ...] = ()  # the -o FILE suffixes that pick this format (none for table)
     binary: bool = False
-    colours: bool = True  # the renderer takes the "colour on a terminal" flag
+    colours: bool = True  # the renderer takes a View (colour, width: the terminal's formats)
 
-    def render(self, reports: list[Report], tty: bool) -> str | bytes:
+    def render(self, reports: list[Report], view: View) -> str | bytes:
         renderer: Any = getattr(import_module(self.module), self.function)
-        return renderer(reports, tty) if self.colours else renderer(reports)
+        return renderer(reports, view) if self.colours else renderer(reports)
 
 
 FORMATS: dict[str, Formatter] = {
     "table": Formatter("engine.formats.text", "render_table"),
-    "markdown": Formatter("engine.formats.text", "render_markdown"),
-    "csv": Formatter("engine.formats.data", "render_csv"),
-    "json": Formatter("engine.formats.data", "render_json"),
-    "html": Formatter("engine.formats.html", "render_html", colours=False),
-    "xlsx": Formatter("engine.formats.xlsx", "render_xlsx", binary=True, colours=False),
+    "markdown": Formatter("engine.formats.text", "render_markdown", (".md", ".markdown")),
+    "csv": Formatter("engine.formats.data", "render_csv", (".csv",)),
+    "json": Formatter("engine.formats.data", "render_json", (".json",)),
+    "html": Formatter("engine.formats.html", "render_html", (".html", ".htm"), colours=False),
+    "xlsx": Formatter("engine.formats.xlsx", "render_xlsx", (".xlsx",), binary=True, colours=False),
 }
 FORMAT_NAMES = tuple(FORMATS)
 BINARY_FORMATS = frozenset(name for name, formatter in FORMATS.items() if formatter.binary)
 
 
-def render(fmt: str, reports: list[Report], *, tty: bool = False) -> bytes | str:
-    """Render reports in format ``fmt``: str for text formats, bytes for xlsx."""
+def format_for_path(path: str) -> str | None:
+    """The format a file name's suffix picks (``.xlsx`` -> xlsx), or None for an unknown one."""
+    lower = path.lower()
+    return next((name for name, formatter in FORMATS.items()
+                 if any(lower.endswith(s) for s in formatter.suffixes)), None)
+
+
+def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | None = None,
+           wide: bool = False) -> bytes | str:
+    """Render reports in format ``fmt``: str for text formats, bytes for xlsx.
+
+    ``tty``: colour the table; ``width``: no table line wider (None: no limit); ``wide``: every
+    column at its full width.
+    """
+    from engine.formats.report import View
+
     formatter = FORMATS.get(fmt)
     if formatter is None:
         raise ValueError(_("unknown format {name!r}; known formats: {known}").format(
             name=fmt, known=", ".join(FORMATS)))
-    return formatter.render(list(reports), tty)
+    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide))
 
 
-_REEXPORTED = {"Column": "engine.formats.report", "Report": "engine.formats.report",
+_REEXPORTED = {"Column": "engine.formats.report", "Report": "engine.formats.report", "View": "engine.formats.report",
                "csv_bytes_for_file": "engine.formats.data"}
 
 
@@ -85,5 +100,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "FORMAT_NAMES", "Column", "Formatter", "Report", "csv_bytes_for_file",
-           "render"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "FORMAT_NAMES", "Column", "Formatter", "Report", "View", "csv_bytes_for_file",
+           "format_for_path", "render"]

@@ -8,7 +8,7 @@ import json
 import math
 from typing import Any
 
-from engine.formats.report import FORMULA_START, Report, is_id_list, structured_text, unique_name
+from engine.formats.report import FORMULA_START, PLAIN, Report, View, is_id_list, structured_text, unique_name
 
 
 def _csv_cell(value: Any) -> str:
@@ -31,7 +31,7 @@ def _csv_text(text: str) -> str:
     return text
 
 
-def render_csv(reports: list[Report], tty: bool = False) -> str:
+def render_csv(reports: list[Report], view: View = PLAIN) -> str:
     """One report: a row of field ids then rows. Several: each under a one-cell title row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -101,7 +101,7 @@ def _json_rows(report: Report) -> str:
     return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in rows) + "\n]"
 
 
-def render_json(reports: list[Report], tty: bool = False) -> str:
+def render_json(reports: list[Report], view: View = PLAIN) -> str:
     """One report: its list of rows. Several: an object keyed by title."""
     if len(reports) == 1:
         return _json_rows(reports[0]) + "\n"

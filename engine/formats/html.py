@@ -16,9 +16,9 @@ from engine.formats.report import (
     cell_text,
     display_text,
     display_width,
-    human_columns,
     is_numeric_column,
     meta_line,
+    state_text,
 )
 from engine.i18n import _
 
@@ -30,7 +30,7 @@ CSS = """
 @page { size: PAGE_SIZE; margin: 14mm 12mm; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: FONT_STACK; font-size: 14px; line-height: 1.5; color: #222;
-       max-width: 1100px; margin: 24px auto; padding: 0 16px; }
+       margin: 24px 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 .meta { color: #555; margin: 0 0 12px; }
 .summary { margin: 0 0 12px; padding-left: 1.2em; }
@@ -41,6 +41,15 @@ thead th { background: #E7E6E6; }
 table.form { table-layout: fixed; width: calc(100% - 2px); }  /* the collapsed outer border stays on the paper */
 table.form td, table.form th { overflow-wrap: anywhere; padding: 3px 5px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.state { writing-mode: horizontal-tb; text-align: center; min-width: 2.5em; cursor: help; }
+td.state { text-align: center; }
+table.grid { font-size: 13px; }
+table.grid td:first-child, table.grid th:first-child { white-space: nowrap; }
+.verdict { font-size: 20px; font-weight: bold; padding: 10px 14px; margin: 0 0 12px; border-radius: 4px; }
+.verdict.good { background: #C6EFCE; color: #006100; border: 2px solid #006100; }
+.verdict.bad { background: #FFC7CE; color: #9C0006; border: 2px solid #9C0006; }
+.legend { margin: 0 0 12px; } .legend span { display: inline-block; padding: 1px 8px; margin: 0 6px 4px 0;
+  border: 1px solid #999; }
 LIGHT_RULES
 figure.chart { margin: 0 0 16px; break-inside: avoid; page-break-inside: avoid; }
 figure.chart figcaption { font-weight: bold; margin-bottom: 4px; }
@@ -74,23 +83,46 @@ def _section(report: Report) -> str:
     parts = [f"<h1>{escape(report.title)}</h1>"]
     if report.meta:
         parts.append(f'<p class="meta">{escape(meta_line(report))}</p>')
-    if report.summary_lines:
-        items = "".join(f"<li>{escape(display_text(line))}</li>" for line in report.summary_lines)
+    lines = list(report.summary_lines)
+    if report.verdict is not None and lines:
+        verdict = "good" if report.verdict else "bad"
+        parts.append(f'<p class="verdict {verdict}">{escape(display_text(lines.pop(0)))}</p>')
+    if lines:
+        items = "".join(f"<li>{escape(display_text(line))}</li>" for line in lines)
         parts.append(f'<ul class="summary">{items}</ul>')
+    if report.state_keys:
+        keys = "".join(f'<span style="background:#{style.fill}">{escape(style.label)}</span>'
+                       for style in report.states.values())
+        marks = escape(_("⚠ overdue  ★ veto (一票否决)"))  # (outside the f-string: Babel reads it there)
+        parts.append(f'<p class="legend">{keys}{marks}</p>')
     if report.chart:
         parts.append(_chart(report.chart))
     parts.append(_table(report))
+    if report.legend:
+        parts.append('<p class="legend">' + "<br>".join(escape(display_text(line)) for line in report.legend) + "</p>")
     return "<section>\n" + "\n".join(parts) + "\n</section>"
 
 
 def _table(report: Report) -> str:
-    columns = human_columns(report)
+    columns = report.human_columns()
     numeric = {c.key for c in columns if is_numeric_column(report, c)}
-    head = "".join(f"<th>{escape(c.header)}</th>" for c in columns)
+    head = "".join(_header(report, c) for c in columns)
     rows = "\n".join(
         "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
         for row in report.rows)
-    return f"{_table_start(columns)}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+    start = _table_start(columns)
+    if start == "<table>" and report.state_keys:
+        start = '<table class="grid">'
+    return f"{start}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+
+def _header(report: Report, column: Column) -> str:
+    """A header; a grid's state column shows its short label and the full title on hover."""
+    style = report.states.get(column.state) if column.state else None
+    fill = f' style="background:#{style.fill}"' if style else ""
+    if column.key in report.state_keys and column.short:
+        return f'<th class="state" title="{escape(column.header)}">{escape(column.short)}</th>'
+    return f"<th{fill}>{escape(column.header)}</th>"
 
 
 def _table_start(columns: list[Column]) -> str:
@@ -108,6 +140,10 @@ DEFAULT_WIDTH = 8  # characters, for a column of a form that declares no width
 
 def _cell(report: Report, column: Column, row: dict, numeric: set[str]) -> str:
     value = row.get(column.key)
+    if column.key in report.state_keys:
+        style = report.states.get(value) if value else None
+        fill = f' style="background:#{style.fill}"' if style else ""
+        return f'<td class="state"{fill}>{escape(state_text(report, column, row))}</td>'
     classes = []
     if column.key in numeric:
         classes.append("num")

@@ -2,8 +2,10 @@
 
 Row 1 names the report and the checklist it comes from, row 2 holds the
 headers (frozen, filterable, repeated on every printed page), data starts at
-row 3. Booleans are real TRUE/FALSE cells and dates real Excel dates, so
-people can filter, sort and count; strings are always text, never formulas.
+row 3. Dates are real Excel dates and numbers numbers, so people can filter,
+sort and count; booleans are words (是/否 under zh); strings are always text,
+never formulas. States fill their cells (board) and headers (summary) with
+the state's colour; readiness puts its verdict, red or green, in row 1.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import datetime
 import io
 import math
 import re
+import unicodedata
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,17 +27,21 @@ from engine.formats.report import (
     LIGHTS,
     Column,
     Report,
+    display_text,
     display_width,
-    human_columns,
     is_id_list,
     light_label,
     meta_line,
     shown_value,
+    state_text,
     structured_text,
     unique_name,
 )
 
 MAX_WIDTH = 60
+FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
+VERDICT_FILLS = {True: ("C6EFCE", "006100"), False: ("FFC7CE", "9C0006")}
+HEADER_WRAP = 12  # a header wider than its column's values wraps at this width (the board's duties)
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -58,19 +65,29 @@ def sheet_title(title: str, taken: list[str]) -> str:
 
 
 def _fill_sheet(sheet: Worksheet, report: Report) -> None:
-    columns = human_columns(report)
+    columns = report.human_columns()
     last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
     for col, column in enumerate(columns, start=1):
         header = sheet.cell(2, col, _text(column.header))
-        header.font = Font(bold=True)
+        header.font = Font(name=FONT, bold=True)
         header.alignment = Alignment(wrap_text=True, vertical="center")
+        style = report.states.get(column.state) if column.state else None
+        if style:
+            header.fill = _fill(style.fill)
     for index, row in enumerate(report.rows, start=3):
         for col, column in enumerate(columns, start=1):
-            _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
+            if column.key in report.state_keys:
+                _write_state(sheet.cell(index, col), report, column, row)
+            else:
+                _write(sheet, index, col, shown_value(column, row), column.key == report.light_key, column.width)
+                style = report.states.get(column.state) if column.state else None
+                if style and row.get(column.key):  # summary: a state's count on the state's colour
+                    sheet.cell(index, col).fill = _fill(style.fill)
     end = len(report.rows) + 2
-    for offset, line in enumerate(report.summary_lines, start=end + 2):
-        sheet.cell(offset, 1, _text(line))
+    lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
+    for offset, line in enumerate([*lines, *report.legend], start=end + 2):
+        sheet.cell(offset, 1, _text(line)).font = Font(name=FONT)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
     _page_setup(sheet, report)
@@ -93,18 +110,38 @@ def _page_setup(sheet: Worksheet, report: Report) -> None:
         sheet.page_margins.top = sheet.page_margins.bottom = 0.5
 
 
+def _fill(colour: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+
+
 def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
-    heading = " — ".join(part for part in (report.title, meta_line(report)) if part)
-    cell = sheet.cell(1, 1, _text(heading))
-    cell.font = Font(bold=True, size=14)
-    cell.alignment = Alignment(vertical="center")
+    parts = [report.title, meta_line(report)]
+    if report.verdict is not None and report.summary_lines:  # readiness: the verdict at the top
+        parts.append(report.summary_lines[0])
+    cell = sheet.cell(1, 1, _text(" — ".join(part for part in parts if part)))
+    cell.font = Font(name=FONT, bold=True, size=14)
+    cell.alignment = Alignment(vertical="center", wrap_text=report.verdict is not None)
+    if report.verdict is not None:
+        background, ink = VERDICT_FILLS[report.verdict]
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, bold=True, size=14, color=ink)
     if last != "A":
         sheet.merge_cells(f"A1:{last}1")
-    sheet.row_dimensions[1].height = 24
+    sheet.row_dimensions[1].height = 40 if report.verdict is not None else 24
+
+
+def _write_state(cell: Any, report: Report, column: Column, row: dict[str, Any]) -> None:
+    """A board cell: the state's label and marks, filled with the state's colour."""
+    cell.value = _text(state_text(report, column, row)) or None
+    style = report.states.get(row.get(column.key) or "")
+    if style:
+        cell.fill = _fill(style.fill)
+    cell.font = Font(name=FONT)
 
 
 def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width: int | None = None) -> None:
     cell = sheet.cell(row, col, _cell_value(value, light))
+    cell.font = Font(name=FONT)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # a note starting with "=" stays text, never a formula
         if "\n" in cell.value or display_width(cell.value) > (width or MAX_WIDTH):
@@ -115,11 +152,13 @@ def _write(sheet: Worksheet, row: int, col: int, value: Any, light: bool, width:
         cell.number_format = "yyyy-mm-dd"
     if light and value in LIGHTS:
         background, ink = LIGHT_COLOURS[value]
-        cell.fill = PatternFill(fill_type="solid", start_color=background, end_color=background)
-        cell.font = Font(color=ink)
+        cell.fill = _fill(background)
+        cell.font = Font(name=FONT, color=ink)
 
 
 def _cell_value(value: Any, light: bool) -> Any:
+    if isinstance(value, bool):
+        return display_text(value)  # 是/否: a word people read, in their language
     if is_id_list(value):
         value = "、".join(value)
     elif isinstance(value, (dict, list)):
@@ -140,7 +179,7 @@ def _text(value: str) -> str:
 def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:
     for col, column in enumerate(columns, start=1):
         cells = (sheet.cell(row, col).value for row in range(3, len(report.rows) + 3))
-        widest = max([_shown_width(value) for value in cells] + [_header_width(column.header)])
+        widest = max([_shown_width(value) for value in cells] + [min(_header_width(column.header), HEADER_WRAP)])
         sheet.column_dimensions[get_column_letter(col)].width = min(column.width or MAX_WIDTH, widest + 2)
 
 
@@ -168,10 +207,14 @@ def _grid_and_heights(sheet: Worksheet, report: Report, columns: list[Column]) -
 
 
 def _wrapped_lines(text: str, width: float) -> int:
-    # a CJK character takes about 1.4 column units in Calc and Excel, not the 2 it takes on a
-    # terminal: 1.25 sits between it and Latin text, so mixed text is rarely cut off
-    usable = max(1.0, width * 1.25)
-    return sum(max(1, math.ceil(display_width(line) / usable)) if line else 1 for line in text.split("\n"))
+    usable = max(1.0, width - 0.5)
+    return sum(max(1, math.ceil(_sheet_units(line) / usable)) for line in text.split("\n"))
+
+
+def _sheet_units(line: str) -> float:
+    """How many column units a line takes in Calc or Excel at the default font: a CJK character
+    about 1.75 (not the 2 it takes on a terminal), anything else about 1."""
+    return sum(1.75 if unicodedata.east_asian_width(ch) in "WF" else 1.05 for ch in line)
 
 
 def _header_width(header: str) -> int:

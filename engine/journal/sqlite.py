@@ -111,6 +111,10 @@ class SQLiteReader:
         """Item -> current state id (what summaries need, without building a record per item)."""
         return dict(self.conn.execute("SELECT item, state FROM current"))
 
+    def last_notes(self) -> dict[str, str]:
+        # SQLite takes the bare column from the row that holds max(seq)
+        rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
+        return {item: note for item, note, _seq in rows}
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
         rows = self.conn.execute(EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq",

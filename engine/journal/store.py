@@ -28,6 +28,10 @@ class Reader(Protocol):
 
     def states(self) -> dict[str, str]: ...
 
+    def last_notes(self) -> dict[str, str]:
+        """Item -> the note of its latest event that has one."""
+        ...
+
     def head(self) -> tuple[int, str]: ...
 
     def events_under(self, prefix: str) -> list[Event]:

@@ -174,6 +174,9 @@ class PlannedTransaction:
     def head(self) -> tuple[int, str]:
         return self.base.head()
 
+    def last_notes(self) -> dict[str, str]:
+        return self.base.last_notes()  # the listings' column; nothing in the check phase reads it
+
     def events_under(self, prefix: str) -> list[Event]:
         return self.base.events_under(prefix) + [e for e in self.appended if e.item.startswith(prefix)]
 

@@ -20,7 +20,7 @@ from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition
 from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of
-from engine.workflow.machine import compiled, require_known_trigger
+from engine.workflow.machine import compiled
 from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
@@ -36,21 +36,15 @@ class Option:
     reasons: tuple[str, ...]  # "not allowed from state ..." first when the step cannot start here
 
 
-def resolve_item(checklist: Checklist, item_id: str) -> Item:
-    item = checklist.item(item_id)
-    if item is None:
-        raise Refused([_("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
-            item=item_id, example=checklist.items[0].id if checklist.items else "unit/duty")])
-    return item
+def resolve_item(checklist: Checklist, item_text: str) -> Item:
+    """The item a user named: ``UNIT/DUTY``, each part an id or a Chinese name."""
+    return checklist.item_named(item_text)
 
 
-def resolve_actor(checklist: Checklist, actor_id: Optional[str]) -> Person:
-    if not actor_id:
+def resolve_actor(checklist: Checklist, actor_text: Optional[str]) -> Person:
+    if not actor_text:
         raise Refused([_("who is acting? give --as PERSON or set $RECTIFY_ACTOR")])
-    person = checklist.person_by_id.get(actor_id)
-    if person is None:
-        raise Refused([_("unknown person {person!r}: not declared under people").format(person=actor_id)])
-    return person
+    return checklist.person_by_id[checklist.person_id(actor_text)]
 
 
 def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
@@ -61,6 +55,7 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     workflow = checklist.workflow_of(item)
+    trigger = workflow.trigger_id(trigger)
     machine = compiled(workflow)
     facts = facts_of(tx.item_events(item.id), workflow)
     transition = machine.candidate(facts.state, trigger)
@@ -127,12 +122,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
     duty, values, reasons = item.duty, {}, []
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
-        indicator = duty.indicator_by_id(name.strip()) or next(
-            (i for i in duty.indicators if i.name == name.strip()), None)
-        if not sep or indicator is None:
+        if not sep:
             known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
             reasons.append(_("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}")
                            .format(text=assignment, known=known))
+            continue
+        try:
+            indicator = duty.indicator_named(name.strip())
+        except Refused as unknown:
+            reasons.extend(unknown.reasons)
             continue
         try:
             number = float(text.strip().rstrip("%"))
@@ -156,7 +154,7 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
 
 
 def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           assignments: list[str], round_id: Optional[str] = None) -> Event:
+           assignments: list[str], note: str = "", round_id: Optional[str] = None) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
@@ -164,19 +162,14 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     _check_may_report(checklist, item, actor, facts, RECORD)
-    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag})
+    return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag}, note)
 
 
 def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           evidence_id: str, file_path: Optional[str] = None) -> Event:
+           evidence_id: str, file_path: Optional[str] = None, note: str = "") -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
-    duty = item.duty
-    evidence = duty.evidence_by_id(evidence_id) or next(
-        (e for e in duty.evidence if e.name == evidence_id), None)
-    if evidence is None:
-        known = ", ".join(f"{e.id} ({e.name})" for e in duty.evidence) or _("none")
-        raise Refused([_("unknown evidence {id!r}; this duty has: {known}").format(id=evidence_id, known=known)])
+    evidence = item.duty.evidence_named(evidence_id)
     data: dict[str, object] = {"evidence": evidence.id}
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
@@ -184,7 +177,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     if file_path is not None:  # only now: nobody may make the command read a file it then refuses
         stored = tx.put_file(file_path)
         data.update(sha256=stored.sha256, size=stored.size, file=display_name(file_path))
-    return _append_report(checklist, tx, item, actor, facts, ATTACH, data)
+    return _append_report(checklist, tx, item, actor, facts, ATTACH, data, note)
 
 
 def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str,
@@ -215,7 +208,7 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
     workflow = checklist.workflow_of(item)
     facts = facts_of(store.item_events(item.id), workflow)
     if trigger is not None:
-        require_known_trigger(workflow, trigger)
+        trigger = workflow.trigger_id(trigger)
     named = [t for t in workflow.transitions if trigger in (None, t.trigger)]
     from_here = [t for t in named if facts.state in t.sources]
     # a named step that cannot be taken from here is still shown, with why not

@@ -10,42 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.i18n import _, language
+from engine.i18n import _, count_words
 from engine.model import Checklist, Duty, Evidence
-
-DIGITS = "零一二三四五六七八九"
-PLACES = ((1000, "千"), (100, "百"), (10, "十"))
-
-
-def chinese_number(n: int) -> str:
-    """A count in Chinese numerals, as in 一式六份: 6 → 六, 10 → 十, 12 → 十二, 20 → 二十,
-    105 → 一百零五, 1010 → 一千零一十. For 0 ≤ n ≤ 9999."""
-    if not 0 <= n <= 9999:
-        raise ValueError(f"chinese_number: {n} is outside 0..9999")
-    if n < 10:
-        return DIGITS[n]
-    words, zero_pending = "", False
-    for value, name in PLACES:
-        digit, n = divmod(n, value)
-        if digit:
-            if zero_pending:
-                words += DIGITS[0]
-            # 十二, not 一十二, when the tens lead; inside a larger number: 一百一十
-            words += ("" if digit == 1 and value == 10 and not words else DIGITS[digit]) + name
-            zero_pending = False
-        elif words:
-            zero_pending = True
-    if n:
-        words += (DIGITS[0] if zero_pending else "") + DIGITS[n]
-    return words
 
 
 def material_words(evidence: Evidence) -> str:
     """A material as the notice names it: 书面汇报材料一式六份 (in English: (6 paper copies))."""
     text = evidence.name
     if evidence.copies:
-        copies = chinese_number(evidence.copies) if language() == "zh_CN" else str(evidence.copies)
-        text = _("{name}, {copies} paper copies").format(name=text, copies=copies)
+        text = _("{name}, {copies} paper copies").format(name=text, copies=count_words(evidence.copies))
     if evidence.optional:
         text += _(" (if needed)")
     return text

@@ -9,6 +9,7 @@ from engine.formats.report import Column, Report
 from engine.i18n import N_, _
 from engine.journal.store import Reader
 from engine.model import Checklist, Item
+from engine.reports.rows import extended_deadlines
 from engine.workflow.escalation import standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import lacks_for_final
@@ -36,7 +37,7 @@ def remind_rows(checklist: Checklist, reader: Reader, today: dt.date,
     if within < 0:
         raise Refused([_("--within must be 0 or more days, not {days}").format(days=within)])
     current = reader.current()
-    deadlines = reader.deadlines()
+    deadlines = extended_deadlines(checklist, reader)
     rows = []
     for item in checklist.items:
         workflow = checklist.workflow_of(item)

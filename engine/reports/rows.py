@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
+from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Item, State, Unit, item_id
@@ -46,9 +47,10 @@ def days_left(checklist: Checklist, today: dt.date, deadline: dt.date) -> int:
     return days_between(checklist.calendar, today, deadline)
 
 
-def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> str:
+def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> Optional[str]:
+    """Red past the deadline, yellow within ``warning_days``, else green; none once final (销号)."""
     if final:
-        return GREEN
+        return None
     if overdue:
         return RED
     return YELLOW if left <= warning_days else GREEN
@@ -102,15 +104,23 @@ def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date,
         yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
 
 
+def extended_deadlines(checklist: Checklist, store: Reader) -> Mapping[str, str]:
+    """The journal's extended deadlines, read only when a step of the checklist can set one."""
+    if any("deadline" in t.sets for w in checklist.workflows for t in w.transitions):
+        return store.deadlines()
+    return {}
+
+
 def status_rows(checklist: Checklist, store: Reader, today: dt.date,
                 keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
+    notes = store.last_notes()
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
     labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("added a note")}
     veto = {d.id: d.is_veto for d in checklist.duties}
     answering = {d.id for d in checklist.duties if keep.finding in d.answers}
     current = store.current()
-    deadlines = store.deadlines()
+    deadlines = extended_deadlines(checklist, store)
     states = {item: now.state for item, now in current.items()}
     rows: list[dict[str, Any]] = []
     for item in item_states(checklist, states, today, keep.unit, keep.duty):
@@ -123,15 +133,17 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
         row: dict[str, Any] = {
             "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
             "duty": duty.id, "title": duty.title, "ref": duty.ref, "state": state.id, "state_label": state.label,
-            "deadline": where.deadline.isoformat(), "original_deadline": where.original_deadline.isoformat() if where.deadline != where.original_deadline
+            # dates, not text: xlsx writes date cells, json and csv ISO text
+            "deadline": where.deadline,
+            "original_deadline": where.original_deadline if where.deadline != where.original_deadline
             else None,  # set once extended (延期)
-            "days_left": where.days_left,
+            "days_left": None if state.final else where.days_left,  # 销号: nothing left to count
             "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
             "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
             "returns": returns,
             "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
-            "last_note": None,
+            "last_note": notes.get(item_id),
             "aims_unmet": [],
         }
         if now:  # only rows with extra words leave json's fast path
@@ -226,15 +238,19 @@ def level_key(level: str) -> str:
 
 def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[str, Any]]:
     """The units × duties grid: one row per unit, one cell per duty holding the item's state id;
-    people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``."""
+    people see the state's label (⚠ overdue, ★ veto) under ``board_label_key(duty)``, and the
+    terminal a glyph with ``MARKS`` (``!`` overdue, ``*`` veto)."""
     rows: dict[str, dict[str, Any]] = {}
     labels = {level.level: level.label for level in checklist.escalation}
     for item in items:
-        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name})
+        line = rows.setdefault(item.unit.id, {"unit": item.unit.id, "unit_name": item.unit.name, MARKS: {}})
         marks = ("⚠" if item.overdue else "") + ("★" if item.duty.is_veto else "")
         line[item.duty.id] = item.state.id
         level = f" [{labels[item.level]}]" if item.level else ""
         line[board_label_key(item.duty.id)] = item.state.label + (f" {marks}" if marks else "") + level
+        glyph_marks = ("!" if item.overdue else "") + ("*" if item.duty.is_veto else "")
+        if glyph_marks:
+            line[MARKS][item.duty.id] = glyph_marks
     return list(rows.values())
 
 

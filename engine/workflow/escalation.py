@@ -107,9 +107,14 @@ class Standing:
 def standing(checklist: Checklist, item: Item, final: bool, returns: int, extended: Optional[str],
              today: dt.date) -> Standing:
     """``extended``: the ISO deadline of the item's last extension, if any."""
-    deadline = dt.date.fromisoformat(extended) if extended else item.duty.deadline
+    return _standing(checklist.calendar, checklist.escalation, item.duty.deadline, final, returns, extended, today)
+
+
+@lru_cache(maxsize=4096)  # a province's 100,000 items share a handful of (deadline, returns) pairs
+def _standing(calendar: Optional[Calendar], ladder: tuple[EscalationLevel, ...], original: dt.date, final: bool,
+              returns: int, extended: Optional[str], today: dt.date) -> Standing:
+    deadline = dt.date.fromisoformat(extended) if extended else original
     overdue = today > deadline and not final
-    late = overdue_days(checklist.calendar, deadline, today) if overdue else 0
-    left = days_between(checklist.calendar, today, deadline)
-    return Standing(deadline, item.duty.deadline, overdue, left, late,
-                    level_of(checklist.escalation, final, returns, late))
+    late = overdue_days(calendar, deadline, today) if overdue else 0
+    left = days_between(calendar, today, deadline)
+    return Standing(deadline, original, overdue, left, late, level_of(ladder, final, returns, late))

@@ -67,10 +67,12 @@ class CompiledWorkflow:
         for transition in self.workflow.transitions_from(state):
             if transition.trigger == trigger:
                 return transition
-        allowed = [t.trigger for t in self.workflow.transitions_from(state)]
+        # people named the step by its label (启动整改) as often as by its id: answer in labels
+        allowed = dict.fromkeys(t.label for t in self.workflow.transitions_from(state))
         label = self.workflow.state_by_id[state].label
+        named = next(t.label for t in self.workflow.transitions if t.trigger == trigger)
         raise Refused([_("{trigger!r} is not allowed from state {state}; allowed here: {allowed}").format(
-            trigger=trigger, state=label, allowed=", ".join(allowed) or _("nothing (final state)"))])
+            trigger=named, state=label, allowed=", ".join(allowed) or _("nothing (final state)"))])
 
     def fire(self, state: str, trigger: str, check: Check) -> str:
         """Take ``trigger`` from ``state``; return the new state or raise Refused with every reason."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar, Union
 
-from engine.i18n import N_, _
+from engine.i18n import N_, _, count_words
 from engine.model import Evidence, Indicator, Item, Person, Transition, Workflow
 
 
@@ -55,19 +55,20 @@ def role_words(roles: tuple[str, ...], labels: Mapping[str, str]) -> str:
     names = {"owner": _("a person of the item's own unit"),
              "support": _("a person of a support unit"),
              "participant": _("someone who took an earlier step on this item")}
-    return _(", ").join(names.get(r) or labels.get(r) or r for r in roles)
+    return _(" or ").join(names.get(r) or labels.get(r) or r for r in roles)
 
 
 def check_by(attempt: Attempt) -> list[str]:
     allowed = attempt.transition.by
     if not allowed:
         return []
+    roles = role_words(allowed, attempt.role_labels)
     if attempt.actor is None:
-        return [_("only {roles} may take this step").format(roles=role_words(allowed, attempt.role_labels))]
+        return [_("step {step} may be taken only by: {roles}").format(roles=roles, step=attempt.transition.label)]
     if any(holds_role(attempt.actor, role, attempt) for role in allowed):
         return []
-    return [_("only {roles} may take step {step}; {person} is not").format(
-        person=attempt.actor.name, roles=role_words(allowed, attempt.role_labels), step=attempt.transition.label)]
+    return [_("step {step} may be taken only by: {roles}; {person} is not one of them").format(
+        person=attempt.actor.name, roles=roles, step=attempt.transition.label)]
 
 
 def check_not_by(attempt: Attempt) -> list[str]:
@@ -125,7 +126,7 @@ def check_evidence(attempt: Attempt) -> list[str]:
             continue
         elif evidence.copies:
             reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
-                name=evidence.name, copies=evidence.copies))
+                name=evidence.name, copies=count_words(evidence.copies)))  # 一式六份 under zh
         else:
             reasons.append(_("missing evidence: {name}").format(name=evidence.name))
     return reasons

@@ -91,3 +91,10 @@ def test_duties_is_the_responsibility_table_of_the_file(rectify):
     page = rectify("--lang", "zh", "duties", "--format", "markdown").stdout
     for text in ("四(一)2", "各乡镇人民政府", "李华、周芳", "书面汇报材料一式六份", "部分乡镇在外就读学生取证不到位", "0/2"):
         assert text in page
+
+
+def test_missing_paper_copies_read_as_the_notice_writes_them(rectify):
+    zh = rectify("--lang", "zh", "readiness", "--format", "csv", code=1).stdout
+    assert "缺少佐证材料：书面汇报材料（一式六份）" in zh
+    en = rectify("readiness", "--format", "csv", code=1).stdout
+    assert "missing evidence: 书面汇报材料 (6 paper copies due)" in en

@@ -120,22 +120,22 @@ def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
     (["advance", ITEM, "start"], "nobody", "unknown person 'nobody'"),
     (["record", ITEM, "chuoxue-lv=1"], "nobody", "unknown person 'nobody'"),
     (["attach", ITEM, "zerenshu"], "nobody", "unknown person 'nobody'"),
-    (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown item 'dongshan/no-such-duty'"),
-    (["advance", "xihe/dudao-jiancha", "start"], "wangming", "unknown item 'xihe/dudao-jiancha'"),
-    (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown item"),
+    (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown duty 'no-such-duty'"),
+    (["advance", "xihe/dudao-jiancha", "start"], "wangming", "西河乡人民政府 has no item of duty"),
+    (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown unit 'nowhere'"),
     (["attach", "kongchuo-baoxue", "zerenshu"], "lihua", "unknown item"),
-    (["advance", ITEM, "finish"], "lihua", "unknown trigger 'finish'"),
-    (["advance", ITEM, "verify", "--note", "x"], "wangming", "'verify' is not allowed from state 待整改"),
-    (["record", ITEM, "no-such-indicator=1"], "lihua", "'no-such-indicator=1'"),
+    (["advance", ITEM, "finish"], "lihua", "unknown step 'finish'"),
+    (["advance", ITEM, "verify", "--note", "x"], "wangming", "'验收销号' is not allowed from state 待整改"),
+    (["record", ITEM, "no-such-indicator=1"], "lihua", "unknown indicator 'no-such-indicator'"),
     (["record", ITEM, "chuoxue-lv"], "lihua", "'chuoxue-lv'"),
     (["record", ITEM], "lihua", "give at least one NAME=VALUE"),
     (["record", ITEM, "quzheng-daowei=很多"], "lihua", "取证到位率: '很多' is not a number"),
     (["record", ITEM, "quzheng-daowei=nan"], "lihua", "is not a number"),
     (["record", ITEM, "chuoxue-lv=1", "quzheng-daowei=abc"], "lihua", "is not a number"),
     (["attach", ITEM, "no-such-evidence"], "lihua", "unknown evidence 'no-such-evidence'"),
-    (["record", ITEM, "chuoxue-lv=1"], "huanglei", "only a person of the item's own unit, a person of a support unit, supervisor may record values on this item; 黄磊 is not"),
+    (["record", ITEM, "chuoxue-lv=1"], "huanglei", "only a person of the item's own unit or a person of a support unit or supervisor may record values on this item; 黄磊 is not"),
     (["attach", ITEM, "zerenshu"], "zhangwei", "may attach evidence on this item; 张伟 is not"),
-    (["advance", ITEM, "start"], "huanglei", "may take step 启动整改; 黄磊 is not"),
+    (["advance", ITEM, "start"], "huanglei", "启动整改 may be taken only by: a person of the item's own unit or supervisor; 黄磊 is not"),
 ])
 def test_invalid_or_unknown_names_exit_1_and_record_nothing(rectify, args, actor, message):
     rectify.ok("record", "xihe/kongchuo-baoxue", "chuoxue-lv=0", actor="huanglei")  # a journal with one event
@@ -174,7 +174,7 @@ def test_nothing_may_be_reported_on_a_verified_item(rectify):
 
 def test_refusal_of_a_wrong_state_lists_the_allowed_steps(rectify):
     refused = rectify.refused("advance", ITEM, "reopen", "--note", "x", actor="wangming")
-    assert "allowed here: start" in refused.stderr
+    assert "allowed here: 启动整改" in refused.stderr
 
 
 def test_malformed_command_line_exits_2(rectify):

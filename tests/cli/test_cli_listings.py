@@ -66,11 +66,14 @@ READINESS_EN = ["Item", "Unit", "Duty", "State", "Indicator", "Problem", "Kind",
 READINESS_ZH = ["整改事项", "责任单位", "整改任务", "状态", "指标", "存在问题", "类别", "影响迎检"]
 READINESS_KEYS = ["item", "unit_name", "title", "state_label", "indicator", "reason", "kind", "blocks"]
 HISTORY_EN = ["No.", "Recorded at", "Trigger", "Step", "From", "To", "From state", "To state", "Actor", "Name",
-              "OS user", "Note", "Data"]
+              "OS user", "Note", "Data", "Details"]
 HISTORY_ZH = ["序号", "记录时间", "操作代码", "办理步骤", "原状态编号", "新状态编号", "原状态", "新状态", "办理人编号",
-              "办理人", "系统用户", "说明", "数据"]
+              "办理人", "系统用户", "说明", "数据", "详情"]
 HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_label", "to_label", "actor",
-                "actor_name", "os_user", "note", "data"]
+                "actor_name", "os_user", "note", "data", "details"]
+BOARD_NUMBERS = [str(n) for n in range(1, len(MODEL.duties) + 1)]  # the terminal's headers
+# ids (unit, duty, state, trigger, actor ids) are for scripts: the human formats leave them out
+HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Data"}
 DUTIES_EN = ["Clause", "Task", "Requirements", "Lead units", "Supporting units", "Responsible persons", "Deadline",
              "Materials", "Problems answered", "Verified / items"]
 DUTIES_ZH = ["序号", "整改任务", "整改要求", "牵头单位", "配合单位", "责任人", "整改时限", "整改材料", "反馈问题",
@@ -89,6 +92,7 @@ class Listing:
 
     def __init__(self, args, en, zh, keys, rows, texts, title_en, title_zh, exit_code=0):
         self.args, self.en, self.zh, self.keys = list(args), en, zh, keys
+        self.human = [h for h in en if h not in HIDDEN_EN]  # html, xlsx, markdown headers
         self.rows, self.texts, self.title_en, self.title_zh, self.exit_code = rows, texts, title_en, title_zh, exit_code
 
 
@@ -143,7 +147,16 @@ def table_part(text: str) -> list[str]:
     """The lines of the drawn table: everything after the first blank line."""
     _head, sep, table = text.partition("\n\n")
     assert sep, text
-    return table.rstrip("\n").split("\n")
+    return table.split("\n\n")[0].rstrip("\n").split("\n")  # a legend may follow after a blank line
+
+
+def wide_headers(name: str, headers: list[str], duties_data_only: list[str]) -> list[str]:
+    """What ``--wide`` shows: every column, the board's duties by number, the 整改责任表's data-only ids too."""
+    if name == "board":
+        return [*headers[:2], *BOARD_NUMBERS]
+    if name == "duties":
+        return [headers[0], duties_data_only[0], *headers[1:], duties_data_only[1]]
+    return headers
 
 
 def listing_ids():
@@ -155,7 +168,7 @@ def listing_ids():
 @pytest.mark.parametrize("name", listing_ids())
 def test_table(shared, name):
     listing = LISTINGS[name]
-    result = shared(*listing.args)
+    result = shared(*listing.args, "--wide")  # every column: ids too
     assert result.exit_code == listing.exit_code, result.stderr
     out = result.stdout
     assert not ANSI.search(out)  # CliRunner is no terminal: no colour codes
@@ -168,7 +181,7 @@ def test_table(shared, name):
     widths = {wcswidth(line) for line in lines}
     assert len(widths) == 1, sorted(widths)
     header = [cell.strip() for cell in lines[1].strip("|").split("|")]
-    assert header == listing.en
+    assert header == wide_headers(name, listing.en, ["Duty id", "Items"])
     for text in listing.texts:
         assert text in out
 
@@ -181,9 +194,9 @@ def test_markdown(shared, name):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"## {listing.title_en}")
     table = [line for line in lines if line.startswith("|")]
-    assert [cell.strip() for cell in table[0].strip("|").split("|")] == listing.en
+    assert [cell.strip() for cell in table[0].strip("|").split("|")] == listing.human
     assert MD_SEPARATOR.match(table[1]), table[1]
-    assert table[1].count("|") == len(listing.en) + 1
+    assert table[1].count("|") == len(listing.human) + 1
     assert len(table) == listing.rows + 2
     for text in listing.texts:
         assert text in result.stdout
@@ -257,8 +270,9 @@ def test_xlsx_file(shared, name, tmp_path):
     assert result.exit_code == listing.exit_code, result.stderr
     sheet = openpyxl.load_workbook(path).worksheets[0]
     assert listing.title_en in sheet["A1"].value and TITLE in sheet["A1"].value and SOURCE in sheet["A1"].value
-    assert [c.value for c in sheet[2]] == listing.en
+    assert [c.value for c in sheet[2]] == listing.human
     assert sheet.freeze_panes == "A3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
     data = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=2 + listing.rows)]
     assert all(row[0] is not None or row[1] is not None for row in data)
     assert all(c.value is None for c in sheet[3 + listing.rows])
@@ -269,20 +283,26 @@ def test_xlsx_fills_the_traffic_light_cells(shared, tmp_path):
     shared.ok("status", "--format", "xlsx", "-o", str(path))
     rows = {row["item"]: row for row in shared.json("status")}
     sheet = openpyxl.load_workbook(path).worksheets[0]
-    column = STATUS_EN.index("Traffic light") + 1
+    human = [h for h in STATUS_EN if h not in HIDDEN_EN]
+    column = human.index("Traffic light") + 1
     fills = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
     seen = set()
     for index in range(3, 3 + len(rows)):
         light = rows[sheet.cell(index, 1).value]["light"]
         cell = sheet.cell(index, column)
+        assert sheet.cell(index, column - 2).fill.fill_type is None  # only the light cell is filled
+        if light is None:  # verified: no light at all
+            assert cell.value is None and cell.fill.fill_type is None
+            continue
         assert cell.value == light  # the English word for it
         assert cell.fill.fill_type == "solid"
         assert cell.fill.start_color.rgb.endswith(fills[light]), (index, light, cell.fill.start_color.rgb)
         seen.add(light)
-        assert sheet.cell(index, column - 1).fill.fill_type is None  # only the light cell is filled
-    assert seen == {"red", "yellow", "green"}
-    overdue = sheet.cell(3, STATUS_EN.index("Overdue") + 1).value
-    assert overdue in (True, False)  # a real boolean cell
+    assert seen == {"red", "yellow"}  # every open item is due within 3 working days or overdue
+    overdue = sheet.cell(3, human.index("Overdue") + 1).value
+    assert overdue in ("yes", "no")  # a word people read
+    deadline = sheet.cell(3, human.index("Deadline") + 1)
+    assert isinstance(deadline.value, dt.datetime) and deadline.number_format == "yyyy-mm-dd"  # a date cell
 
 
 # -- content of the shared journal -------------------------------------------------
@@ -292,16 +312,17 @@ def test_status_json_values(shared):
     assert [row["item"] for row in shared.json("status")] == [i.id for i in MODEL.items]
     for row in rows.values():
         assert isinstance(row["overdue"], bool) and isinstance(row["veto"], bool)
-    assert {k: rows[ITEM][k] for k in ("state", "state_label", "light", "overdue", "veto", "last_step", "returns")} == {
-        "state": "verified", "state_label": "已销号", "light": "green", "overdue": False, "veto": True,
-        "last_step": "verify", "returns": 0}
+    assert {k: rows[ITEM][k] for k in ("state", "state_label", "light", "days_left", "overdue", "veto", "last_step",
+                                       "returns", "last_note")} == {
+        "state": "verified", "state_label": "已销号", "light": None, "days_left": None, "overdue": False, "veto": True,
+        "last_step": "verify", "returns": 0, "last_note": "材料齐全，同意销号"}
     assert {k: rows[RETURNED][k] for k in ("state", "light", "overdue", "days_left", "returns", "last_step")} == {
         "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "return"}
     markdown = shared("status", "--format", "markdown").stdout  # people read the steps' labels
     assert "| 验收销号 " in markdown and "| 退回整改 " in markdown and "| verify " not in markdown
     quzheng = rows["dongshan/quzheng"]
     assert (quzheng["light"], quzheng["days_left"], quzheng["overdue"], quzheng["veto"]) == ("yellow", 3, False, False)
-    assert rows[OFFICE_ITEM]["light"] == "green"
+    assert rows[OFFICE_ITEM]["light"] is None  # verified: no light, no days left
     assert {item for item, row in rows.items() if row["light"] == "red"} == KONGCHUO_ITEMS - {ITEM}
 
 
@@ -316,9 +337,9 @@ def test_summary_json_worst_first(shared):
     assert (by_duty["kongchuo-baoxue"]["state_verified"], by_duty["kongchuo-baoxue"]["overdue"]) == (1, 9)
 
 
-def test_board_cells(shared):
+def test_board_cells(shared, tmp_path):
     board = {row["unit"]: row for row in shared.json("board")}
-    # json and csv hold state ids; the human formats show the labels with ⚠ overdue and ★ veto
+    # json and csv hold state ids; html and xlsx show the labels with ⚠ overdue and ★ veto
     assert board["dongshan"]["kongchuo-baoxue"] == "verified"
     assert board["xihe"]["kongchuo-baoxue"] == "in_progress"
     assert board["dongshan"]["quzheng"] == "in_progress"
@@ -327,9 +348,15 @@ def test_board_cells(shared):
     assert board["dongshan"]["wenti-zhenggai"] is None  # a duty dongshan does not own: an empty cell
     csv_rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(shared("board", "--format", "csv").stdout))}
     assert csv_rows["xihe"]["kongchuo-baoxue"] == "in_progress" and csv_rows["dongshan"]["wenti-zhenggai"] == ""
-    table = shared("board").stdout
-    assert "已销号 ★" in table and "整改中 ⚠★" in table
-    assert "in_progress" not in table
+    table = shared("board", COLUMNS="80").stdout  # glyphs, ! overdue, * veto, and a legend
+    assert "●*" in table and "◐!*" in table and "○ 待整改" in table and "● 已销号" in table
+    assert max(wcswidth(line) for line in table.splitlines()) <= 80
+    page = tmp_path / "board.html"
+    shared.ok("board", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert '<th class="state" title="抓控辍保学">2</th>' in html  # short header, full title on hover
+    assert '<td class="state" style="background:#C6EFCE">已销号 ★</td>' in html  # coloured by state
+    assert "in_progress" not in table and "in_progress" not in html
 
 
 def test_history_json_is_the_events_oldest_first(shared):
@@ -353,10 +380,19 @@ def test_lang_zh_gives_chinese_headers(shared, name, tmp_path):
     listing = LISTINGS[name]
     table = shared(*listing.args, lang="zh").stdout
     assert listing.title_zh in table.splitlines()[0]
-    assert [cell.strip() for cell in table_part(table)[1].strip("|").split("|")] == listing.zh
+    wide = shared(*listing.args, "--wide", lang="zh").stdout
+    header = [cell.strip() for cell in table_part(wide)[1].strip("|").split("|")]
+    assert header == wide_headers(name, listing.zh, ["任务编号", "事项数"])
+    # json keys stay the same in every language
+    assert all(list(row) == listing.keys for row in json.loads(shared(*listing.args, "--format", "json",
+                                                                       lang="zh").stdout))
+    wide = shared(*listing.args, "--wide", lang="zh").stdout
+    header = [cell.strip() for cell in table_part(wide)[1].strip("|").split("|")]
+    assert header == wide_headers(name, listing.zh, ["任务编号", "事项数"])
     sheet = tmp_path / f"{name}.xlsx"
     shared(*listing.args, "--format", "xlsx", "-o", str(sheet), lang="zh")
-    assert [c.value for c in openpyxl.load_workbook(sheet).worksheets[0][2]] == listing.zh
+    human_zh = [zh for en, zh in zip(listing.en, listing.zh) if en in listing.human]
+    assert [c.value for c in openpyxl.load_workbook(sheet).worksheets[0][2]] == human_zh
 
 
 @pytest.mark.parametrize("name", listing_ids())
@@ -388,11 +424,12 @@ def test_lang_en_overrides_a_chinese_environment(shared):
 
 def test_lang_zh_translates_the_lights_in_human_formats(shared):
     table = shared("status", lang="zh").stdout
-    assert "红灯" in table and "黄灯" in table and "绿灯" in table
+    assert "红灯" in table and "黄灯" in table
     assert "整改进展情况" in table and "整改依据" in table
     csv_rows = list(csv.DictReader(io.StringIO(shared("status", "--format", "csv", lang="zh").stdout)))
-    assert {row["light"] for row in csv_rows} == {"red", "yellow", "green"}  # data formats keep the ids
+    assert {row["light"] for row in csv_rows} == {"red", "yellow", ""}  # data formats keep the ids; verified: none
     assert {row["overdue"] for row in csv_rows} == {"true", "false"}
+    assert "是" in table and "否" in table
 
 
 # -- status filters and sorting ---------------------------------------------------------
@@ -426,10 +463,10 @@ def test_unknown_filter_value_exits_1_naming_it(shared, option, value):
 def test_status_sort_light_then_days_left_descending(shared):
     rows = shared.json("status", "--sort", "light,-days_left")
     order = {"red": 0, "yellow": 1, "green": 2}
-    keys = [(order[r["light"]], -r["days_left"]) for r in rows]
+    keys = [(order.get(r["light"], 3), -(r["days_left"] or 0)) for r in rows]
     assert keys == sorted(keys)
     assert [r["light"] for r in rows[:9]] == ["red"] * 9
-    assert rows[-1]["light"] == "green"
+    assert rows[-1]["light"] is None  # verified items last
     by_unit = shared.json("status", "--sort", "-unit,item")
     expected = sorted(sorted(i.id for i in MODEL.items), key=lambda item: item.split("/")[0], reverse=True)
     assert [r["item"] for r in by_unit] == expected
@@ -532,7 +569,7 @@ STATUS_SHOT = Path("/tmp/rectify-status.png")
 def test_status_html_screenshot(shared, tmp_path):
     chromium, png_pixels, near, red, _bar = _browser()
     page = tmp_path / "status.html"
-    # the items acted on lately first: a red, a yellow and two green lights in view
+    # the items acted on lately first: a red and a yellow light in view (verified items have none)
     shared.ok("status", "--sort", "-last_at,light", "--format", "html", "-o", str(page), lang="zh")
     shot = tmp_path / "status.png"
     chromium(tmp_path, page, f"--screenshot={shot}", "--window-size=1200,1600")
@@ -542,4 +579,4 @@ def test_status_html_screenshot(shared, tmp_path):
     assert len(set(pixels)) > 50  # text drawn
     assert sum(1 for p in pixels if near(p, red)) > 500  # red light cells
     assert sum(1 for p in pixels if near(p, (0xFF, 0xEB, 0x9C))) > 500  # yellow
-    assert sum(1 for p in pixels if near(p, (0xC6, 0xEF, 0xCE))) > 500  # green
+    assert sum(1 for p in pixels if near(p, (0xC6, 0xEF, 0xCE))) == 0  # no green: the open items are all due

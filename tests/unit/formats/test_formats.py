@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wcwidth import wcswidth
 
+from engine.errors import Refused
 from engine.formats import (
     BINARY_FORMATS,
     FORMATS,
@@ -22,6 +23,7 @@ from engine.formats import (
     csv_bytes_for_file,
     render,
 )
+from engine.formats.report import MARKS, StateStyle, with_columns
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 UNITS = ["东山镇", "区政府教育督导室", "区教育局"]
@@ -104,6 +106,16 @@ def test_table_lines_up_chinese_by_display_width():
         assert set(rule) <= borders, line
 
 
+def test_columns_picks_by_id_or_header_in_order_and_refuses_unknown_ones_with_candidates():
+    picked = with_columns(sample_report(), ["单位", "item", "备注"])
+    assert [c.key for c in picked.columns] == ["unit_name", "item", "note"]
+    with pytest.raises(Refused) as refused:
+        with_columns(sample_report(), ["itme", "状"])
+    first, second = refused.value.reasons
+    assert first.startswith("unknown column 'itme'; did you mean: item (事项)")
+    assert second == "unknown column '状'; did you mean: state_label (状态)"
+
+
 def test_table_shows_title_meta_summary_and_cells():
     text = render("table", [sample_report()])
     first, meta, summary = text.splitlines()[:3]
@@ -112,9 +124,29 @@ def test_table_shows_title_meta_summary_and_cells():
     assert summary == "未就绪：1 项一票否决事项未销号"
     dongshan = next(line for line in table_lines(text) if "东山镇" in line)
     cells = [c.strip() for c in dongshan.strip("|").split("|")]
-    assert cells == ["dongshan/dropout", "东山镇", "整改中", "red", "✓", "2026-12-15", "66.7", "12", ""]
+    assert cells == ["dongshan/dropout", "东山镇", "整改中", "red", "yes", "2026-12-15", "66.7", "12", ""]
     edu = next(line for line in table_lines(text) if "区教育局" in line)
-    assert [c.strip() for c in edu.strip("|").split("|")][4] == ""  # False shows blank
+    assert [c.strip() for c in edu.strip("|").split("|")][4] == "no"  # 否 under zh
+
+
+def test_table_fits_the_width_dropping_the_least_important_columns_first():
+    columns = [Column("item", "事项", priority=8), Column("unit_name", "单位", priority=1),
+               Column("state_label", "状态", priority=1), Column("note", "备注", priority=2),
+               Column("count", "件数", priority=9), Column("unit", "单位编号", priority=None)]
+    long_note = "材料已经全部报送，等待督导室复核，" * 3
+    rows = [dict(ROWS[0], note=long_note, unit="dongshan"), dict(ROWS[1], unit="dudao")]
+    report = Report(title="整改进度表" * 8, columns=columns, rows=rows, meta=dict(META))
+    text = render("table", [report], width=48)
+    assert max(wcswidth(line) for line in text.splitlines()) <= 48
+    header = table_lines(text)[1]
+    assert "单位" in header and "状态" in header and "备注" in header
+    assert "事项" not in header and "件数" not in header  # priorities 8 and 9 went first
+    assert "单位编号" not in text and "dongshan" not in text  # a hidden (id) column never shows
+    note_lines = [line.split("|")[3].strip() for line in table_lines(text)[3:-1]]
+    assert long_note in "".join(note_lines)  # the long note wrapped onto several lines, nothing lost
+    assert len([n for n in note_lines if n]) > 3
+    wide = render("table", [with_columns(report, [], wide=True)], width=40, wide=True)  # --wide: all, full width
+    assert "件数" in wide and "单位编号" in wide and max(wcswidth(line) for line in wide.splitlines()) > 40
 
 
 def test_table_keeps_strings_as_typed_and_right_aligns_numbers():
@@ -134,8 +166,8 @@ def test_table_without_tty_has_no_ansi_codes_even_from_data():
 
 def test_table_on_tty_colours_the_lights_and_stays_aligned():
     text = render("table", [sample_report()], tty=True)
-    assert "\x1b[31mred\x1b[0m" in text
-    assert "\x1b[32mgreen\x1b[0m" in text
+    assert "\x1b[31mred   \x1b[0m" in text  # the padded cell is painted
+    assert "\x1b[32mgreen \x1b[0m" in text
     assert "\x1b[33myellow\x1b[0m" in text
     lines = [ANSI.sub("", line) for line in table_lines(text)]
     assert {wcswidth(line) for line in lines} == {wcswidth(lines[0])}
@@ -340,11 +372,35 @@ def test_xlsx_has_title_row_header_row_and_frozen_pane():
     assert sheet.freeze_panes == "A3"
 
 
+def test_xlsx_prints_landscape_one_page_wide_with_headers_repeated():
+    sheet = load([sample_report(landscape=True)]).worksheets[0]
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$2"
+    assert sheet["B3"].font.name == "Microsoft YaHei"
+
+
+def test_xlsx_fills_state_counts_and_board_cells_with_the_state_colour():
+    styles = {"pending": StateStyle("待整改", "○", "F2F2F2"), "in_progress": StateStyle("整改中", "◐", "FFEB9C")}
+    counts = Report(title="汇总", columns=[Column("unit_name", "单位"), Column("state_in_progress", "整改中",
+                                                                          state="in_progress")],
+                    rows=[{"unit_name": "东山镇", "state_in_progress": 2}, {"unit_name": "西河乡", "state_in_progress": 0}],
+                    states=styles)
+    board = Report(title="责任表", columns=[Column("unit_name", "单位"), Column("kongchuo", "抓控辍保学")],
+                   rows=[{"unit_name": "东山镇", "kongchuo": "in_progress", MARKS: {"kongchuo": "*"}}],
+                   states=styles, state_keys=frozenset({"kongchuo"}))
+    summary_sheet, board_sheet = load([counts, board]).worksheets
+    assert summary_sheet["B2"].fill.start_color.rgb.endswith("FFEB9C")  # the header
+    assert summary_sheet["B3"].fill.start_color.rgb.endswith("FFEB9C") and summary_sheet["B4"].fill.fill_type is None
+    assert board_sheet["B3"].value == "整改中 *" and board_sheet["B3"].fill.start_color.rgb.endswith("FFEB9C")
+
+
 def test_xlsx_stores_real_values_from_row_three():
     sheet = load([sample_report()]).worksheets[0]
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=5)]
     assert values[0][:3] == ["dongshan/dropout", "东山镇", "整改中"]
-    assert values[0][4] is True and values[1][4] is False
+    assert values[0][4] == "yes" and values[1][4] == "no"  # 是/否 under zh: words, not TRUE/FALSE
     assert values[0][5].date() == datetime.date(2026, 12, 15)
     assert sheet["F3"].is_date and sheet["F3"].number_format == "yyyy-mm-dd"
     assert values[0][6:] == [66.7, 12, None]

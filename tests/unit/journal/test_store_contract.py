@@ -7,6 +7,7 @@ between the stores keeps every hash.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 
 import pytest
@@ -259,6 +260,32 @@ def test_copying_a_broken_journal_is_refused_and_writes_nothing(tmp_path, pg_url
         store.close()
 
 
+def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "extend", data={"deadline": "2026-12-31", "previous_deadline": "2026-12-15"})
+        append(tx, "extend", data={"deadline": "2027-01-15", "previous_deadline": "2026-12-31"})
+        append(tx, "extend", item="xihe/kongchuo-baoxue", actor="huanglei",
+               data={"deadline": "2026-12-20", "previous_deadline": "2026-12-15"})
+        draw = Draft("@round/spot-check", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1})
+        tx.append(draw, None)
+        for n in (1, 2):
+            tx.append(Draft(f"@notice/{n}", "notice", "", "", "wangming", "", "ab" * 32, {"n": n}), None)
+    assert store.deadlines() == {ITEM: "2027-01-15", "xihe/kongchuo-baoxue": "2026-12-20"}  # the last one wins
+    assert [e.item for e in store.events_under("@notice/")] == ["@notice/1", "@notice/2"]
+    assert [e.data for e in store.events_under("@round/")] == [{"seed": 1}]
+    assert store.events_under("@import/") == []
+
+
+def test_last_notes_hold_each_items_latest_note(store):
+    """status's ``last_note``: the note of an item's latest event that has one, on either store."""
+    fill(store)
+    with store.transaction() as tx:
+        append(tx, "note", note="入户核查三户", item="xihe/kongchuo-baoxue")
+        append(tx, "record", data={"values": {"chuoxue-lv": 0.1}})  # no note: the earlier one stands
+    assert store.last_notes() == {ITEM: "退回", "xihe/kongchuo-baoxue": "入户核查三户"}
+
+
 def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
@@ -272,3 +299,39 @@ def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     assert [e.seq for e in store.events_under("@")] == [2, 5]
     assert store.events_under("@import/") == []
     assert store.deadlines() == {ITEM: "2026-12-28"}
+
+
+def test_evidence_files_are_kept_by_their_digest(store, tmp_path):
+    material = tmp_path / "取证证明.pdf"
+    material.write_bytes(b"%PDF scan \x00\xff" * 100)
+    digest = hashlib.sha256(material.read_bytes()).hexdigest()
+    with store.transaction() as tx:
+        kept = tx.put_file(material)
+        assert tx.put_file(material) == kept  # the same bytes twice: one copy
+    assert (kept.sha256, kept.size) == (digest, 1200)
+    assert [(f.sha256, f.size) for f in store.stored_files()] == [(digest, 1200)]
+    with store.open_file(digest) as blob:
+        assert blob.read() == material.read_bytes()
+    with pytest.raises(StoreError, match="missing"):
+        store.open_file("0" * 64)
+    with pytest.raises(Refused, match="not a regular file"):
+        store.put_file(tmp_path)
+
+
+def test_a_copied_journal_keeps_its_evidence_files(tmp_path, pg_url):
+    first = new_journal(str(tmp_path / "first.db"), CHECKLIST_ID)
+    material = tmp_path / "报告.docx"
+    material.write_bytes(b"report" * 1000)
+    with first.transaction() as tx:
+        stored = tx.put_file(material)
+        append(tx, "attach", data={"evidence": "report", "sha256": stored.sha256, "size": stored.size})
+    on_server = new_journal(pg_url, CHECKLIST_ID)
+    copy_journal(first, on_server)
+    back = new_journal(str(tmp_path / "back.db"), CHECKLIST_ID)
+    copy_journal(on_server, back)
+    for store in (on_server, back):
+        assert list(store.stored_files()) == list(first.stored_files())
+        with store.open_file(stored.sha256) as blob:
+            assert blob.read() == material.read_bytes()
+        store.close()
+    first.close()

@@ -9,7 +9,8 @@ from reports_model import CHECKLIST, KONGCHUO, REPORT, ZHENGGAI, with_duty
 
 from engine import i18n
 from engine.formats import render
-from engine.reports.duties import chinese_number, duty_rows, material_words, units_words
+from engine.i18n import chinese_number, count_words
+from engine.reports.duties import duty_rows, material_words, units_words
 
 DIGITS = "零一二三四五六七八九"
 
@@ -53,6 +54,12 @@ def test_materials_name_their_paper_copies_in_chinese_numerals(zh):
     assert material_words(REPORT) == "书面汇报材料一式六份"
     assert material_words(replace(REPORT, copies=12)) == "书面汇报材料一式十二份"
     assert material_words(replace(REPORT, copies=None)) == "书面汇报材料"
+
+
+def test_counts_in_running_text_follow_the_language(zh):
+    assert (count_words(6), count_words(12), count_words(10000)) == ("六", "十二", "10000")
+    i18n.set_language("en")
+    assert count_words(6) == "6"
 
 
 def test_materials_in_english_keep_arabic_numbers():

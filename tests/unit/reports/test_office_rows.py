@@ -37,7 +37,7 @@ def row(checklist, store, today, item=ITEM):
 def test_an_extension_moves_the_light_the_overdue_flag_and_the_level(checklist, store):
     ops.advance(checklist, store, "li", ITEM, "start")
     late = row(checklist, store, D(2026, 12, 12))
-    assert (late["overdue"], late["light"], late["level"], late["deadline"]) == (True, "red", "yellow", "2026-12-10")
+    assert (late["overdue"], late["light"], late["level"], late["deadline"]) == (True, "red", "yellow", dt.date(2026, 12, 10))
     with pytest.raises(Refused, match="--deadline"):
         ops.advance(checklist, store, "wang", ITEM, "extend", note="申请延期")
     with pytest.raises(Refused, match="later than the one in force, 2026-12-10"):
@@ -51,7 +51,7 @@ def test_an_extension_moves_the_light_the_overdue_flag_and_the_level(checklist, 
     assert event.from_state == event.to_state == "in_progress"
     now = row(checklist, store, D(2026, 12, 12))
     assert (now["overdue"], now["light"], now["level"]) == (False, "green", None)
-    assert (now["deadline"], now["original_deadline"], now["days_left"]) == ("2026-12-31", "2026-12-10", 19)
+    assert (now["deadline"], now["original_deadline"], now["days_left"]) == (dt.date(2026, 12, 31), dt.date(2026, 12, 10), 19)
     # a second extension must beat the first, and history keeps both
     with pytest.raises(Refused, match="2026-12-31"):
         ops.advance(checklist, store, "wang", ITEM, "extend", note="再延", deadline="2026-12-20")

@@ -16,6 +16,7 @@ from stores import new_journal
 
 from engine.checklist.load import load_checklist
 from engine.errors import ChecklistError, Refused
+from engine.formats.report import MARKS
 from engine.journal.sqlite import SQLiteStore
 from engine.reports.rows import (
     GREEN,
@@ -91,7 +92,7 @@ def test_status_row_fields_of_a_fresh_item(checklist, store):
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert row == {
         "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue",
-        "title": "抓控辍保学", "state": "pending", "state_label": "待整改", "deadline": "2026-12-15",
+        "title": "抓控辍保学", "state": "pending", "state_label": "待整改", "deadline": D(2026, 12, 15),
         "days_left": 17,  # working days from Fri 2026-11-20 to Tue 2026-12-15
         "light": GREEN, "overdue": False, "veto": True, "returns": 0, "last_step": "", "last_at": "",
         # filled by their own features: the clause, an extension, escalation, notes
@@ -220,8 +221,8 @@ def test_traffic_light_rules():
     assert traffic_light(final=False, overdue=False, left=0, warning_days=3) == YELLOW
     assert traffic_light(final=False, overdue=False, left=3, warning_days=3) == YELLOW
     assert traffic_light(final=False, overdue=False, left=4, warning_days=3) == GREEN
-    assert traffic_light(final=True, overdue=False, left=-30, warning_days=3) == GREEN
-    assert traffic_light(final=True, overdue=False, left=1, warning_days=3) == GREEN
+    assert traffic_light(final=True, overdue=False, left=-30, warning_days=3) is None  # 销号: no light
+    assert traffic_light(final=True, overdue=False, left=1, warning_days=3) is None
 
 
 def test_traffic_lights_in_status_rows(checklist, store):
@@ -229,21 +230,21 @@ def test_traffic_lights_in_status_rows(checklist, store):
     plain = dataclasses.replace(checklist, calendar=None)
     assert checklist.warning_days == 3
     # far from the deadline
-    assert {r["light"] for r in status_rows(checklist, store, BEFORE)} == {GREEN}
+    assert {r["light"] for r in status_rows(checklist, store, BEFORE)} == {GREEN, None}  # None: verified
     # Thu 12-10: 3 working days left -> yellow; without the calendar 5 days -> green
     thursday = rows_by_item(checklist, store, D(2026, 12, 10))
     assert thursday["dongshan/quzheng"]["light"] == YELLOW
     assert rows_by_item(plain, store, D(2026, 12, 10))["dongshan/quzheng"]["light"] == GREEN
-    assert thursday[ITEM]["light"] == GREEN  # verified
+    assert thursday[ITEM]["light"] is None  # verified
     # Wed 12-09: 4 working days -> green
     assert rows_by_item(checklist, store, D(2026, 12, 9))["dongshan/quzheng"]["light"] == GREEN
     # the deadline itself: yellow, not yet red
     assert rows_by_item(checklist, store, DEADLINE)["dongshan/quzheng"]["light"] == YELLOW
-    # past it: red, except the verified item, green even past the deadline
+    # past it: red, except the verified item: no light, not overdue, no days counted down
     after = rows_by_item(checklist, store, AFTER)
     assert after["dongshan/quzheng"]["light"] == RED
-    assert (after[ITEM]["light"], after[ITEM]["overdue"], after[ITEM]["days_left"]) == (GREEN, False, -1)
-    assert {r["light"] for r in after.values()} == {RED, GREEN}
+    assert (after[ITEM]["light"], after[ITEM]["overdue"], after[ITEM]["days_left"]) == (None, False, None)
+    assert {r["light"] for r in after.values()} == {RED, None}
 
 
 # -- summary -----------------------------------------------------------------
@@ -348,22 +349,32 @@ def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
     assert [row["unit"] for row in board] == owning
     assert len(board) == 24
     by_unit = {row["unit"]: row for row in board}
-    assert set(by_unit["dongshan"]) == {"unit", "unit_name", *TOWNSHIP_DUTIES, *(f"{d}:label" for d in TOWNSHIP_DUTIES)}
+    assert set(by_unit["dongshan"]) == {"unit", "unit_name", MARKS, *TOWNSHIP_DUTIES,
+                                        *(f"{d}:label" for d in TOWNSHIP_DUTIES)}
     assert by_unit["dongshan"]["unit_name"] == "东山镇人民政府"
     assert "wenti-zhenggai" not in by_unit["dongshan"]
-    assert set(by_unit["dudao"]) == {"unit", "unit_name", "dudao-jiancha", "dudao-jiancha:label"}
+    assert set(by_unit["dudao"]) == {"unit", "unit_name", MARKS, "dudao-jiancha", "dudao-jiancha:label"}
     assert by_unit["dongshan"]["quzheng"] == "pending"  # the state id (csv, json) ...
     assert by_unit["dongshan"]["quzheng:label"] == "待整改"  # ... and what people read
     assert by_unit["dongshan"]["kongchuo-baoxue:label"] == "待整改 ★"
+    assert by_unit["dongshan"][MARKS] == {"kongchuo-baoxue": "*", "canji-pucha": "*"}  # the terminal's glyph marks
 
 
 def test_board_marks_overdue_and_veto(checklist, store):
     verify_kongchuo(checklist, store)
     ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
     before = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), BEFORE))}
+    assert (before["dongshan"]["kongchuo-baoxue"], before["dongshan"][MARKS]["kongchuo-baoxue"]) == ("verified", "*")
+    assert before["dongshan"]["quzheng"] == "in_progress" and "quzheng" not in before["dongshan"][MARKS]
+    after = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), AFTER))}
+    marks = {unit: row[MARKS] for unit, row in after.items()}
+    assert marks["dongshan"]["kongchuo-baoxue"] == "*"  # verified: never overdue
+    assert marks["dongshan"]["quzheng"] == "!"
+    assert marks["dongshan"]["canji-pucha"] == "!*"
+    assert marks["xihe"]["kongchuo-baoxue"] == "!*"
+    assert marks["edu"]["wenti-zhenggai"] == "!"
     assert before["dongshan"]["kongchuo-baoxue:label"] == "已销号 ★"
     assert before["dongshan"]["quzheng:label"] == "整改中"
-    after = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert after["dongshan"]["kongchuo-baoxue:label"] == "已销号 ★"  # verified: never overdue
     assert after["dongshan"]["quzheng:label"] == "整改中 ⚠"
     assert after["dongshan"]["canji-pucha:label"] == "待整改 ⚠★"
@@ -376,12 +387,12 @@ def test_board_marks_overdue_and_veto(checklist, store):
 def test_sort_rows_by_light_then_days_left_descending(checklist, store):
     verify_kongchuo(checklist, store)
     rows = status_rows(checklist, store, D(2026, 12, 10), StatusFilter(unit="dongshan"))
-    assert {r["light"] for r in rows} == {YELLOW, GREEN}
+    assert {r["light"] for r in rows} == {YELLOW, None}  # None: the verified item
     rows += [dict(rows[2], item="late-a", light=RED, days_left=-9), dict(rows[3], item="late-b", light=RED, days_left=-2),
              dict(rows[4], item="far", light=GREEN, days_left=40)]
     ordered = sort_rows(list(rows), ["light", "-days_left"])
     assert [r["item"] for r in ordered[:2]] == ["late-b", "late-a"]
-    assert [r["light"] for r in ordered] == [RED] * 2 + [YELLOW] * 7 + [GREEN] * 2
+    assert [r["light"] for r in ordered] == [RED] * 2 + [YELLOW] * 7 + [GREEN, None]
     assert [r["item"] for r in ordered[-2:]] == ["far", ITEM]
 
 

@@ -71,7 +71,7 @@ def test_the_support_role_names_the_duty_s_support_units_only(store):
     """li of dongshan owns dongshan/dropout but is nobody on xihe/dropout."""
     ops.advance(CHECKLIST, store, "wang", "xihe/dropout", "start")
     reasons = refusal(ops.record, CHECKLIST, store, "li", "xihe/dropout", ["dropout_rate=1"])
-    assert reasons == ["only a person of the item's own unit, a person of a support unit, 督学 may record "
+    assert reasons == ["only a person of the item's own unit or a person of a support unit or 督学 may record "
                        "values on this item; 李华 is not"]
 
 

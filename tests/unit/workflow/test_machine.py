@@ -94,9 +94,11 @@ def test_failed_condition_refuses_with_every_reason(workflow):
 ])
 def test_trigger_from_a_wrong_state_is_refused_listing_allowed_triggers(workflow, state, trigger, allowed):
     label = workflow.state_by_id[state].label
+    steps = {t.trigger: t.label for t in workflow.transitions}  # the answer names steps by their labels
     with pytest.raises(Refused) as refused:
         compiled(workflow).fire(state, trigger, no_reasons)
-    assert refused.value.reasons == [f"{trigger!r} is not allowed from state {label}; allowed here: {allowed}"]
+    shown = ", ".join(steps[t] for t in allowed.split(", "))
+    assert refused.value.reasons == [f"{steps[trigger]!r} is not allowed from state {label}; allowed here: {shown}"]
     with pytest.raises(Refused):
         compiled(workflow).candidate(state, trigger)
 
@@ -106,7 +108,7 @@ def test_final_state_without_way_out_says_nothing_is_allowed(workflow):
                        transitions=tuple(t for t in workflow.transitions if t.trigger != "reopen"))
     with pytest.raises(Refused) as refused:
         CompiledWorkflow(dead_end).fire("verified", "verify", no_reasons)
-    assert refused.value.reasons == ["'verify' is not allowed from state 已销号; allowed here: nothing (final state)"]
+    assert refused.value.reasons == ["'验收销号' is not allowed from state 已销号; allowed here: nothing (final state)"]
 
 
 def test_unknown_trigger_is_refused_listing_the_workflows_triggers(workflow):

@@ -33,8 +33,8 @@ def step(**fields):
     return Transition("verify", "验收销号", ("in_progress",), "verified", **fields)
 
 
-def reasons(transition, actor=WANGMING, note="", facts=ALL_FACTS, item=ITEM):
-    return unmet(Attempt(item, transition, actor, note, facts))
+def reasons(transition, actor=WANGMING, note="", facts=ALL_FACTS, item=ITEM, labels=None):
+    return unmet(Attempt(item, transition, actor, note, facts, labels or {}))
 
 
 def test_the_registry_names_every_kind():
@@ -49,21 +49,28 @@ def test_nothing_required_nothing_unmet():
 
 @pytest.mark.parametrize("by, actor, expected", [
     (("supervisor",), WANGMING, []),
-    (("supervisor",), LIHUA, ["only supervisor may take step 验收销号; 李华 is not"]),
+    (("supervisor",), LIHUA, ["step 验收销号 may be taken only by: supervisor; 李华 is not one of them"]),
     (("owner",), LIHUA, []),
-    (("owner",), WANGMING, ["only a person of the item's own unit may take step 验收销号; 王明 is not"]),
+    (("owner",), WANGMING, ["step 验收销号 may be taken only by: a person of the item's own unit; 王明 is not one of them"]),
     (("owner", "supervisor"), ZHAO, []),
     (("owner", "supervisor"), ZHANGWEI,
-     ["only a person of the item's own unit, supervisor may take step 验收销号; 张伟 is not"]),
+     ["step 验收销号 may be taken only by: a person of the item's own unit or supervisor; 张伟 is not one of them"]),
     (("participant",), LIHUA, []),
-    (("participant",), ZHAO, ["only someone who took an earlier step on this item may take step 验收销号; 赵国强 is not"]),
+    (("participant",), ZHAO, ["step 验收销号 may be taken only by: someone who took an earlier step on this item; "
+                              "赵国强 is not one of them"]),
 ])
 def test_by(by, actor, expected):
     assert reasons(step(by=by), actor=actor) == expected
 
 
 def test_by_without_an_actor_names_who_may():
-    assert reasons(step(by=("supervisor",)), actor=None) == ["only supervisor may take this step"]
+    assert reasons(step(by=("supervisor",)), actor=None) == ["step 验收销号 may be taken only by: supervisor"]
+
+
+def test_roles_are_named_by_their_labels():
+    """The ``roles:`` map's labels replace role ids in what people read (督学, not supervisor)."""
+    got = reasons(step(by=("owner", "supervisor")), actor=ZHANGWEI, labels={"supervisor": "督学"})
+    assert got == ["step 验收销号 may be taken only by: a person of the item's own unit or 督学; 张伟 is not one of them"]
 
 
 # --- not_by -----------------------------------------------------------------------------------
@@ -185,7 +192,7 @@ def test_a_refusal_lists_every_unmet_reason():
                       requires=Requirements(note=True, evidence="all", indicators="met"))
     facts = Facts("in_progress", {"daowei": 99.0}, {"tongzhi": {}}, frozenset({"lihua"}))
     assert reasons(transition, actor=LIHUA, note=" ", facts=facts) == [
-        "only supervisor may take step 验收销号; 李华 is not",
+        "step 验收销号 may be taken only by: supervisor; 李华 is not one of them",
         "separation of duties: 李华 is a person of the item's own unit and may not take step 验收销号",
         "a note is required (--note)",
         "missing evidence: 责任书",
