@@ -308,7 +308,8 @@ def fill(checklist: Checklist, db_path: str, events: int = 1_000_000, seed: int 
         raise FileExistsError(f"{db_path} exists; the fill starts a journal from its first event")
     cast, rng = cast_of(checklist), Dice(seed)
     started = time.perf_counter()
-    store = SQLiteStore(db_path, checklist.id)
+    SQLiteStore.init(db_path, checklist.id)[0].close()  # `rectify init`
+    store = SQLiteStore(db_path, checklist.id, checklist_source=checklist.file_bytes)
     try:
         with tempfile.TemporaryDirectory(prefix="rectify-fill-") as scratch:
             files = evidence_files(checklist, Path(scratch), rng)

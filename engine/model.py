@@ -322,6 +322,7 @@ class Checklist:
     path: str = ""
     sha256: str = ""
     warnings: tuple[Problem, ...] = ()  # located warnings of the file (validate shows them)
+    file_bytes: bytes = b""  # the YAML as read: the journal keeps each version by its sha256
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:
