@@ -899,6 +899,13 @@ def template(session: Session, unit: Optional[str], output: str) -> None:
 
 
 def _write_file(path: str, data: bytes, session: Session) -> None:
+    """Write ``path``, never onto the checklist or the journal in use."""
+    from engine.journal.store import default_db_path
+
+    checklist = session.checklist_path()
+    in_use = {os.path.realpath(checklist), os.path.realpath(session.db or default_db_path(checklist))}
+    if os.path.realpath(path) in in_use:
+        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=path))
     try:
         if os.path.dirname(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)

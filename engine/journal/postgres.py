@@ -12,6 +12,7 @@ operation checks (state, separation of duties) hold on the state its append will
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -37,7 +38,7 @@ from engine.journal.chain import (
     refuse_nul,
     seal,
 )
-from engine.journal.evidence import StoredFile
+from engine.journal.evidence import StoredFile, open_regular
 
 S = pg_schema.SCHEMA_NAME
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM {S}.events"
@@ -171,16 +172,28 @@ class PostgresReader:
         present = self.append_only_guards()
         return [name for name in pg_schema.TRIGGERS if name not in present]
 
-    # The evidence store's PostgreSQL table is the postgres work's to build (DESIGN § Evidence
-    # store); until then attach --file and import with files are refused here with one clear line.
     def open_file(self, sha256: str) -> BinaryIO:
-        raise StoreError(_("evidence files are not kept in a PostgreSQL journal yet; use a SQLite journal"))
+        row = self.conn.execute(f"SELECT content FROM {S}.files WHERE sha256 = %s", (sha256,)).fetchone()
+        if row is None:
+            raise StoreError(_("evidence file {digest} is missing from {path}: {reason}").format(
+                digest=sha256, path=f"{S}.files", reason=_("not in the table")))
+        return io.BytesIO(row[0])
 
     def stored_files(self) -> Iterator[StoredFile]:
-        return iter(())
+        rows = self.conn.execute(f"SELECT sha256, length(content) FROM {S}.files ORDER BY sha256").fetchall()
+        return (StoredFile(sha256, size) for sha256, size in rows)
 
     def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
-        raise StoreError(_("evidence files are not kept in a PostgreSQL journal yet; use a SQLite journal"))
+        """Read a regular file, hashing what is read, and keep its bytes in the files table; the
+        server computes the key again and must agree."""
+        with os.fdopen(open_regular(path), "rb") as source:
+            content = source.read()
+        digest = hashlib.sha256(content).hexdigest()
+        kept = self.conn.execute(f"SELECT {S}.rectify_keep_file(%s)", (content,)).fetchone()
+        if not kept or kept[0] != digest:
+            raise StoreError(_("{file}: the server kept the file under another digest than {digest}").format(
+                file=os.fspath(path), digest=digest))
+        return StoredFile(digest, len(content))
 
     def checklist_source(self, sha256: str) -> Optional[bytes]:
         row = self.conn.execute(f"SELECT source FROM {S}.checklists WHERE sha256 = %s", (sha256,)).fetchone()
@@ -341,7 +354,7 @@ def initialise(url: str, checklist_id: str, people: Iterable[tuple[str, str, boo
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {S} AUTHORIZATION {pg_schema.OWNER}")
             conn.execute(f"SET LOCAL ROLE {pg_schema.OWNER}")
             for statement in [*pg_schema.TABLES, pg_schema.APPEND_FUNCTION, pg_schema.KEEP_CHECKLIST_FUNCTION,
-                              *pg_schema.GRANTS]:
+                              pg_schema.KEEP_FILE_FUNCTION, *pg_schema.GRANTS]:
                 conn.execute(statement)  # type: ignore[arg-type]
             conn.execute(f"INSERT INTO {S}.meta VALUES ('checklist_id', %s) ON CONFLICT DO NOTHING",
                          (checklist_id,))

@@ -1,6 +1,9 @@
 """``rectify db init`` and ``db copy``: prepare a shared journal, move a journal between stores."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
@@ -53,7 +56,21 @@ def copy_journal(source: Store, target: Store) -> tuple[int, str]:
     verifying the chain as it goes: a broken source is refused and nothing is written."""
     with source.snapshot() as reader:
         target.load(_verified(reader.events(), source.location), reader.current().values())
+    _copy_files(source, target)
     return target.head()
+
+
+def _copy_files(source: Store, target: Store) -> None:
+    """The evidence files, each by way of a temporary file (the stores take files, not bytes)."""
+    with tempfile.TemporaryDirectory(prefix="rectify-copy-") as folder:
+        for stored in source.stored_files():
+            path = os.path.join(folder, stored.sha256)
+            with source.open_file(stored.sha256) as blob, open(path, "wb") as out:
+                shutil.copyfileobj(blob, out)
+            if target.put_file(path).sha256 != stored.sha256:
+                raise StoreError(_("evidence file {digest}: its bytes do not match its digest in {path}").format(
+                    digest=stored.sha256, path=source.location))
+            os.unlink(path)
 
 
 def _verified(events: Iterable[Event], location: str) -> Iterator[Event]:

@@ -17,7 +17,7 @@ from cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "tests" / "cases" / "valid" / "minimal.yaml"
-HEAD = re.compile(r"^head (\d+) ([0-9a-f]{64})\n$")
+HEAD = re.compile(r"^head (\d+) ([0-9a-f]{64})\n$", re.M)
 ITEM = "dongshan/kongchuo"
 
 
@@ -121,3 +121,18 @@ def test_tampering_on_the_server_is_found_by_audit(office, pg_url, tamper, posit
     result = office("audit", login="wang")
     assert result.exit_code == 1
     assert f"first bad position is {position}" in result.stderr
+
+
+def test_an_attached_file_is_kept_on_the_server_and_travels_with_db_copy(office, tmp_path, pg_url):
+    material = tmp_path / "取证证明.pdf"
+    material.write_bytes(b"scan" * 100)
+    assert office("advance", ITEM, "start", login="li").exit_code == 0
+    result = office("attach", ITEM, "proof", "--file", str(material), login="li")
+    assert result.exit_code == 0, result.stderr
+    checked = office("audit", "--files", login="wang")
+    assert checked.exit_code == 0 and "1 checked" in checked.stdout + checked.stderr
+    copy = tmp_path / "copy.db"
+    assert office("db", "copy", "--from", pg_url, "--to", str(copy)).exit_code == 0
+    again = office("audit", "--files", db=str(copy))
+    assert again.exit_code == 0 and "1 checked" in again.stdout + again.stderr
+    assert HEAD.search(again.stdout).group(0) == office("audit").stdout

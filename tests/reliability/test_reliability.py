@@ -177,8 +177,8 @@ WRITER_SCRIPT = textwrap.dedent("""
         item, actor = rng.choice(items)
         kind = rng.choice(["record", "attach", "return"])
         if kind == "record" and item.endswith("kongchuo-baoxue"):
-            event = ops.record(checklist, store, actor, item, ["chuoxue-lv=%%d" %% n])
-            payload = n
+            payload = n %% 101  # a rate: record accepts 0-100
+            event = ops.record(checklist, store, actor, item, ["chuoxue-lv=%%d" %% payload])
         elif kind == "attach":
             evidence = checklist.item(item).duty.evidence[n %% 2].id
             event = ops.attach(checklist, store, actor, item, evidence)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from checklist_cases import minimal_text
+from checklist_cases import VALID_DIR, minimal_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +34,10 @@ VOCABULARY = [
     "label", "final", "trigger", "from", "to", "by", "not_by", "requires", "note", "evidence",
     "indicators", "kind", "members", "unit", "units", "group", "roles", "owners", "veto",
     "workflow", "copies", "target", "scope", "sample", "default", "pending", "all", "met",
+    "ref", "support", "answers", "findings", "text", "head", "login", "permissions", "record",
+    "attach", "draw", "aim", "min", "max", "return", "sets", "file", "optional", "targets",
+    "escalation", "level", "when", "returns", "overdue_days", "action", "notices", "issuer",
+    "number", "carried_from", "china",
 ]
 keys = st.sampled_from(VOCABULARY) | st.text(max_size=6)
 scalars = (
@@ -48,6 +52,7 @@ yaml_values = st.recursive(
     max_leaves=25,
 )
 MINIMAL_TREE = yaml.safe_load(minimal_text())
+EVERY_KEY_TREE = yaml.safe_load((VALID_DIR / "every-key.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +125,9 @@ def _at(tree: Any, path: tuple) -> Any:
 
 
 @st.composite
-def mutated_minimal(draw: st.DrawFn) -> Any:
-    """The minimal checklist with one to three random edits."""
-    tree = copy.deepcopy(MINIMAL_TREE)
+def mutated_minimal(draw: st.DrawFn, base: Any = MINIMAL_TREE) -> Any:
+    """The minimal checklist (or ``base``) with one to three random edits."""
+    tree = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 3))):
         places = _places(tree)
         path, key = draw(st.sampled_from(places))
@@ -149,5 +154,13 @@ def test_the_minimal_tree_is_a_valid_checklist(case_file: Path) -> None:
 @FAST
 @given(tree=mutated_minimal())
 def test_mutations_of_the_minimal_checklist(case_file: Path, tree: Any) -> None:
+    dumped = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
+    assert_checklist_or_located_error(case_file, dumped.encode("utf-8"))
+
+
+@FAST
+@given(tree=mutated_minimal(EVERY_KEY_TREE))
+def test_mutations_of_the_checklist_using_every_key(case_file: Path, tree: Any) -> None:
+    """Schema errors cut parts of the tree before the cross-checks: whatever is cut, no crash."""
     dumped = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
     assert_checklist_or_located_error(case_file, dumped.encode("utf-8"))

@@ -7,6 +7,7 @@ between the stores keeps every hash.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 
 import pytest
@@ -298,3 +299,39 @@ def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     assert [e.seq for e in store.events_under("@")] == [2, 5]
     assert store.events_under("@import/") == []
     assert store.deadlines() == {ITEM: "2026-12-28"}
+
+
+def test_evidence_files_are_kept_by_their_digest(store, tmp_path):
+    material = tmp_path / "取证证明.pdf"
+    material.write_bytes(b"%PDF scan \x00\xff" * 100)
+    digest = hashlib.sha256(material.read_bytes()).hexdigest()
+    with store.transaction() as tx:
+        kept = tx.put_file(material)
+        assert tx.put_file(material) == kept  # the same bytes twice: one copy
+    assert (kept.sha256, kept.size) == (digest, 1200)
+    assert [(f.sha256, f.size) for f in store.stored_files()] == [(digest, 1200)]
+    with store.open_file(digest) as blob:
+        assert blob.read() == material.read_bytes()
+    with pytest.raises(StoreError, match="missing"):
+        store.open_file("0" * 64)
+    with pytest.raises(Refused, match="not a regular file"):
+        store.put_file(tmp_path)
+
+
+def test_a_copied_journal_keeps_its_evidence_files(tmp_path, pg_url):
+    first = new_journal(str(tmp_path / "first.db"), CHECKLIST_ID)
+    material = tmp_path / "报告.docx"
+    material.write_bytes(b"report" * 1000)
+    with first.transaction() as tx:
+        stored = tx.put_file(material)
+        append(tx, "attach", data={"evidence": "report", "sha256": stored.sha256, "size": stored.size})
+    on_server = new_journal(pg_url, CHECKLIST_ID)
+    copy_journal(first, on_server)
+    back = new_journal(str(tmp_path / "back.db"), CHECKLIST_ID)
+    copy_journal(on_server, back)
+    for store in (on_server, back):
+        assert list(store.stored_files()) == list(first.stored_files())
+        with store.open_file(stored.sha256) as blob:
+            assert blob.read() == material.read_bytes()
+        store.close()
+    first.close()

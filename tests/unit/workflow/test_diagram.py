@@ -64,3 +64,16 @@ def test_the_suffix_picks_the_format(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "g.mmd").read_text(encoding="utf-8").startswith("---")
     result = CliRunner().invoke(cli, ["-c", str(MINIMAL), "graph", "-o", str(tmp_path / "g.png")], env=env)
     assert result.exit_code == 2
+
+
+def test_the_diagram_never_overwrites_the_checklist(tmp_path):
+    checklist = tmp_path / "minimal.yaml"
+    shutil.copy(MINIMAL, checklist)
+    before = checklist.read_bytes()
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(checklist), "graph", "--format", "mermaid", "-o", str(checklist)],
+        env={"RECTIFY_CACHE_DIR": str(tmp_path / "c")},
+    )
+    assert result.exit_code == 1 and "would overwrite" in result.stderr
+    assert checklist.read_bytes() == before
