@@ -52,10 +52,16 @@ def confirm(message: str) -> None:
         say(message)
         sys.stdout.flush()
     except OSError:
-        try:  # drop what is buffered, or the interpreter fails again flushing it at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Drop what is buffered for a stdout that cannot take it, or the interpreter fails again
+    flushing it at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def _visible(text: str) -> str:
@@ -409,17 +415,21 @@ class Output:
 
 def safe_output(ctx: click.Context, _param: Any, value: Optional[str]) -> Optional[str]:
     """``-o FILE``: ``-`` is stdout; never the checklist or the journal in use (by real path)."""
-    from engine.journal.store import protected_paths
-
     if value is None or value == "-":
         return None
     session = ctx.find_object(Session)
     if session is not None and session.checklist:
-        target = os.path.realpath(value)
-        if target in protected_paths(session.db, session.checklist):
-            raise RectifyError(_("-o {path}: that is the checklist or the journal in use; "
-                                 "choose another file").format(path=value))
+        refuse_protected(value, session)
     return value
+
+
+def refuse_protected(path: str, session: Session) -> None:
+    """Refuse to write ``path`` when it is (or links to) the checklist or the journal in use."""
+    from engine.journal.store import is_protected
+
+    if is_protected(path, session.db, session.checklist_path()):
+        raise RectifyError(_("-o {path}: that is the checklist or the journal in use; "
+                             "choose another file").format(path=path))
 
 
 def format_options(func: Any) -> Any:
@@ -478,12 +488,18 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide,
                       terminal=terminal)
     if out.path is None:
-        if isinstance(rendered, bytes):
-            sys.stdout.buffer.write(rendered)
-        elif fmt == "csv" and not terminal:  # a pipe gets the very bytes -o would write
-            sys.stdout.buffer.write(csv_bytes_for_file(rendered))
-        else:  # click.echo strips colour codes off a pipe unless told: --color always means always
-            click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
+        try:
+            if isinstance(rendered, bytes):
+                sys.stdout.buffer.write(rendered)
+            elif fmt == "csv" and not terminal:  # a pipe gets the very bytes -o would write
+                sys.stdout.buffer.write(csv_bytes_for_file(rendered))
+            else:  # click.echo strips colour codes off a pipe unless told: --color always means always
+                click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
+            sys.stdout.flush()
+        except OSError as e:  # a full disk or a closed pipe: the user's output, not our fault
+            _silence_stdout()
+            raise RectifyError(_("cannot write the listing to standard output: {reason}").format(
+                reason=e.strerror or e)) from None
         return
     data = rendered if isinstance(rendered, bytes) else (
         csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
@@ -826,9 +842,8 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
     kind = os.path.splitext(output)[1].lower().lstrip(".")
     if kind not in ("docx", "html"):
         raise click.UsageError(_("-o must name a .docx or .html file, not {path!r}").format(path=output))
+    refuse_protected(output, session)
     checklist, store = open_journal(session)  # a notice is recorded: like advance
-    if os.path.realpath(output) in {os.path.realpath(checklist.path), os.path.realpath(store.location)}:
-        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=output))
     with store.transaction() as tx:  # the number is only used if the document was written
         issued = issue(checklist, tx, session.actor, item, level, today(), kind)
         write_file(output, issued.document)
@@ -900,12 +915,7 @@ def template(session: Session, unit: Optional[str], output: str) -> None:
 
 def _write_file(path: str, data: bytes, session: Session) -> None:
     """Write ``path``, never onto the checklist or the journal in use."""
-    from engine.journal.store import default_db_path
-
-    checklist = session.checklist_path()
-    in_use = {os.path.realpath(checklist), os.path.realpath(session.db or default_db_path(checklist))}
-    if os.path.realpath(path) in in_use:
-        raise RectifyError(_("{path}: -o would overwrite the checklist or the journal in use").format(path=path))
+    refuse_protected(path, session)
     try:
         if os.path.dirname(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -1076,10 +1086,10 @@ def today() -> dt.date:
     value = os.environ.get("RECTIFY_TODAY")
     if not value:
         return dt.date.today()
-    try:  # fromisoformat alone also takes 20261130 and 2026-W48-1
-        if len(value) != 10 or value[4] != "-" or value[7] != "-":
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
+    from engine.model import parse_date
+
+    try:
+        return parse_date(value)
     except ValueError:
         raise click.UsageError(_("$RECTIFY_TODAY must be a date YYYY-MM-DD, not {value!r}").format(
             value=value)) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +40,17 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "==": operator.eq,
 }
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def parse_date(text: str) -> dt.date:
+    """A date written exactly ``YYYY-MM-DD``; ValueError otherwise (``fromisoformat`` alone also
+    takes 20261231 and 2026-W53-4, which a clerk never means)."""
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,18 @@ def protected_paths(url: Optional[str], checklist_path: str) -> set[str]:
     return paths
 
 
+def is_protected(target: str, url: Optional[str], checklist_path: str) -> bool:
+    """Would writing ``target`` overwrite the checklist or the journal in use? By real path, and
+    by file identity, so neither a symbolic nor a hard link to them gets through."""
+    protected = protected_paths(url, checklist_path)
+    if os.path.realpath(target) in protected:
+        return True
+    try:
+        return any(os.path.exists(path) and os.path.samefile(target, path) for path in protected)
+    except OSError:  # target does not exist (yet): no file to share
+        return False
+
+
 def _is_postgres(url: Optional[str]) -> bool:
     return bool(url) and url.startswith(("postgresql:", "postgres:"))  # type: ignore[union-attr]
 

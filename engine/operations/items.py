@@ -8,7 +8,7 @@ a rule that only one of them may pass.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -17,7 +17,7 @@ from engine.i18n import _
 from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.evidence import display_name
 from engine.journal.store import Reader, Transaction
-from engine.model import Checklist, Item, Person, Transition
+from engine.model import Checklist, Item, Person, Transition, parse_date
 from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of
 from engine.workflow.machine import compiled
@@ -25,6 +25,9 @@ from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_ac
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
 REPORTING_TRIGGERS = frozenset({RECORD, ATTACH, NOTE})  # events that report without moving the item
+
+
+MAX_EXTENSION_YEARS = 10  # a 延期 past that is a typing mistake (9999-12-31), not a plan
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,17 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
         raise Refused([_("step {step} sets a new deadline: give --deadline YYYY-MM-DD").format(
             step=transition.label)])
     try:
-        day = dt.date.fromisoformat(deadline)
+        day = parse_date(deadline)
     except ValueError:
         raise Refused([_("--deadline {value!r} is not a date YYYY-MM-DD").format(value=deadline)]) from None
     in_force = dt.date.fromisoformat(facts.deadline) if facts.deadline else item.duty.deadline
     if day <= in_force:
         raise Refused([_("the new deadline {new} must be later than the one in force, {old}").format(
             new=day.isoformat(), old=in_force.isoformat())])
+    if day.year > in_force.year + MAX_EXTENSION_YEARS:
+        raise Refused([_("the new deadline {new} is more than {years} years after the one in force, "
+                         "{old}: a typing mistake?").format(
+            new=day.isoformat(), years=MAX_EXTENSION_YEARS, old=in_force.isoformat())])
     return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
@@ -118,27 +125,33 @@ def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, ac
         raise Refused(reasons, _("{item}: refused:").format(item=item.id))
 
 
+# A value as a clerk types it: ASCII digits, an optional sign, point and percent sign; not
+# 1_000, full-width or Arabic-Indic digits, which float() would quietly accept.
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)%?", re.ASCII)
+
+
 def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
-    """``NAME=VALUE`` pairs (NAME an indicator id or name) -> {indicator id: number}."""
+    """``NAME=VALUE`` pairs (NAME an indicator id or name, exactly) -> {indicator id: number}."""
     duty, values, reasons = item.duty, {}, []
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
+        name, text = name.strip(" "), text.strip(" ")
         if not sep:
             known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
             reasons.append(_("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}")
                            .format(text=assignment, known=known))
             continue
         try:
-            indicator = duty.indicator_named(name.strip())
+            indicator = duty.indicator_named(name)
         except Refused as unknown:
             reasons.extend(unknown.reasons)
             continue
-        try:
-            number = float(text.strip().rstrip("%"))
-            if not math.isfinite(number):
-                raise ValueError(text)
-        except ValueError:
+        if not _NUMBER.fullmatch(text):
             reasons.append(_("{name}: {text!r} is not a number").format(name=indicator.name, text=text))
+            continue
+        number = float(text.rstrip("%"))
+        if indicator.id in values:
+            reasons.append(_("{name}: given twice").format(name=indicator.name))
             continue
         if not indicator.accepts(number):
             reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(

@@ -20,16 +20,20 @@ from typing import Optional
 from engine.i18n import _
 from engine.model import Calendar, Checklist, EscalationLevel, Item
 
-_unknown_years: dict[int, str] = {}  # year -> the warning, said once per process
+_unknown_years: set[int] = set()  # years the package did not know, said once per process
 _said: set[int] = set()
 
 
 def calendar_warnings() -> list[str]:
-    """One line per year the calendar package did not know, each returned once (the CLI prints
-    them after a command)."""
-    new = [year for year in _unknown_years if year not in _said]
+    """At most one line for the years the calendar package did not know and that were not said
+    yet (the CLI prints it after a command): ``2027`` or ``2027–2031``."""
+    new = sorted(year for year in _unknown_years if year not in _said)
     _said.update(new)
-    return [_unknown_years[year] for year in new]
+    if not new:
+        return []
+    years = str(new[0]) if len(new) == 1 else f"{new[0]}–{new[-1]}"
+    return [_("warning: the chinese-calendar package does not know {year}; counting Monday to Friday "
+              "as working days (upgrade it, or list holidays and workdays in the checklist)").format(year=years)]
 
 
 def _china_working_day(day: dt.date) -> Optional[bool]:
@@ -41,9 +45,7 @@ def _china_working_day(day: dt.date) -> Optional[bool]:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        _unknown_years[day.year] = _(
-            "warning: the chinese-calendar package does not know {year}; counting Monday to Friday "
-            "as working days (upgrade it, or list holidays and workdays in the checklist)").format(year=day.year)
+        _unknown_years.add(day.year)
         return None
 
 

@@ -154,3 +154,13 @@ def test_a_notice_never_overwrites_the_journal_in_use(office, tmp_path):
     result = run("notice", XIHE, "--level", "blue", "-o", str(journal))
     assert result.exit_code == 1 and "overwrite" in result.stderr
     assert journal.read_bytes() == before
+
+
+@pytest.mark.parametrize("deadline", ["20261231", "2026-W53-4", "9999-12-31"])
+def test_an_extension_date_is_strict_and_not_absurd(office, deadline):
+    """YYYY-MM-DD only (fromisoformat alone takes 20261231), and no 延期 of thousands of years,
+    which made every listing walk each day to year 9999."""
+    office.ok("advance", DONGSHAN, "start", actor="lihua")
+    before = office.json("history", DONGSHAN)
+    office.refused("advance", DONGSHAN, "extend", "--note", "申请延期", "--deadline", deadline, actor="wangming")
+    assert office.json("history", DONGSHAN) == before

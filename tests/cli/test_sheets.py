@@ -164,6 +164,17 @@ def test_unknown_columns_and_people_are_refused(office):
     assert office("import", str(csv), actor="li").exit_code == 1  # li lacks the import permission
 
 
+def test_a_repeated_column_or_a_cell_under_no_header_is_refused(office):
+    """Both used to drop data silently: the first ``note`` of two, the cells past the header."""
+    csv = office.dir / "rows.csv"
+    csv.write_text("item,note,note\nxihe/kongchuo,x,y\n", encoding="utf-8")
+    result = office("import", str(csv), "--dry-run")
+    assert result.exit_code == 1 and "column 'note' appears twice (first in column B)" in result.stderr
+    csv.write_text("item,note\nxihe/kongchuo,a,b,c\n", encoding="utf-8")
+    result = office("import", str(csv), "--dry-run")
+    assert result.exit_code == 1 and "row 2, column C" in result.stderr
+
+
 def test_a_gb18030_csv_is_read_with_a_notice_and_a_leading_apostrophe_is_stripped(office):
     csv = office.dir / "excel.csv"
     csv.write_bytes("item,note\ndongshan/kongchuo,'=已入户取证\n".encode("gb18030"))

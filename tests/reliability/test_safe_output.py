@@ -68,7 +68,8 @@ def noted(workspace):
 
 @pytest.mark.parametrize("fmt", ["csv", "table", "markdown"])
 def test_history_on_a_terminal_shows_escapes_not_control(noted, fmt):
-    shown = on_a_terminal(noted, "history", ITEM, "--format", fmt).replace("\\\\", "\\")  # md doubles \\
+    # --wide: the note column in full, not dropped or wrapped to fit the terminal
+    shown = on_a_terminal(noted, "history", ITEM, "--format", fmt, "--wide").replace("\\\\", "\\")  # md doubles \\
     assert "\\x1b[2J\\x1b]0;PWNED\\x07" in shown
     assert_safe(shown.replace("\x1b[1m", "").replace("\x1b[0m", ""))  # the table's own bold title
 

@@ -28,7 +28,7 @@ def test_explicit_lists_win_over_the_package():
 
 
 def test_a_year_the_package_does_not_know_warns_once_and_counts_weekdays(monkeypatch):
-    monkeypatch.setattr(escalation, "_unknown_years", {})
+    monkeypatch.setattr(escalation, "_unknown_years", set())
     monkeypatch.setattr(escalation, "_said", set())
     days_between.cache_clear()
     assert is_working_day(CHINA, D(2099, 1, 1))            # a Thursday: no holiday data for 2099
@@ -63,3 +63,15 @@ def test_days_count_working_days_only_with_a_calendar():
 def test_level_is_the_highest_rung_any_condition_reaches(final, returns, late, expected):
     level = level_of(LADDER, final, returns, late)
     assert (level.level if level else None) == expected
+
+
+def test_many_unknown_years_make_one_warning_line(monkeypatch):
+    """A far deadline (9999-12-31) once printed one warning per year: thousands of lines."""
+    monkeypatch.setattr(escalation, "_unknown_years", set())
+    monkeypatch.setattr(escalation, "_said", set())
+    days_between.cache_clear()
+    days_between(CHINA, D(2098, 12, 30), D(2101, 1, 2))
+    assert escalation.calendar_warnings() == [escalation.calendar_warnings.__globals__["_"](
+        "warning: the chinese-calendar package does not know {year}; counting Monday to Friday "
+        "as working days (upgrade it, or list holidays and workdays in the checklist)").format(year="2098–2101")]
+    assert escalation.calendar_warnings() == []  # said once
