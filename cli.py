@@ -6,6 +6,7 @@ command line; 3 internal error (traceback in a log file, never on screen).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import sys
 import tempfile
@@ -36,16 +37,62 @@ class Session:
         return self.checklist
 
 
+def say(message: str, err: bool = False) -> None:
+    """Every message and line the CLI prints: user text (labels, notes, file names, argv) is shown
+    with control and bidi characters as visible escapes, never as terminal control."""
+    from engine.formats.safe import visible
+
+    click.echo(visible(message), err=err)
+
+
+def confirm(message: str) -> None:
+    """The confirmation of a committed step. If stdout cannot take it (a full disk, a closed
+    pipe), the step still stands and the exit code stays 0, so a retry does not repeat it."""
+    try:
+        say(message)
+        sys.stdout.flush()
+    except OSError:
+        try:  # drop what is buffered, or the interpreter fails again flushing it at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+
+def _visible(text: str) -> str:
+    from engine.formats.safe import visible
+
+    return visible(text)
+
+
+def _check_argument(number: int, arg: str) -> None:
+    """A NUL, or bytes that are not UTF-8 (Python keeps them as surrogates), are refused (exit 1)
+    unless the argument names an existing file: a GBK-named file from a Windows share is fine."""
+    if "\x00" in arg:
+        raise click.ClickException(_("argument {n}: a NUL character is not allowed").format(n=number))
+    if any("\udc80" <= c <= "\udcff" for c in arg) and not os.path.exists(arg):
+        shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+        raise click.ClickException(_("argument {n} ({arg}): bytes that are not UTF-8 text; use UTF-8").format(
+            n=number, arg=shown))
+
+
+def _safe_click_error(error: click.ClickException) -> click.ClickException:
+    """The same error, exit code and usage hint, with argv's control characters made visible."""
+    message = _visible(error.format_message())
+    if isinstance(error, click.UsageError):
+        return click.UsageError(message, error.ctx)
+    return click.ClickException(message)
+
+
 def _report(error: RectifyError) -> None:
     if isinstance(error, Refused) and not error.headline and len(error.reasons) == 1:
-        click.echo(error.reasons[0], err=True)
+        say(error.reasons[0], err=True)
     elif isinstance(error, Refused):
         if error.headline:
-            click.echo(error.headline, err=True)
+            say(error.headline, err=True)
         for reason in error.reasons:
-            click.echo(f"  - {reason}", err=True)
+            say(f"  - {reason}", err=True)
     else:
-        click.echo(str(error), err=True)
+        say(str(error), err=True)
 
 
 def _log_internal_error() -> str:
@@ -199,7 +246,7 @@ def _calendar_warnings() -> None:
     escalation = sys.modules.get("engine.workflow.escalation")
     if escalation is not None:
         for warning in escalation.calendar_warnings():
-            click.echo(warning, err=True)
+            say(warning, err=True)
 
 
 class RectifyGroup(Translated, click.Group):
@@ -211,14 +258,18 @@ class RectifyGroup(Translated, click.Group):
 
     def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
                      **extra: Any) -> click.Context:
-        if parent is not None:  # a subgroup: the language was chosen with the top-level options
-            return super().make_context(info_name, args, parent, **extra)
-        # before --help is handled: eager options run before the group's callback
+        for number, arg in enumerate(args, start=1):
+            _check_argument(number, arg)
+        if parent is None:  # a subgroup: the language was chosen with the top-level options
+            # before --help is handled: eager options run before the group's callback
+            try:
+                i18n.set_language(i18n.choose_language(_args_language(args)))
+            except ValueError:
+                i18n.set_language(i18n.choose_language(None) if not os.environ.get("RECTIFY_LANG") else "en")
         try:
-            i18n.set_language(i18n.choose_language(_args_language(args)))
-        except ValueError:
-            i18n.set_language(i18n.choose_language(None) if not os.environ.get("RECTIFY_LANG") else "en")
-        return super().make_context(info_name, args, parent, **extra)
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as e:
+            raise _safe_click_error(e) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -229,14 +280,16 @@ class RectifyGroup(Translated, click.Group):
     def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as e:
+            raise _safe_click_error(e) from None  # click quotes argv in its messages
+        except (click.exceptions.Exit, click.Abort):
             raise
         except RectifyError as e:
             _report(e)
             ctx.exit(e.exit_code)
         except Exception:  # noqa: BLE001 - the last line of defence
             path = _log_internal_error()
-            click.echo(_("internal error; the details are in {path}").format(path=path), err=True)
+            say(_("internal error; the details are in {path}").format(path=path), err=True)
             ctx.exit(3)
 
 
@@ -326,14 +379,14 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
             checklist = load_checklist(path)
         except ChecklistError as e:
             failed = True
-            click.echo(str(e), err=True)
+            say(str(e), err=True)
             continue
         for warning in checklist.warnings:
-            click.echo(str(warning), err=True)
+            say(str(warning), err=True)
         if strict and checklist.warnings:
             failed = True
             continue
-        click.echo(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
+        say(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
                      "workflows {workflows}").format(
             file=path, units=len(checklist.units), people=len(checklist.people),
             duties=len(checklist.duties), items=len(checklist.items),
@@ -354,13 +407,29 @@ class Output:
     wide: bool
 
 
+def safe_output(ctx: click.Context, _param: Any, value: Optional[str]) -> Optional[str]:
+    """``-o FILE``: ``-`` is stdout; never the checklist or the journal in use (by real path)."""
+    from engine.journal.store import protected_paths
+
+    if value is None or value == "-":
+        return None
+    session = ctx.find_object(Session)
+    if session is not None and session.checklist:
+        target = os.path.realpath(value)
+        if target in protected_paths(session.db, session.checklist):
+            raise RectifyError(_("-o {path}: that is the checklist or the journal in use; "
+                                 "choose another file").format(path=value))
+    return value
+
+
 def format_options(func: Any) -> Any:
     """--format, -o, --columns, --wide: folded into one ``out`` argument."""
     func = click.option("--wide", is_flag=True, help=N_("Show every column at full width."))(func)
     func = click.option("--columns", metavar="C,..", default="",
                         help=N_("Only these columns, in this order (field ids or headers)."))(func)
-    func = click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                        help=N_("Write to FILE; its suffix (.xlsx .csv .json .html .md) picks the format."))(func)
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False), callback=safe_output,
+                        help=N_("Write to FILE (- is stdout); its suffix (.xlsx .csv .json .html .md) picks "
+                                "the format."))(func)
     return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
                         help=N_("Output format (default: table, or the suffix of -o FILE)."))(func)
 
@@ -405,10 +474,14 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     reports = [with_columns(r, keys, out.wide) for r in reports]
     on_screen = out.path is None
     colour = on_screen and use_colour(session.color)
-    rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide)
+    terminal = on_screen and sys.stdout.isatty()
+    rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide,
+                      terminal=terminal)
     if out.path is None:
         if isinstance(rendered, bytes):
             sys.stdout.buffer.write(rendered)
+        elif fmt == "csv" and not terminal:  # a pipe gets the very bytes -o would write
+            sys.stdout.buffer.write(csv_bytes_for_file(rendered))
         else:  # click.echo strips colour codes off a pipe unless told: --color always means always
             click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
         return
@@ -419,20 +492,27 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
             f.write(data)
     except OSError as e:
         raise RectifyError(_("{path}: cannot write: {reason}").format(path=out.path, reason=e.strerror or e)) from e
-    click.echo(_("written: {path}").format(path=out.path), err=True)
+    say(_("written: {path}").format(path=out.path), err=True)
 
 
-def open_journal(session: Session, create: bool = True) -> tuple[Any, Any]:
-    """The checklist (through the compiled cache) and its journal store."""
+def open_journal(session: Session, create: bool = True, warn: bool = True) -> tuple[Any, Any]:
+    """The checklist (through the compiled cache) and its existing journal store: for writing
+    (``create``, the name kept from when it made the journal), else read-only. Reading, it
+    warns on stderr how many events belong to items the checklist no longer declares."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.identity import acting_person
+    from engine.reports.rows import undeclared_items
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    store = open_store(session.db, path, checklist.id, create=create)
+    store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
+    gone = undeclared_items(checklist, store) if not create and warn else {}
+    if gone:
+        say(_("warning: {count} events belong to items the checklist no longer declares ({items}); "
+              "they are not shown").format(count=sum(gone.values()), items=", ".join(gone)), err=True)
     return checklist, store
 
 
@@ -494,7 +574,7 @@ def _echo_event(checklist: Any, event: Any) -> None:
 
     item = checklist.item(event.item)
     states = checklist.workflow_of(item).state_by_id
-    click.echo(_("#{seq} {item}: {step}, {before} → {after}").format(
+    confirm(_("#{seq} {item}: {step}, {before} → {after}").format(
         seq=event.seq, item=event.item, step=step_label(checklist, item, event.trigger),
         before=states[event.from_state].label, after=states[event.to_state].label))
 
@@ -511,14 +591,14 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
     checklist, store = open_journal(session, create=False)
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item_named(item))
-    click.echo(_("{item}: {state}").format(item=checklist.item_named(item).id, state=workflow.state_by_id[state].label))
+    say(_("{item}: {state}").format(item=checklist.item_named(item).id, state=workflow.state_by_id[state].label))
     for option in options:
         verdict = _("possible") if not option.reasons else _("not possible now")
-        click.echo(f"  {option.label} ({option.trigger} → {option.to_state}): {verdict}")
+        say(f"  {option.label} ({option.trigger} → {option.to_state}): {verdict}")
         for reason in option.reasons:
-            click.echo(f"    - {reason}")
+            say(f"    - {reason}")
     if not options:
-        click.echo("  " + _("no step is possible from this state"))
+        say("  " + _("no step is possible from this state"))
 
 
 @cli.command(help=N_("The events of ITEM, oldest first."), epilog=ITEM_HELP)
@@ -536,23 +616,28 @@ def history(session: Session, item: str, fmt: Optional[str], output: Optional[st
     emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command(help=N_("Recompute the hash chain; print 'head N HASH'."))
-@click.option("--anchor", metavar="HASH", help=N_("A head hash published earlier that must still be in the chain."))
+@cli.command(help=N_("Verify the journal: the hash chain, the append-only triggers, time, every step's rules "
+                     "under its checklist version, the current table; print 'head N HASH'."))
+@click.option("--anchor", metavar="HASH", help=N_("A head published earlier (HASH, or the line 'head N HASH') "
+                                                  "that must still be in the chain."))
 @click.option("--files", "check_stored", is_flag=True, help=N_("Also hash every stored evidence file."))
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str], check_stored: bool) -> None:
     from engine.operations.audit import audit as run_audit
 
-    _checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=False, warn=False)  # audit lists them itself
     if check_stored:
         _audit_files(store)
-    report = run_audit(store, anchor)
-    for problem in report.problems:
-        click.echo(problem, err=True)
+    report = run_audit(store, checklist, anchor)
+    for line in report.problems + report.warnings:
+        say(line, err=True)
     if not report.ok:
-        click.echo(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
+        if report.first_bad is not None:
+            say(_("audit failed: the first bad position is {seq}").format(seq=report.first_bad), err=True)
+        else:
+            say(_("audit failed"), err=True)
         sys.exit(1)
-    click.echo(f"head {report.head_seq} {report.head_hash}")
+    say(f"head {report.head_seq} {report.head_hash}")
 
 
 def _audit_files(store: Any) -> None:
@@ -561,11 +646,11 @@ def _audit_files(store: Any) -> None:
     with store.snapshot() as reader:
         checked, problems = check_files(reader)
     for problem in problems:
-        click.echo(problem, err=True)
+        say(problem, err=True)
     if problems:
-        click.echo(_("audit failed: {n} evidence file problem(s)").format(n=len(problems)), err=True)
+        say(_("audit failed: {n} evidence file problem(s)").format(n=len(problems)), err=True)
         sys.exit(1)
-    click.echo(_("evidence files: {n} checked, all match their digests").format(n=checked), err=True)
+    say(_("evidence files: {n} checked, all match their digests").format(n=checked), err=True)
 
 
 @cli.command(help=N_("One row per item: state, deadline, days left, traffic light, escalation level."))
@@ -643,6 +728,21 @@ def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optio
 # -- the journal's life: init, db init|copy ---------------------------------------------------
 
 
+@cli.command(help=N_("Create the journal of the checklist (exit 0 if it already holds the same checklist id)."))
+@click.pass_obj
+def init(session: Session) -> None:
+    from engine.checklist.cache import load_cached
+    from engine.journal.store import init_store
+
+    path = session.checklist_path()
+    checklist = load_cached(path)
+    store, created = init_store(session.db, path, checklist.id)
+    message = (_("{path}: journal created for checklist {id}") if created
+               else _("{path}: already the journal of checklist {id}"))
+    say(message.format(path=store.location, id=checklist.id), err=True)
+    store.close()
+
+
 @cli.group(help=N_("A shared PostgreSQL journal: prepare it, copy a journal between stores."))
 def db() -> None:
     pass
@@ -656,7 +756,7 @@ def db_init(session: Session) -> None:
     from engine.operations.database import init_database
 
     for line in init_database(load_cached(session.checklist_path()), session.db):
-        click.echo(line)
+        say(line)
 
 
 @db.command("copy", help=N_("Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."))
@@ -666,18 +766,18 @@ def db_init(session: Session) -> None:
 @click.pass_obj
 def db_copy(session: Session, source: str, target: str) -> None:
     from engine.checklist.cache import load_cached
-    from engine.journal.store import open_store
+    from engine.journal.store import init_store, open_store
     from engine.operations.database import copy_journal
 
     path = session.checklist_path()
     checklist = load_cached(path)
     context = click.get_current_context()
-    source_store = open_store(source, path, checklist.id, create=False)
+    source_store = open_store(source, path, checklist.id, read_only=True)
     context.call_on_close(source_store.close)
-    target_store = open_store(target, path, checklist.id, create=True)
+    target_store, _created = init_store(target, path, checklist.id)
     context.call_on_close(target_store.close)
     head = copy_journal(source_store, target_store)
-    click.echo(f"head {head[0]} {head[1]}")
+    say(f"head {head[0]} {head[1]}")
 
 
 # -- the office's instruments: inspect, notice, remind ----------------------------------------
@@ -706,8 +806,8 @@ def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int
         with store.transaction() as tx:
             drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
         for warning in drawn.warnings:
-            click.echo(warning, err=True)
-        click.echo(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
+            say(warning, err=True)
+        say(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
             seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
             seed=drawn.draw.seed), err=True)
     emit(session, [inspect_report(checklist, store, round_name, today(), results)],
@@ -732,7 +832,7 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
     with store.transaction() as tx:  # the number is only used if the document was written
         issued = issue(checklist, tx, session.actor, item, level, today(), kind)
         write_file(output, issued.document)
-    click.echo(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
+    say(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
         seq=issued.event.seq, number=issued.notice.number, level=issued.notice.level_label, item=issued.notice.item,
         deadline=issued.notice.deadline.isoformat(), path=output))
 
@@ -765,7 +865,7 @@ def remind(session: Session, within: Optional[int], fmt: Optional[str], output: 
     for report in reports:
         emit(session, [report], output_of(fmt, os.path.join(output, f"{report.meta['unit']}.{fmt}"), columns, wide))
     if not reports:
-        click.echo(_("nothing to remind: no open item is due within the period or overdue"), err=True)
+        say(_("nothing to remind: no open item is due within the period or overdue"), err=True)
 
 
 def write_file(path: str, data: bytes) -> None:
@@ -813,7 +913,7 @@ def _write_file(path: str, data: bytes, session: Session) -> None:
             f.write(data)
     except OSError as e:
         raise RectifyError(_("{path}: cannot write: {reason}").format(path=path, reason=e.strerror or e)) from e
-    click.echo(_("written: {path}").format(path=path), err=True)
+    say(_("written: {path}").format(path=path), err=True)
 
 
 @cli.command(name="import", help=N_("Apply filled sheets (xlsx or csv): every row or nothing."))
@@ -825,25 +925,25 @@ def _write_file(path: str, data: bytes, session: Session) -> None:
 def import_(session: Session, files: tuple[str, ...], files_dir: Optional[str], dry_run: bool) -> None:
     from engine.operations.imports import import_sheets
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=not dry_run)
     with _progress_bar() as progress:
         result = import_sheets(checklist, store, session.actor, list(files), files_dir, dry_run, progress)
     for notice in result.notices:
-        click.echo(notice, err=True)
+        say(notice, err=True)
     for outcome in result.files:
         if outcome.earlier is not None:
-            click.echo(_("{file}: already imported as #{seq} on {when} by {who}; nothing recorded").format(
+            say(_("{file}: already imported as #{seq} on {when} by {who}; nothing recorded").format(
                 file=outcome.name, seq=outcome.earlier.seq, when=outcome.earlier.recorded_at[:16].replace("T", " "),
                 who=outcome.earlier.actor), err=True)
     for draft in result.planned:
         if draft.item.startswith("@"):
             continue
         detail = draft.data.get("values") or draft.data.get("file") or draft.data.get("evidence") or draft.note
-        click.echo(f"{'(dry run) ' if dry_run else ''}{draft.item}: {draft.trigger} "
+        say(f"{'(dry run) ' if dry_run else ''}{draft.item}: {draft.trigger} "
                    f"{draft.from_state} → {draft.to_state} [{draft.actor}] {detail or ''}".rstrip())
     count = sum(1 for d in result.planned if not d.item.startswith("@"))
     message = _("{n} event(s) would be recorded (dry run)") if dry_run else _("{n} event(s) recorded")
-    click.echo(message.format(n=count), err=True)
+    say(message.format(n=count), err=True)
 
 
 class _progress_bar:
@@ -882,7 +982,7 @@ def evidence(session: Session, item: str, evidence: Optional[str], export_dir: O
     files = stored_evidence(checklist, store, item, evidence)
     if export_dir is not None:
         for path in export_evidence(store, [(f.sha256, f.file) for f in files], export_dir):
-            click.echo(_("written: {path}").format(path=path), err=True)
+            say(_("written: {path}").format(path=path), err=True)
         return
     emit(session, [evidence_report(checklist, item, files, today())], output_of(fmt, output, columns, wide))
 
@@ -898,11 +998,11 @@ def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
     checklist, store = open_journal(session, create=False)
     with store.snapshot() as reader:
         result = roll(checklist, reader, resolve_actor(checklist, session.actor), target, new_id)
-    click.echo(_("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
+    say(_("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
         path=result.path, id=result.id, n=len(result.duties), m=len(result.open_two_years)), err=True)
     for duty in result.duties:
         mark = " ⚠ 连续未销号" if duty.open_two_years else ""
-        click.echo(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
+        say(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
 
 
 GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
@@ -940,7 +1040,7 @@ def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output:
             raise click.UsageError(_("svg is a binary format: give -o FILE"))
         sys.stdout.buffer.write(data)
     else:
-        click.echo(data, nl=False)
+        click.echo(_visible(data) if sys.stdout.isatty() else data, nl=False)  # labels are user text
 
 
 # -- the 整改责任表 and notes: duties, note ---------------------------------------------------
@@ -976,7 +1076,9 @@ def today() -> dt.date:
     value = os.environ.get("RECTIFY_TODAY")
     if not value:
         return dt.date.today()
-    try:
+    try:  # fromisoformat alone also takes 20261130 and 2026-W48-1
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.UsageError(_("$RECTIFY_TODAY must be a date YYYY-MM-DD, not {value!r}").format(

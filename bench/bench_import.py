@@ -89,7 +89,8 @@ def run_import(checklist_path: Path, sheet: Path, db: Path, importer: str) -> in
     from engine.operations.imports import import_sheets
 
     checklist = load_checklist(checklist_path)
-    store = SQLiteStore(str(db), checklist.id)
+    SQLiteStore.init(str(db), checklist.id)[0].close()  # `rectify init`
+    store = SQLiteStore(str(db), checklist.id, checklist_source=checklist.file_bytes)
     started = time.perf_counter()
     result = import_sheets(checklist, store, importer, [str(sheet)])
     print(

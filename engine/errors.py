@@ -48,3 +48,9 @@ class Refused(RectifyError):
 
 class StoreError(RectifyError):
     """The journal cannot be opened, read or written."""
+
+
+class UsageProblem(RectifyError):
+    """A command-line value the engine cannot read (an --anchor that is no head): exit 2."""
+
+    exit_code = 2

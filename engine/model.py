@@ -322,6 +322,7 @@ class Checklist:
     path: str = ""
     sha256: str = ""
     warnings: tuple[Problem, ...] = ()  # located warnings of the file (validate shows them)
+    file_bytes: bytes = b""  # the YAML as read: the journal keeps each version by its sha256
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:
@@ -387,14 +388,22 @@ class Checklist:
 
     # Names: each takes what a user typed (an id or the Chinese name) and returns the id, or
     # raises Refused: ambiguous names list their ids, unknown ones the nearest candidates.
+    # An exact id is answered from the id index, without listing every name (a province has
+    # 7,000 units and people, and an import or the benchmark fill resolves them once per step).
 
     def unit_id(self, text: str) -> str:
+        if text in self.unit_by_id:
+            return text
         return pick(_("unit"), text, [(u.id, u.name) for u in self.units])
 
     def person_id(self, text: str) -> str:
+        if text in self.person_by_id:
+            return text
         return pick(_("person"), text, [(p.id, p.name) for p in self.people])
 
     def duty_id(self, text: str) -> str:
+        if text in self.duty_by_id:
+            return text
         return pick(_("duty"), text, [(d.id, d.title) for d in self.duties])
 
     def state_id(self, text: str) -> str:

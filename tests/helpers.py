@@ -55,6 +55,7 @@ class Rectify:
             "RECTIFY_CACHE_DIR": str(directory / "cache"), "RECTIFY_LANG": "en", "RECTIFY_TODAY": today,
             "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None}
         self.runner = CliRunner()
+        self("init")  # as a user would; an invalid checklist makes none, and its commands say so
 
     @property
     def db(self) -> Path:

@@ -103,11 +103,14 @@ def init_journal(url: str, checklist_id: str, people: tuple[str, ...] = TEST_PEO
     ensure_logins(url, people)
 
 
-def open_store(url: str, checklist_id: str, create: bool = True) -> Any:
-    """The journal at ``url`` (a SQLite path, or a PostgreSQL URL prepared by init_journal)."""
+def open_store(url: str, checklist_id: str, create: bool = True, checklist_source: bytes = b"") -> Any:
+    """The journal at ``url`` (a SQLite path, or a PostgreSQL URL prepared by init_journal);
+    ``create``: a SQLite journal is first made by ``init`` if missing."""
     if url.startswith("postgresql:"):
-        return ActingStore(url, checklist_id, create)
-    return SQLiteStore(url, checklist_id, create)
+        return ActingStore(url, checklist_id, create, checklist_source=checklist_source)
+    if create:
+        SQLiteStore.init(url, checklist_id)[0].close()
+    return SQLiteStore(url, checklist_id, checklist_source=checklist_source)
 
 
 class ActingTransaction(PostgresTransaction):
@@ -139,8 +142,9 @@ def raw_rows(url: str, sql: str) -> list[tuple]:
         conn.close()
 
 
-def new_journal(url: str, checklist_id: str) -> Any:
-    """A new, empty journal at ``url``, open (PostgreSQL: after db init, with the test logins)."""
+def new_journal(url: str, checklist_id: str, checklist_source: bytes = b"") -> Any:
+    """A new, empty journal at ``url``, open (PostgreSQL: after db init, with the test logins;
+    SQLite: after ``rectify init``). With ``checklist_source`` it keeps those bytes, as the CLI does."""
     if url.startswith("postgresql:"):
         init_journal(url, checklist_id)
-    return open_store(url, checklist_id)
+    return open_store(url, checklist_id, checklist_source=checklist_source)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from dataclasses import replace
 from functools import lru_cache
@@ -50,25 +51,56 @@ def load_cached(path: str) -> Checklist:
     key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"
     cached = _read(cache_dir() / key)
     if cached is not None:
-        return replace(cached, path=path)
+        return replace(cached, path=path, file_bytes=data)
 
     checklist = load_checklist_bytes(path, data)
-    _write(cache_dir() / key, checklist)
+    _write(cache_dir() / key, replace(checklist, file_bytes=b""))  # the bytes are on disk already
     return checklist
 
 
+def load_bytes_cached(name: str, data: bytes) -> Checklist:
+    """A checklist from bytes not read from a file of its own (a version kept in the journal)."""
+    from engine.checklist.load import load_checklist_bytes
+
+    key = f"{hashlib.sha256(data).hexdigest()}-{_code_key()}.pickle"
+    cached = _read(cache_dir() / key)
+    if cached is not None:
+        return replace(cached, path=name, file_bytes=data)
+    checklist = load_checklist_bytes(name, data)
+    _write(cache_dir() / key, replace(checklist, file_bytes=b""))
+    return checklist
+
+
+def private_dir(folder: Path) -> bool:
+    """True when ``folder`` is the user's own: a real directory (not a symlink) owned by this user
+    and writable by nobody else. A pickle runs code when read: one planted by someone else must
+    never be. A missing folder is made that way (0700)."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
 def _read(file: Path) -> Optional[Checklist]:
+    """The cached model, or None: a missing, foreign or corrupted entry is ignored (and rebuilt)."""
+    if not private_dir(file.parent):
+        return None
     try:
         with open(file, "rb") as f:
+            if os.fstat(f.fileno()).st_uid != os.getuid():
+                return None
             value = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+    except Exception:  # noqa: BLE001 - any broken pickle (ValueError, KeyError, MemoryError...) is a miss
         return None
     return value if isinstance(value, Checklist) else None
 
 
 def _write(file: Path, checklist: Checklist) -> None:
+    if not private_dir(file.parent):
+        return  # no cache: every command loads the YAML, correct but slower
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(checklist, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -60,7 +60,7 @@ def load_checklist_bytes(name: str, data: bytes) -> Checklist:
         raise ChecklistError(located)
     assert checklist is not None
     return replace(checklist, path=name, sha256=hashlib.sha256(data).hexdigest(),
-                   warnings=tuple(sorted(located)))
+                   warnings=tuple(sorted(located)), file_bytes=data)
 
 
 def _structure_problems(root: Any) -> Optional[list[Problem]]:

@@ -89,9 +89,21 @@ def read_yaml(data: bytes) -> tuple[Any, list[Problem]]:
     return builder.root, builder.problems
 
 
+_UTF16_OR_32 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _looks_utf16_or_32(data: bytes) -> bool:
+    """A BOM of UTF-16/32, or text whose every other byte is NUL (UTF-16 without a BOM)."""
+    head = data[:200]
+    return data.startswith(_UTF16_OR_32) or (len(head) >= 4 and (head[1::2].count(0) * 4 >= len(head)
+                                                                  or head[0::2].count(0) * 4 >= len(head)))
+
+
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if _looks_utf16_or_32(data):
+        raise YamlProblem((1, 1), _("the file is UTF-16 or UTF-32 text; save it as UTF-8"))
     if b"\x00" in data:
         raise YamlProblem(_mark_of_offset(data, data.index(b"\x00")),
                           _("binary file (a NUL byte): a checklist is UTF-8 text"))
@@ -117,6 +129,9 @@ def _mark_of_text_offset(text: str, byte_offset: int) -> Mark:
 def _mark(event: Any) -> Mark:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+MAX_NUMBER_CHARS = 64
 
 
 def _resolve_typed(value: str) -> Any:
@@ -195,9 +210,9 @@ class _Builder:
     def count(self, event: Any, size: int) -> None:
         self.nodes += size
         if self.nodes > MAX_NODES:
-            raise YamlProblem(_mark(event), _(
-                "the document expands to more than {limit} nodes (an alias bomb?)")
-                .format(limit=MAX_NODES))
+            message = (_("the document expands to more than {limit} nodes (an alias bomb?)") if self.alias_nodes
+                       else _("the document has more than {limit} nodes; split the checklist"))
+            raise YamlProblem(_mark(event), message.format(limit=MAX_NODES))
 
     def check_tag(self, event: Any) -> None:
         if event.tag not in ALLOWED_TAGS:
@@ -216,6 +231,9 @@ class _Builder:
             self.set_key(event, value)
             return
         if plain and frame is not None and frame.pending_key in TYPED_KEYS:
+            if len(event.value) > MAX_NUMBER_CHARS:  # int() refuses 4,301+ digits; no count is that big
+                raise YamlProblem(_mark(event), _("{key}: a number of {n} characters is too large").format(
+                    key=frame.pending_key, n=len(event.value)))
             value = _resolve_typed(event.value)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)

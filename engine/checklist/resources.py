@@ -30,9 +30,15 @@ def read_bytes(name: str) -> bytes:
     too_large = ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
         limit=MAX_FILE_BYTES // 2**20), name)])
     try:
-        with open(name, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero, a FIFO: may never end
-                raise ChecklistError([Problem(1, 1, _("not a regular file"), name)])
+        # O_NONBLOCK: opening a FIFO without a writer would wait forever, before any check could run
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode  # checked on the opened descriptor, not the name
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(name)
+            if not stat.S_ISREG(mode):  # /dev/zero, a FIFO, a socket: may never end
+                raise ChecklistError([Problem(1, 1, _("not a regular file (a FIFO, a device?)"), name)])
+            os.set_blocking(fd, True)
             data = f.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise ChecklistError([Problem(1, 1, _("is a directory, not a checklist file"), name)]) from None

@@ -191,10 +191,23 @@ def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> st
             where=where, value=value, allowed=", ".join(str(v) for v in expected))
     if kind == "uniqueItems":
         return _("{where}: an entry is repeated").format(where=where)
-    if kind in ("minimum", "exclusiveMinimum"):
-        return _("{where}: {value!r} is too small (minimum {limit})").format(
-            where=where, value=value, limit=expected)
+    if kind == "minimum":
+        return _("{where}: {value} is too small (minimum {limit})").format(
+            where=where, value=_number_text(value), limit=expected)
+    if kind == "exclusiveMinimum":
+        return _("{where}: {value} is too small (it must be more than {limit})").format(
+            where=where, value=_number_text(value), limit=expected)
+    if kind == "maximum":
+        return _("{where}: {value} is too large (maximum {limit})").format(
+            where=where, value=_number_text(value), limit=expected)
     return _("{where}: {detail}").format(where=where, detail=error.message)
+
+
+def _number_text(value: Any) -> str:
+    """A number as the message shows it: a huge one by its size (str() refuses 4,301+ digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return _("a number of about {digits} digits").format(digits=int(value.bit_length() * 0.30103) + 1)
+    return repr(value)
 
 
 def _anyof_message(where: str, error: Any) -> str:

@@ -74,7 +74,7 @@ def format_for_path(path: str) -> str | None:
 
 
 def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | None = None,
-           wide: bool = False) -> bytes | str:
+           wide: bool = False, terminal: bool = False) -> bytes | str:
     """Render reports in format ``fmt``: str for text formats, bytes for xlsx.
 
     ``tty``: colour the table; ``width``: no table line wider (None: no limit); ``wide``: every
@@ -86,7 +86,7 @@ def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | N
     if formatter is None:
         raise ValueError(_("unknown format {name!r}; known formats: {known}").format(
             name=fmt, known=", ".join(FORMATS)))
-    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide))
+    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide, terminal=terminal))
 
 
 _REEXPORTED = {"Column": "engine.formats.report", "Report": "engine.formats.report", "View": "engine.formats.report",

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from engine.formats.report import FORMULA_START, PLAIN, Report, View, is_id_list, structured_text, unique_name
+from engine.formats.safe import json_safe, visible
 
 
 def _csv_cell(value: Any) -> str:
@@ -32,17 +33,21 @@ def _csv_text(text: str) -> str:
 
 
 def render_csv(reports: list[Report], view: View = PLAIN) -> str:
-    """One report: a row of field ids then rows. Several: each under a one-cell title row."""
+    """One report: a row of field ids then rows. Several: each under a one-cell title row.
+
+    On a terminal every cell shows control characters as visible escapes; in a file or a pipe
+    the data stays as it is."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for index, report in enumerate(reports):
         if len(reports) > 1:
             if index:
                 writer.writerow([])
-            writer.writerow([report.title])
+            writer.writerow([_csv_text(report.title)])
         writer.writerow([_csv_text(c.key) for c in report.columns])  # field ids, whatever the language
         writer.writerows([_csv_cell(row.get(c.key)) for c in report.columns] for row in report.rows)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    return visible(text.replace("\r\n", "\n")).replace("\n", "\r\n") if view.terminal else text
 
 
 def csv_bytes_for_file(text: str) -> bytes:
@@ -102,7 +107,12 @@ def _json_rows(report: Report) -> str:
 
 
 def render_json(reports: list[Report], view: View = PLAIN) -> str:
-    """One report: its list of rows. Several: an object keyed by title."""
+    """One report: its list of rows. Several: an object keyed by title. Control and bidi
+    characters are ``\\uXXXX`` escapes, on a terminal or not."""
+    return json_safe(_render_json(reports))
+
+
+def _render_json(reports: list[Report]) -> str:
     if len(reports) == 1:
         return _json_rows(reports[0]) + "\n"
     titles: dict[str, None] = {}

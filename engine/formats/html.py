@@ -6,7 +6,7 @@ as inline SVG (SVG fills print even when a browser drops backgrounds).
 from __future__ import annotations
 
 import math
-from html import escape
+from html import escape as escape_html
 
 from engine.formats.report import (
     LIGHT_COLOURS,
@@ -20,7 +20,13 @@ from engine.formats.report import (
     meta_line,
     state_text,
 )
+from engine.formats.safe import visible
 from engine.i18n import _
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with control and bidi characters shown as visible escapes."""
+    return escape_html(visible(text))
 
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif'
 BAR_COLOUR = "#4472C4"

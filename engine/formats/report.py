@@ -29,10 +29,10 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from engine.formats.safe import visible
 from engine.i18n import _
 
 HIDDEN = None  # the priority of a column only data formats, --columns and --wide show (ids)
@@ -93,6 +93,7 @@ class View:
     colour: bool = False
     width: Optional[int] = None
     wide: bool = False  # --wide: every column, never narrowed
+    terminal: bool = False  # stdout is a terminal: csv shows control characters as escapes
 
 
 PLAIN = View()
@@ -102,7 +103,6 @@ PLAIN = View()
 # the xlsx sheet both paint with these.
 LIGHT_COLOURS = {"green": ("C6EFCE", "006100"), "yellow": ("FFEB9C", "9C5700"), "red": ("FFC7CE", "9C0006")}
 LIGHTS = tuple(LIGHT_COLOURS)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -122,13 +122,13 @@ def is_id_list(value: Any) -> bool:
 
 
 def display_text(value: Any) -> str:
-    """A cell as people read it (table, markdown, html); control characters dropped."""
+    """A cell as people read it (table, markdown, html, xlsx); control characters shown as escapes."""
     if value is None:
         return ""
     if is_id_list(value):
-        return _CONTROL.sub("", "、".join(value))
+        return visible("、".join(value))
     if isinstance(value, (dict, list)):
-        return _CONTROL.sub("", structured_text(value))
+        return visible(structured_text(value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime):
@@ -137,7 +137,7 @@ def display_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else ""
-    return _CONTROL.sub("", str(value).replace("\t", " "))
+    return visible(str(value).replace("\t", " "))
 
 
 def human_columns(report: Report) -> list[Column]:

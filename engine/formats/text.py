@@ -124,7 +124,8 @@ def render_table(reports: list[Report], view: View = PLAIN) -> str:
 # -- markdown --------------------------------------------------------------
 
 def _markdown_cell(text: str) -> str:
-    return display_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    escaped = display_text(text).replace("\\", "\\\\").replace("|", "\\|")
+    return escaped.replace("<", "\\<").replace(">", "\\>").replace("\n", "<br>")
 
 
 def _markdown_block(report: Report) -> str:

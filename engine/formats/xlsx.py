@@ -37,6 +37,7 @@ from engine.formats.report import (
     structured_text,
     unique_name,
 )
+from engine.formats.safe import visible
 
 MAX_WIDTH = 60
 FONT = "Microsoft YaHei"  # 微软雅黑: what Chinese Windows has; LibreOffice substitutes a CJK face
@@ -69,7 +70,7 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
     last = get_column_letter(max(1, len(columns)))
     _title_row(sheet, report, last)
     for col, column in enumerate(columns, start=1):
-        header = sheet.cell(2, col, _text(column.header))
+        header = _text_cell(sheet, 2, col, column.header)
         header.font = Font(name=FONT, bold=True)
         header.alignment = Alignment(wrap_text=True, vertical="center")
         style = report.states.get(column.state) if column.state else None
@@ -87,7 +88,7 @@ def _fill_sheet(sheet: Worksheet, report: Report) -> None:
     end = len(report.rows) + 2
     lines = report.summary_lines[1:] if report.verdict is not None else report.summary_lines
     for offset, line in enumerate([*lines, *report.legend], start=end + 2):
-        sheet.cell(offset, 1, _text(line)).font = Font(name=FONT)
+        _text_cell(sheet, offset, 1, line).font = Font(name=FONT)
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{last}{end}"
     _page_setup(sheet, report)
@@ -118,7 +119,7 @@ def _title_row(sheet: Worksheet, report: Report, last: str) -> None:
     parts = [report.title, meta_line(report)]
     if report.verdict is not None and report.summary_lines:  # readiness: the verdict at the top
         parts.append(report.summary_lines[0])
-    cell = sheet.cell(1, 1, _text(" — ".join(part for part in parts if part)))
+    cell = _text_cell(sheet, 1, 1, " — ".join(part for part in parts if part))
     cell.font = Font(name=FONT, bold=True, size=14)
     cell.alignment = Alignment(vertical="center", wrap_text=report.verdict is not None)
     if report.verdict is not None:
@@ -173,7 +174,15 @@ def _cell_value(value: Any, light: bool) -> Any:
 
 
 def _text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Control characters as visible escapes (openpyxl refuses C0; C1 and bidi would mislead)."""
+    return visible(value)
+
+
+def _text_cell(sheet: Worksheet, row: int, col: int, value: str) -> Any:
+    """A cell that holds text, never a formula, whatever it starts with (headers included)."""
+    cell = sheet.cell(row, col, _text(value))
+    cell.data_type = "s"
+    return cell
 
 
 def _fit_widths(sheet: Worksheet, report: Report, columns: list[Column]) -> None:

@@ -8,9 +8,14 @@ keeps every acknowledged commit across a crash or power loss.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +26,7 @@ from engine.i18n import _
 from engine.journal.chain import (
     EVENT_COLUMNS,
     GENESIS,
+    CorruptEvent,
     CurrentState,
     Draft,
     Event,
@@ -65,6 +71,11 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be deleted'); END;
+CREATE TABLE IF NOT EXISTS checklists (sha256 TEXT PRIMARY KEY, source BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS checklists_no_update BEFORE UPDATE ON checklists
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS checklists_no_delete BEFORE DELETE ON checklists
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot be deleted'); END;
 """
 
 # SQLite converts the times in C: in Python it was a quarter of a province's status listing.
@@ -84,52 +95,97 @@ def evidence_folder(journal_path: str) -> Path:
 
 
 def _event(row: tuple) -> Event:
+    """A stored row as an Event; a row no rectify wrote (a BLOB, broken JSON) names its position."""
     values = list(row)
-    values[9] = json.loads(values[9])
+    try:
+        if not all(isinstance(v, str) for i, v in enumerate(values) if i != 0):
+            raise TypeError
+        values[9] = json.loads(values[9])
+        if not isinstance(values[9], dict):
+            raise TypeError
+    except (TypeError, ValueError):
+        raise CorruptEvent(values[0], _("position {seq}: the stored row is not an event rectify wrote "
+                                        "(a value of the wrong type, or data that is not a JSON object)")
+                           .format(seq=values[0])) from None
     return Event(*values)
+
+
+@contextmanager
+def _reading(location: str) -> Iterator[None]:
+    """sqlite3 errors while reading (a dropped table, a foreign file) as one clear line."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise StoreError(_("{path}: the journal cannot be read: {reason}").format(path=location, reason=e)) from e
 
 
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection, files: EvidenceFolder):
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder):
         self.conn = conn
+        self.location = location
         self.files = files
 
     def item_events(self, item: str) -> list[Event]:
-        rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,))
+        with _reading(self.location):
+            rows = self.conn.execute(EVENTS_SQL + " WHERE item = ? ORDER BY seq", (item,)).fetchall()
         return [_event(r) for r in rows]
 
     def events(self) -> Iterator[Event]:
-        return (_event(r) for r in self.conn.execute(EVENTS_SQL + " ORDER BY seq"))
+        with _reading(self.location):
+            cursor = self.conn.execute(EVENTS_SQL + " ORDER BY seq")
+            for row in cursor:
+                yield _event(row)
 
     def current(self) -> dict[str, CurrentState]:
-        rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
-        return {row.item: row for row in rows}
+        with _reading(self.location):
+            rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
+            return {row.item: row for row in rows}
 
     def states(self) -> dict[str, str]:
         """Item -> current state id (what summaries need, without building a record per item)."""
-        return dict(self.conn.execute("SELECT item, state FROM current"))
+        with _reading(self.location):
+            return dict(self.conn.execute("SELECT item, state FROM current"))
 
     def last_notes(self) -> dict[str, str]:
         # SQLite takes the bare column from the row that holds max(seq)
-        rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
-        return {item: note for item, note, _seq in rows}
+        with _reading(self.location):
+            rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
+            return {item: note for item, note, _seq in rows}
+
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
-        rows = self.conn.execute(EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq",
-                                 (prefix, prefix + "\U0010ffff"))
+        with _reading(self.location):
+            rows = self.conn.execute(EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq",
+                                     (prefix, prefix + "\U0010ffff")).fetchall()
         return [_event(r) for r in rows]
 
     def deadlines(self) -> dict[str, str]:
         """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
-        rows = self.conn.execute("SELECT item, json_extract(data, '$.deadline') FROM events "
-                                 "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq")
-        return dict(rows)
+        with _reading(self.location):
+            rows = self.conn.execute("SELECT item, json_extract(data, '$.deadline') FROM events "
+                                     "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq")
+            return dict(rows)
 
     def head(self) -> tuple[int, str]:
-        row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        with _reading(self.location):
+            row = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
+
+    def checklist_source(self, sha256: str) -> Optional[bytes]:
+        """The bytes of the checklist version ``sha256`` kept in the journal, or None."""
+        if not self._has_table("checklists"):  # a journal older than the rule that keeps them
+            return None
+        with _reading(self.location):
+            row = self.conn.execute("SELECT source FROM checklists WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def append_only_guards(self) -> set[str]:
+        """The names of the database triggers present that refuse changing or deleting events."""
+        with _reading(self.location):
+            return {name for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
 
     def open_file(self, sha256: str) -> BinaryIO:
         return self.files.open(sha256)
@@ -140,11 +196,22 @@ class SQLiteReader:
     def put_file(self, path: str | os.PathLike[str]) -> StoredFile:
         return self.files.put(path)
 
+    def _has_table(self, name: str) -> bool:
+        with _reading(self.location):
+            return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                     (name,)).fetchone() is not None
+
 
 class SQLiteTransaction(SQLiteReader):
     """The store as seen inside one write transaction."""
 
     _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
+
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder,
+                 checklist: tuple[str, bytes]):
+        super().__init__(conn, location, files)
+        self._checklist = checklist  # (sha256, bytes) of the version in use, kept at its first event
+        self._kept = False
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
@@ -162,39 +229,114 @@ class SQLiteTransaction(SQLiteReader):
         if row is not None:
             self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
                                                event.recorded_at, row.returns))
+        sha256, source = self._checklist
+        if not self._kept and source and draft.checklist_sha256 == sha256:
+            self.conn.execute("CREATE TABLE IF NOT EXISTS checklists "
+                              "(sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
+            self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)", (sha256, source))
+            self._kept = True
         self._last = event
         return event
 
 
 class SQLiteStore(SQLiteReader):
-    """One SQLite file beside the checklist (or named by ``--db``)."""
+    """One existing SQLite journal beside the checklist (or named by ``--db``); ``init`` creates it."""
 
     login: Optional[str] = None  # the actor is declared (--as): one trust domain
 
-    def __init__(self, path: str, checklist_id: str, create: bool = True):
-        self.location = path
-        if not create and path != ":memory:" and not os.path.exists(path):
-            path = ":memory:"  # reading a journal nobody has written yet: empty, and no file made
+    def __init__(self, path: str, checklist_id: str, *, read_only: bool = False,
+                 checklist_source: bytes = b""):
+        self.read_only = read_only
+        self._checklist = (hashlib.sha256(checklist_source).hexdigest(), checklist_source)
+        if not os.path.exists(path):
+            raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(
+                path=path))
+        try:
+            super().__init__(self._connect(path, read_only), path, EvidenceFolder(evidence_folder(path)))
+            self._check(checklist_id)
+        except sqlite3.Error as e:
+            raise StoreError(_("{path}: cannot open the journal: {reason}").format(path=path, reason=e)) from e
+
+    @classmethod
+    def init(cls, path: str, checklist_id: str) -> tuple[SQLiteStore, bool]:
+        """Create the journal at ``path`` for ``checklist_id``; (store, created?). Concurrent
+        first writers are serialised by ``BEGIN IMMEDIATE``; the first one creates the schema."""
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            super().__init__(conn, EvidenceFolder(evidence_folder(self.location)))
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if path != ":memory:":
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            self._prepare(checklist_id)
+                conn.execute("BEGIN IMMEDIATE")
+                tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                created = "meta" not in tables
+                if created and tables:
+                    conn.execute("ROLLBACK")
+                    raise StoreError(_("{path} is not a rectify journal (no events table with the expected "
+                                       "columns)").format(path=path))
+                if created:
+                    for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO meta VALUES ('checklist_id', ?)", (checklist_id,))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
         except sqlite3.Error as e:
-            raise StoreError(_("{path}: cannot open the journal: {reason}").format(
-                path=self.location, reason=e)) from e
+            raise StoreError(_("{path}: cannot create the journal: {reason}").format(path=path, reason=e)) from e
+        return cls(path, checklist_id), created
 
-    def _prepare(self, checklist_id: str) -> None:
-        known = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-        if not known:
-            with self._begin("BEGIN IMMEDIATE"):
-                for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('checklist_id', ?)", (checklist_id,))
+    @staticmethod
+    def _connect(path: str, read_only: bool) -> sqlite3.Connection:
+        """Read-write, never creating a file; read-only with ``mode=ro``, or ``immutable=1`` when
+        the -shm cannot be made (a read-only folder) and no -wal holds frames it would miss."""
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+        wal = path + "-wal"
+        wal_has_frames = os.path.exists(wal) and os.path.getsize(wal) > 0
+        if not read_only:
+            modes = ["?mode=rw"]
+        else:
+            modes = ["?mode=ro"] + ([] if wal_has_frames else ["?mode=ro&immutable=1"])
+        for attempt, mode in enumerate(modes, start=1):
+            conn = sqlite3.connect(uri + mode, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+                if not read_only:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = FULL")
+                return conn
+            except sqlite3.Error:
+                conn.close()
+                if attempt == len(modes) and not (read_only and wal_has_frames):
+                    raise
+        return SQLiteStore._connect_to_copy(path)
+
+    @staticmethod
+    def _connect_to_copy(path: str) -> sqlite3.Connection:
+        """A read-only folder whose -wal holds frames not yet checkpointed: neither ``mode=ro``
+        (it must create the -shm) nor ``immutable=1`` (it would miss those frames) can read it;
+        a private copy of the file and its -wal can. Nobody can write there meanwhile: the
+        folder is read-only."""
+        folder = tempfile.mkdtemp(prefix="rectify-read-only-")
+        copy = os.path.join(folder, "journal.db")
+        try:
+            shutil.copyfile(path, copy)
+            shutil.copyfile(path + "-wal", copy + "-wal")
+            conn = sqlite3.connect(copy, isolation_level=None)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except (OSError, sqlite3.Error) as e:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise sqlite3.OperationalError(str(e)) from e
+        atexit.register(shutil.rmtree, folder, True)  # the copy lives as long as the process reads it
+        return conn
+
+    def _check(self, checklist_id: str) -> None:
+        """A rectify journal of this checklist, with the columns this version reads."""
+        columns = tuple(r[1] for r in self.conn.execute("PRAGMA table_info(events)"))
+        meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if columns != EVENT_COLUMNS or not meta:
+            raise StoreError(_("{path} is not a rectify journal (no events table with the expected columns)")
+                             .format(path=self.location))
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'checklist_id'").fetchone()
         if row and row[0] != checklist_id:
             raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
@@ -213,9 +355,11 @@ class SQLiteStore(SQLiteReader):
     @contextmanager
     def transaction(self) -> Iterator[SQLiteTransaction]:
         """One write transaction: everything read and appended inside is atomic."""
+        if self.read_only:
+            raise StoreError(_("{path}: opened read-only").format(path=self.location))
         try:
             with self._begin("BEGIN IMMEDIATE"):
-                yield SQLiteTransaction(self.conn, self.files)
+                yield SQLiteTransaction(self.conn, self.location, self.files, self._checklist)
         except sqlite3.Error as e:
             raise StoreError(_("{path}: the journal could not be written: {reason}").format(
                 path=self.location, reason=e)) from e
@@ -223,11 +367,13 @@ class SQLiteStore(SQLiteReader):
     @contextmanager
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
-        with self._begin("BEGIN"):
-            yield SQLiteReader(self.conn, self.files)
+        with _reading(self.location), self._begin("BEGIN"):
+            yield SQLiteReader(self.conn, self.location, self.files)
 
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into this empty journal as they are (``db copy``)."""
+        if self.read_only:
+            raise StoreError(_("{path}: opened read-only").format(path=self.location))
         try:
             with self._begin("BEGIN IMMEDIATE"):
                 if self.head() != (0, GENESIS):

@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Optional, Protocol
 
+from engine.errors import StoreError
+from engine.i18n import _
 from engine.journal.chain import CurrentState, Draft, Event, ItemRow
 from engine.journal.evidence import StoredFile
 
@@ -33,6 +35,16 @@ class Reader(Protocol):
         ...
 
     def head(self) -> tuple[int, str]: ...
+
+    def checklist_source(self, sha256: str) -> Optional[bytes]:
+        """The bytes of the checklist version ``sha256`` as the journal keeps them (stored with the
+        first event appended under that version), or None when that version was never stored."""
+        ...
+
+    def append_only_guards(self) -> set[str]:
+        """Names of the database triggers on ``events`` present now; audit requires
+        ``events_no_update`` and ``events_no_delete`` (same names on every store)."""
+        ...
 
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (journal-wide kinds: ``@notice/``, ``@round/``)."""
@@ -71,6 +83,12 @@ class Transaction(Reader, FileKeeper, Protocol):
 
 
 class Store(Reader, FileKeeper, Protocol):
+    """An existing journal, opened by :func:`open_store` (created only by :func:`init_store`).
+
+    Opened with ``read_only`` it refuses ``transaction()``. Opened with ``checklist_source``
+    (the checklist file's bytes), its appends keep those bytes by sha256 (see
+    ``Reader.checklist_source``) when the event's ``checklist_sha256`` is theirs."""
+
     location: str
     # The authenticated login (PostgreSQL: session_user), or None where the actor is declared
     # with --as (SQLite: one trust domain).
@@ -92,20 +110,66 @@ class Store(Reader, FileKeeper, Protocol):
 
 
 def default_db_path(checklist_path: str) -> str:
-    """``shuanggao-2026.yaml`` -> ``shuanggao-2026.db`` beside it."""
-    return str(Path(checklist_path).with_suffix(".db"))
+    """``shuanggao-2026.yaml`` -> ``shuanggao-2026.db`` beside its real path (a symlink shares it)."""
+    return str(Path(os.path.realpath(checklist_path)).with_suffix(".db"))
 
 
-def open_store(url: Optional[str], checklist_path: str, checklist_id: str, create: bool = True) -> Store:
-    """Open the journal named by ``--db`` (a path or sqlite:///path), else the one beside the checklist."""
+def journal_path(url: Optional[str], checklist_path: str) -> str:
+    """The file a SQLite journal lives in: ``--db`` (a path or ``sqlite:///path``), else beside the
+    checklist. ``:memory:`` and an empty path are refused: a journal nobody can read back loses
+    every event it acknowledges."""
+    if not url:
+        return default_db_path(checklist_path)
+    path = url.removeprefix("sqlite:").removeprefix("//") if url.startswith("sqlite:") else url
+    if not path.strip() or path.strip() == ":memory:" or "mode=memory" in path:
+        raise StoreError(_("{url!r} is not a journal file: a journal in memory would lose every event "
+                           "it records; give a file path").format(url=url))
+    return path
+
+
+def protected_paths(url: Optional[str], checklist_path: str) -> set[str]:
+    """Real paths no output may overwrite: the checklist and the journal's files."""
+    paths = {os.path.realpath(checklist_path)}
+    if not _is_postgres(url):
+        try:
+            journal = os.path.realpath(journal_path(url, checklist_path))
+        except StoreError:
+            return paths
+        paths |= {journal, journal + "-wal", journal + "-shm", journal + "-journal"}
+    return paths
+
+
+def _is_postgres(url: Optional[str]) -> bool:
+    return bool(url) and url.startswith(("postgresql:", "postgres:"))  # type: ignore[union-attr]
+
+
+def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, read_only: bool = False,
+               checklist_source: bytes = b"") -> Store:
+    """Open the existing journal named by ``--db``, else the one beside the checklist.
+
+    A missing journal is refused (``rectify init`` creates it), so a mistyped ``--db`` never
+    shows an empty journal. ``read_only`` opens it for listings and audit without writing
+    anything, even on a read-only file. ``checklist_source`` is the checklist's bytes: the store
+    keeps them, by sha256, the first time an event is appended under that version."""
     from engine.journal.sqlite import SQLiteStore
 
-    if not url:
-        return SQLiteStore(default_db_path(checklist_path), checklist_id, create)
-    if url.startswith(("postgresql:", "postgres:")):
+    if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
-        return PostgresStore(url, checklist_id, create)
-    if url.startswith("sqlite:"):
-        url = url.removeprefix("sqlite:").removeprefix("//")
-    return SQLiteStore(url, checklist_id, create)
+        return PostgresStore(str(url), checklist_id, False, read_only=read_only,  # type: ignore[return-value]
+                             checklist_source=checklist_source)
+    return SQLiteStore(journal_path(url, checklist_path), checklist_id, read_only=read_only,
+                       checklist_source=checklist_source)
+
+
+def init_store(url: Optional[str], checklist_path: str, checklist_id: str) -> tuple[Store, bool]:
+    """Create the journal and record the checklist's id; (store, True) when it was created,
+    (store, False) when it already held the same id. A journal of another checklist is refused,
+    naming both ids. (PostgreSQL: ``rectify db init`` creates the schema; init then checks it.)"""
+    from engine.journal.sqlite import SQLiteStore
+
+    if _is_postgres(url):
+        from engine.journal.postgres import PostgresStore
+
+        return PostgresStore(str(url), checklist_id, False), False  # type: ignore[return-value]
+    return SQLiteStore.init(journal_path(url, checklist_path), checklist_id)

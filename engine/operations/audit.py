@@ -1,40 +1,204 @@
-"""Audit a journal: the hash chain, then the current-state table against a replay."""
+"""Audit a journal (DESIGN § The journal), reading one consistent snapshot:
+
+- the hash chain (every changed, inserted, removed or reordered event) and ``--anchor``;
+- the append-only triggers are present;
+- ``recorded_at`` never runs backwards;
+- every event is lawful under the checklist version it was taken under (kept in the journal by
+  sha256): a declared item, person and step, from the state the replay says, to the declared
+  state, by someone allowed, with every requirement met; events of a version the journal does
+  not keep are counted as not judged (a warning);
+- every column of the ``current`` table equals a replay of the events.
+
+Memory is bounded by the number of items: one small record per item, never the event list.
+"""
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Optional
 
+from engine.checklist.cache import load_bytes_cached
+from engine.errors import ChecklistError, Refused, StoreError
 from engine.i18n import _
-from engine.journal.chain import Event
+from engine.journal.chain import CorruptEvent, Event
 from engine.journal.store import Reader, Store
-from engine.journal.verify import AuditReport, verify_chain
+from engine.journal.verify import Anchor, AuditReport, missing_guards, parse_anchor, verify_chain
+from engine.model import Checklist
 from engine.operations.inspections import draw_problems
+from engine.operations.items import REPORTING_TRIGGERS, may_report
 from engine.operations.notices import numbering_problems
+from engine.workflow.rules import Attempt, Facts, unmet
 
 
-def audit(store: Store, anchor: Optional[str] = None) -> AuditReport:
-    """Verify the chain and the current table, both read in one snapshot."""
+@dataclass
+class Replayed:
+    """One item as its events so far make it: the current row, and the facts its rules read."""
+
+    state: str
+    seq: int = 0
+    trigger: str = ""
+    recorded_at: str = ""
+    returns: int = 0
+    values: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, dict] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+    participants: set[str] = field(default_factory=set)
+    deadline: Optional[str] = None
+
+    def row(self) -> tuple[str, int, str, str, int]:
+        return (self.state, self.seq, self.trigger, self.recorded_at, self.returns)
+
+    def facts(self) -> Facts:
+        return Facts(self.state, dict(self.values), dict(self.evidence), frozenset(self.participants),
+                     self.returns, frozenset(self.files), self.deadline)
+
+
+class Auditor:
+    """Visits each event of the chain once, in order."""
+
+    def __init__(self, reader: Reader, checklist: Optional[Checklist], report: AuditReport,
+                 judge_rules: bool = True):
+        self.reader, self.checklist, self.report = reader, checklist, report
+        self.judge_rules = judge_rules
+        self.items: dict[str, Replayed] = {}
+        self.journal_wide: list[Event] = []  # draws, notices, imports: few; checked at the end
+        self.versions: dict[str, Optional[Checklist]] = (
+            {checklist.sha256: checklist} if judge_rules and checklist is not None else {})
+        self.not_judged: Counter[str] = Counter()
+        self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
+        self.last_time = ""
+
+    def visit(self, event: Event) -> None:
+        if event.recorded_at < self.last_time:
+            self.report.fail(event.seq, _("position {seq}: time runs backwards ({time} is before {previous})")
+                             .format(seq=event.seq, time=event.recorded_at, previous=self.last_time))
+        self.last_time = max(self.last_time, event.recorded_at)
+        if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
+            self.journal_wide.append(event)
+            return
+        if self.checklist is not None and self.checklist.item(event.item) is None:
+            self.undeclared[event.item] += 1
+        replayed = self.items.get(event.item)
+        if replayed is None:
+            replayed = self.items[event.item] = Replayed(event.from_state)
+        if self.judge_rules:
+            self._judge(event, replayed)
+        replayed.values.update(event.data.get("values", {}))  # as workflow.facts.facts_of replays
+        if "evidence" in event.data:
+            replayed.evidence[event.data["evidence"]] = event.data
+            if "sha256" in event.data:
+                replayed.files.add(event.data["evidence"])
+        replayed.participants.add(event.actor)
+        replayed.returns += bool(event.data.get("returned"))
+        replayed.deadline = event.data.get("deadline", replayed.deadline)
+        replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
+        replayed.recorded_at = event.recorded_at
+
+    def _version(self, sha256: str) -> Optional[Checklist]:
+        if sha256 not in self.versions:
+            data = self.reader.checklist_source(sha256)
+            checklist = None
+            if data is not None and hashlib.sha256(data).hexdigest() != sha256:
+                self.report.fail(None, _("checklist version {sha}: the stored bytes were changed").format(
+                    sha=sha256[:12]))
+            elif data is not None:
+                try:
+                    checklist = load_bytes_cached(f"<journal:{sha256[:12]}>", data)
+                except ChecklistError:
+                    checklist = None  # a version this rectify cannot read: not judged
+            self.versions[sha256] = checklist
+        return self.versions[sha256]
+
+    def _judge(self, event: Event, replayed: Replayed) -> None:
+        checklist = self._version(event.checklist_sha256)
+        if checklist is None:
+            self.not_judged[event.checklist_sha256] += 1
+            return
+        reasons = self._unlawful(checklist, event, replayed)
+        if reasons:
+            self.report.fail(event.seq, _("position {seq}: {item} {trigger} by {actor} would have been refused "
+                                          "under its checklist version: {reasons}").format(
+                seq=event.seq, item=event.item, trigger=event.trigger, actor=event.actor,
+                reasons="; ".join(reasons)))
+
+    def _unlawful(self, checklist: Checklist, event: Event, replayed: Replayed) -> list[str]:
+        item = checklist.item(event.item)
+        if item is None:
+            return [_("the item is not declared")]
+        actor = checklist.person_by_id.get(event.actor)
+        if actor is None:
+            return [_("{person!r} is not a declared person").format(person=event.actor)]
+        workflow = checklist.workflow_of(item)
+        state = replayed.state if replayed.seq else workflow.initial
+        if event.from_state != state:
+            return [_("it starts from {claimed!r}, but the item was in {state!r}").format(
+                claimed=event.from_state, state=state)]
+        facts = replayed.facts()
+        if event.trigger in REPORTING_TRIGGERS:
+            reasons = [] if event.to_state == state else [_("a report cannot change the state")]
+            try:
+                may_report(checklist, item, actor, facts, event.trigger)
+            except Refused as refused:
+                reasons += refused.reasons
+            return reasons
+        transition = next((t for t in workflow.transitions_from(state) if t.trigger == event.trigger), None)
+        if transition is None:
+            return [_("no step {trigger!r} is declared from state {state!r}").format(
+                trigger=event.trigger, state=state)]
+        reasons = unmet(Attempt(item, transition, actor, event.note, facts, checklist.role_labels))
+        if transition.dest_from(state) != event.to_state:
+            reasons.append(_("it goes to {claimed!r}, the step goes to {dest!r}").format(
+                claimed=event.to_state, dest=transition.dest_from(state)))
+        elif bool(event.data.get("returned")) != transition.is_return:
+            reasons.append(_("it is wrongly counted as a return, or not counted"))
+        return reasons
+
+    def compare_current(self) -> None:
+        current = {item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns)
+                   for item, c in self.reader.current().items()}
+        for item in sorted(set(current) | set(self.items)):
+            replayed = self.items[item].row() if item in self.items else None
+            if current.get(item) != replayed:
+                seq = (replayed or current.get(item) or ("", 0))[1]
+                self.report.fail(seq, _("item {item}: the current-state table says {table}, the journal says "
+                                        "{journal}").format(item=item, table=current.get(item), journal=replayed))
+
+    def warn(self) -> None:
+        for sha256, count in sorted(self.not_judged.items()):
+            self.report.warnings.append(_(
+                "warning: {count} events taken under checklist version {sha} were not judged: the journal "
+                "does not keep that version (a journal older than that rule)").format(count=count, sha=sha256[:12]))
+        if self.undeclared:
+            listed = ", ".join(f"{item} ({n})" for item, n in sorted(self.undeclared.items()))
+            self.report.warnings.append(_(
+                "warning: {count} events belong to items the checklist no longer declares: {items}").format(
+                count=sum(self.undeclared.values()), items=listed))
+
+
+def audit(store: Store, checklist: Optional[Checklist] = None, anchor: Optional[str] = None,
+          judge_rules: bool = True) -> AuditReport:
+    """Audit the journal in one snapshot; ``judge_rules=False`` checks chain, time, guards, the
+    current table, draws and notice numbers only (bench/ measures the rule replay apart). Without
+    ``checklist`` steps are judged by the versions the journal keeps."""
+    published: Optional[Anchor] = parse_anchor(anchor) if anchor is not None else None
+    report = AuditReport()
     with store.snapshot() as reader:
-        replayed: dict[str, tuple[str, int]] = {}
-        journal_wide: list[Event] = []
-
-        def replay(event: Event) -> None:
-            if event.to_state:
-                replayed[event.item] = (event.to_state, event.seq)
-            else:  # journal-wide events (a draw, a notice) have no current row
-                journal_wide.append(event)
-
-        report = verify_chain(reader.events(), anchor, replay)
-        if report.ok:
-            _compare_current(reader, replayed, report)
-            for seq, problem in sorted(draw_problems(journal_wide) + numbering_problems(journal_wide)):
-                report.fail(seq, problem)
+        auditor = Auditor(reader, checklist, report, judge_rules)
+        try:
+            missing = missing_guards(reader.append_only_guards())
+            if missing:
+                report.fail(None, _("the append-only triggers are missing: {names}; events could have been "
+                                    "changed or deleted").format(names=", ".join(missing)))
+            verify_chain(reader.events(), published, auditor.visit, report)
+            if not report.chain_broken:
+                auditor.compare_current()
+                journal_wide = auditor.journal_wide
+                for seq, problem in sorted(draw_problems(journal_wide) + numbering_problems(journal_wide)):
+                    report.fail(seq, problem)
+        except CorruptEvent as e:
+            report.fail(e.seq, str(e))
+        except StoreError as e:
+            report.fail(None, str(e))
+    auditor.warn()
     return report
-
-
-def _compare_current(reader: Reader, replayed: dict[str, tuple[str, int]], report: AuditReport) -> None:
-    current = {item: (c.state, c.seq) for item, c in reader.current().items()}
-    for item in sorted(set(current) | set(replayed)):
-        if current.get(item) != replayed.get(item):
-            seq = (replayed.get(item) or current.get(item) or ("", 0))[1]
-            report.fail(seq, _("item {item}: the current-state table says {table}, the journal says "
-                               "{journal}").format(item=item, table=current.get(item), journal=replayed.get(item)))

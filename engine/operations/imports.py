@@ -183,6 +183,12 @@ class PlannedTransaction:
     def deadlines(self) -> dict[str, str]:
         return self.base.deadlines()
 
+    def checklist_source(self, sha256: str) -> Optional[bytes]:
+        return self.base.checklist_source(sha256)
+
+    def append_only_guards(self) -> set[str]:
+        return self.base.append_only_guards()
+
 
 def import_sheets(
     checklist: Checklist,

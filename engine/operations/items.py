@@ -24,6 +24,7 @@ from engine.workflow.machine import compiled
 from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
+REPORTING_TRIGGERS = frozenset({RECORD, ATTACH, NOTE})  # events that report without moving the item
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
     return checklist.permissions.get(action) or permission_defaults()[action]
 
 
-def _check_may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
     """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
     reasons = unmet_action(item, action, permitted(checklist, action), actor, facts, checklist.role_labels)
@@ -161,7 +162,7 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     tag = round_tag(checklist, tx, round_id, item)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts, RECORD)
+    may_report(checklist, item, actor, facts, RECORD)
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag}, note)
 
 
@@ -173,7 +174,7 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     data: dict[str, object] = {"evidence": evidence.id}
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
-    _check_may_report(checklist, item, actor, facts, ATTACH)
+    may_report(checklist, item, actor, facts, ATTACH)
     if file_path is not None:  # only now: nobody may make the command read a file it then refuses
         stored = tx.put_file(file_path)
         data.update(sha256=stored.sha256, size=stored.size, file=display_name(file_path))
@@ -189,7 +190,7 @@ def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id
         raise Refused([_("a note needs some text")])
     tag = round_tag(checklist, tx, round_id, item)
     facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
-    _check_may_report(checklist, item, actor, facts, NOTE)
+    may_report(checklist, item, actor, facts, NOTE)
     return _append_report(checklist, tx, item, actor, facts, NOTE, tag, text)
 
 

@@ -257,3 +257,10 @@ def board_rows(checklist: Checklist, items: Iterable[ItemState]) -> list[dict[st
 def board_label_key(duty: str) -> str:
     """Row key of a board cell's human text (a duty id has no ':', so it cannot collide)."""
     return f"{duty}:label"
+
+
+def undeclared_items(checklist: Checklist, reader: Reader) -> dict[str, int]:
+    """Items with events that the checklist no longer declares (a duty or unit removed), and how
+    many events each has: listings cannot show them, so they say so."""
+    gone = [item for item in reader.states() if checklist.item(item) is None]
+    return {item: len(reader.item_events(item)) for item in sorted(gone)}

@@ -54,7 +54,7 @@ STATUS_COLUMNS: list[Spec] = [
     ("last_at", N_("Last step at"), 9), ("last_note", N_("Last note"), 9),
     ("aims_unmet", N_("Aims not reached"), 9),
 ]
-SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local",
+SHOWN = {"aims_unmet": AIMS_TEXT, "last_step": LAST_STEP_LABEL, "recorded_at": "recorded_local", "step": "step_shown",
          "level": LEVEL_TEXT}  # field id -> row key of its human text
 HISTORY_COLUMNS: list[Spec] = [
     ("seq", N_("No."), 6), ("recorded_at", N_("Recorded at"), 1), ("trigger", N_("Trigger"), HIDDEN),
@@ -62,6 +62,8 @@ HISTORY_COLUMNS: list[Spec] = [
     ("from_label", N_("From state"), 5), ("to_label", N_("To state"), 3), ("actor", N_("Actor"), HIDDEN),
     ("actor_name", N_("Name"), 2), ("os_user", N_("OS user"), HIDDEN), ("note", N_("Note"), 2),
     ("data", N_("Data"), HIDDEN), ("details", N_("Details"), 4),
+    ("checklist_sha256", N_("Checklist version"), HIDDEN),
+    ("other_version", N_("Under another checklist version"), HIDDEN),
 ]
 
 
@@ -128,7 +130,11 @@ def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, A
             "step": step, "from": event.from_state,
             "to": event.to_state, "from_label": label(event.from_state), "to_label": label(event.to_state), "actor": event.actor,
             "actor_name": person.name if person else event.actor, "os_user": event.os_user,
-            "note": event.note, "data": event.data, "details": event_details(item, event.data)}
+            "note": event.note, "data": event.data, "details": event_details(item, event.data),
+            "checklist_sha256": event.checklist_sha256, "other_version": event.checklist_sha256 != checklist.sha256,
+            # human formats mark a step taken under another version of the checklist file
+            "step_shown": step if event.checklist_sha256 == checklist.sha256 else
+            _("{step} (earlier checklist version)").format(step=step)}
 
 
 def event_details(item: Optional[Item], data: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ ITEM = "dongshan/kongchuo-baoxue"
 def run(tmp_path: Path, checklist: Path, *args: str):
     env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_DB": str(tmp_path / "journal.db"),
            "RECTIFY_TODAY": "2026-12-01"}
+    if not (tmp_path / "journal.db").exists():
+        assert CliRunner().invoke(cli, ["-c", str(checklist), "init"], env=env).exit_code == 0
     return CliRunner().invoke(cli, ["-c", str(checklist), *args], env=env, catch_exceptions=False)
 
 

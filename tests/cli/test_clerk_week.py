@@ -36,6 +36,7 @@ class Clerk:
                     "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None, "COLUMNS": None,
                     "NO_COLOR": None}
         self.runner = CliRunner()
+        assert self("init").exit_code == 0
 
     def __call__(self, *args: str, actor: str | None = None, lang: str | None = None, **env: str | None):
         prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else []) + (["--lang", lang] if lang else [])

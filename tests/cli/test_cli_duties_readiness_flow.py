@@ -84,7 +84,7 @@ def test_the_plan_path_is_listed_apart(rectify):
 
 
 def test_duties_is_the_responsibility_table_of_the_file(rectify):
-    rows = list(csv.DictReader(io.StringIO(rectify("duties", "--format", "csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(rectify("duties", "--format", "csv").stdout.removeprefix("\ufeff"))))
     assert [(r["ref"], r["duty"], r["owners"], r["support"], r["heads"], r["findings"], r["verified"], r["items"])
             for r in rows] == [("四(一)2", "dropout", "dongshan;xihe", "edu", "li;zhou", "f1", "0", "2"),
                                ("四(二)1", "rectify", "edu", "dudao;dongshan", "zhangwei", "f2", "0", "1")]

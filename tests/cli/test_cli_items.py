@@ -110,10 +110,12 @@ def test_audit_prints_the_head(rectify):
     assert rectify.ok("audit", "--anchor", head[1]).stdout.strip() == f"head 1 {head[1]}"
 
 
-def test_reading_commands_on_a_fresh_checklist_create_no_journal(rectify):
-    rectify.ok("audit")
-    rectify.ok("history", ITEM, "--format", "json")
-    assert not rectify.db.exists()
+def test_init_creates_an_empty_journal_once(rectify):
+    assert rectify.head() == (0, "0" * 64)
+    rectify.ok("advance", ITEM, "start", actor="lihua")
+    again = rectify.ok("init")
+    assert "already the journal of checklist" in again.stderr
+    assert rectify.head()[0] == 1
 
 
 @pytest.mark.parametrize("args, actor, message", [
@@ -180,7 +182,7 @@ def test_refusal_of_a_wrong_state_lists_the_allowed_steps(rectify):
 def test_malformed_command_line_exits_2(rectify):
     result = rectify("advance", ITEM, actor="lihua")
     assert result.exit_code == 2
-    assert not rectify.db.exists()
+    assert rectify.head() == (0, "0" * 64)
 
 
 STATUS_FIELDS = {"item", "unit", "unit_name", "duty", "title", "state", "state_label", "deadline", "overdue", "veto"}

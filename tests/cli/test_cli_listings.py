@@ -66,14 +66,16 @@ READINESS_EN = ["Item", "Unit", "Duty", "State", "Indicator", "Problem", "Kind",
 READINESS_ZH = ["整改事项", "责任单位", "整改任务", "状态", "指标", "存在问题", "类别", "影响迎检"]
 READINESS_KEYS = ["item", "unit_name", "title", "state_label", "indicator", "reason", "kind", "blocks"]
 HISTORY_EN = ["No.", "Recorded at", "Trigger", "Step", "From", "To", "From state", "To state", "Actor", "Name",
-              "OS user", "Note", "Data", "Details"]
+              "OS user", "Note", "Data", "Details", "Checklist version",
+              "Under another checklist version"]
 HISTORY_ZH = ["序号", "记录时间", "操作代码", "办理步骤", "原状态编号", "新状态编号", "原状态", "新状态", "办理人编号",
-              "办理人", "系统用户", "说明", "数据", "详情"]
+              "办理人", "系统用户", "说明", "数据", "详情", "清单版本", "非现行清单版本"]
 HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_label", "to_label", "actor",
-                "actor_name", "os_user", "note", "data", "details"]
+                "actor_name", "os_user", "note", "data", "details", "checklist_sha256", "other_version"]
 BOARD_NUMBERS = [str(n) for n in range(1, len(MODEL.duties) + 1)]  # the terminal's headers
 # ids (unit, duty, state, trigger, actor ids) are for scripts: the human formats leave them out
-HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Data"}
+HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Data", "Checklist version",
+             "Under another checklist version"}
 DUTIES_EN = ["Clause", "Task", "Requirements", "Lead units", "Supporting units", "Responsible persons", "Deadline",
              "Materials", "Problems answered", "Verified / items"]
 DUTIES_ZH = ["序号", "整改任务", "整改要求", "牵头单位", "配合单位", "责任人", "整改时限", "整改材料", "反馈问题",
@@ -207,8 +209,7 @@ def test_csv_on_stdout_and_in_a_file(shared, name, tmp_path):
     listing = LISTINGS[name]
     result = shared(*listing.args, "--format", "csv")
     assert result.exit_code == listing.exit_code, result.stderr
-    assert not result.stdout_bytes.startswith(b"\xef\xbb\xbf") and not result.stdout.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(result.stdout)))
+    rows = list(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert rows[0] == listing.keys  # field ids, not the translated headers
     assert len(rows) == listing.rows + 1
     assert all(len(row) == len(listing.keys) for row in rows)
@@ -222,6 +223,7 @@ def test_csv_on_stdout_and_in_a_file(shared, name, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf" * 2)
     with open(path, encoding="utf-8-sig", newline="") as f:
         assert list(csv.reader(f)) == rows
+    assert data == result.stdout_bytes  # a pipe gets what the file gets (BOM included)
 
 
 @pytest.mark.parametrize("name", listing_ids())
@@ -346,7 +348,7 @@ def test_board_cells(shared, tmp_path):
     assert board["dongshan"]["canji-pucha"] == "pending"
     assert board["dudao"]["dudao-jiancha"] == "verified"
     assert board["dongshan"]["wenti-zhenggai"] is None  # a duty dongshan does not own: an empty cell
-    csv_rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(shared("board", "--format", "csv").stdout))}
+    csv_rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(shared("board", "--format", "csv").stdout.removeprefix("\ufeff")))}
     assert csv_rows["xihe"]["kongchuo-baoxue"] == "in_progress" and csv_rows["dongshan"]["wenti-zhenggai"] == ""
     table = shared("board", COLUMNS="80").stdout  # glyphs, ! overdue, * veto, and a legend
     assert "●*" in table and "◐!*" in table and "○ 待整改" in table and "● 已销号" in table
@@ -403,7 +405,7 @@ def test_csv_and_json_use_the_same_field_ids_in_every_language(shared, name):
     for lang in ("zh", "en"):
         result = shared(*listing.args, "--format", "csv", lang=lang)
         assert result.exit_code == listing.exit_code, result.stderr
-        csv_header = next(csv.reader(io.StringIO(result.stdout)))
+        csv_header = next(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
         result = shared(*listing.args, "--format", "json", lang=lang)
         assert result.exit_code == listing.exit_code, result.stderr
         rows = json.loads(result.stdout)
@@ -426,7 +428,7 @@ def test_lang_zh_translates_the_lights_in_human_formats(shared):
     table = shared("status", lang="zh").stdout
     assert "红灯" in table and "黄灯" in table
     assert "整改进展情况" in table and "整改依据" in table
-    csv_rows = list(csv.DictReader(io.StringIO(shared("status", "--format", "csv", lang="zh").stdout)))
+    csv_rows = list(csv.DictReader(io.StringIO(shared("status", "--format", "csv", lang="zh").stdout.removeprefix("\ufeff"))))
     assert {row["light"] for row in csv_rows} == {"red", "yellow", ""}  # data formats keep the ids; verified: none
     assert {row["overdue"] for row in csv_rows} == {"true", "false"}
     assert "是" in table and "否" in table

@@ -20,6 +20,7 @@ def rectify(tmp_path):
     def run(*args):
         return CliRunner().invoke(cli, ["-c", str(checklist), *args], catch_exceptions=False, env=env)
 
+    assert run("init").exit_code == 0
     return run
 
 

@@ -50,6 +50,7 @@ def run_walkthrough(tmp_path: Path, monkeypatch, lines: list[str]) -> list[str]:
     monkeypatch.chdir(tmp_path)
     runner, outputs = CliRunner(), []
     env = {**ENV, "RECTIFY_CACHE_DIR": str(tmp_path / "cache")}
+    assert runner.invoke(cli, ["init"], env=env).exit_code == 0  # the set-up block's `rectify init`
     for line in lines:
         program, *args = shlex.split(line)
         assert program == "rectify", line

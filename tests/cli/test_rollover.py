@@ -25,6 +25,7 @@ class Office:
         )
         self.checklist.write_text(text, encoding="utf-8")
         self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
+        assert self("init").exit_code == 0
 
     def __call__(self, *args: str, checklist: Path | None = None, actor: str = "wang"):
         return CliRunner().invoke(
@@ -71,6 +72,7 @@ def test_the_last_note_becomes_the_description_and_a_second_year_is_flagged(offi
     first, second = office.dir / "2027.yaml", office.dir / "2028.yaml"
     office.ok("rollover", "--to", str(first))
     assert load_checklist(first).duty_by_id["zhenggai"].description == "正在梳理问题清单"
+    office.ok("init", checklist=first)  # the new year's journal, as the office starts it
     result = office.ok("rollover", "--to", str(second), checklist=first)
     assert "连续未销号" in result.stdout
     carried = load_checklist(second)

@@ -29,6 +29,7 @@ class Office:
         self.checklist = tmp_path / "minimal.yaml"
         shutil.copy(MINIMAL, self.checklist)
         self.env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en"}
+        assert self("init").exit_code == 0
 
     def __call__(self, *args: str, actor: str = "wang"):
         return CliRunner().invoke(

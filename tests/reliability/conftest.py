@@ -43,9 +43,18 @@ class Workspace:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
+def bare_workspace(tmp_path: Path) -> Workspace:
+    """The checklist copy with no journal yet (``rectify init`` not run)."""
     checklist = tmp_path / FROZEN.name
     shutil.copy(FROZEN, checklist)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_")}
     env.update(RECTIFY_CACHE_DIR=str(tmp_path / "cache"), RECTIFY_LANG="en", PYTHONDONTWRITEBYTECODE="1")
     return Workspace(tmp_path, checklist, env)
+
+
+@pytest.fixture
+def workspace(bare_workspace: Workspace) -> Workspace:
+    """The checklist copy and its journal, created by ``rectify init`` as a user would."""
+    created = bare_workspace.run("init")
+    assert created.returncode == 0, created.stderr
+    return bare_workspace

@@ -135,7 +135,7 @@ def test_concurrent_clerks_lose_nothing(workspace):
         acknowledged[seq] = r
 
     checklist = load_checklist(str(workspace.checklist))
-    store = SQLiteStore(str(workspace.db), checklist.id, create=False)
+    store = SQLiteStore(str(workspace.db), checklist.id)
     events = {e.seq: e for e in store.events()}
     store.close()
     assert sorted(events) == list(range(1, len(events) + 1)), "positions are not contiguous"
@@ -162,7 +162,7 @@ WRITER_SCRIPT = textwrap.dedent("""
     from engine.errors import Refused
     from engine.journal.sqlite import SQLiteStore
     checklist = load_cached(sys.argv[2])
-    store = SQLiteStore(sys.argv[3], checklist.id)
+    store = SQLiteStore(sys.argv[3], checklist.id, checklist_source=checklist.file_bytes)
     items = %r
     for item, actor in items:
         try:
@@ -210,7 +210,7 @@ def check_after_crash(workspace, checklist, acknowledged: dict[int, tuple[str, s
     conn = sqlite3.connect(str(workspace.db))
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
-    store = SQLiteStore(str(workspace.db), checklist.id, create=False)
+    store = SQLiteStore(str(workspace.db), checklist.id)
     try:
         events = {e.seq: e for e in store.events()}
         for seq, (item, trigger, payload) in acknowledged.items():
@@ -223,7 +223,7 @@ def check_after_crash(workspace, checklist, acknowledged: dict[int, tuple[str, s
                 assert event.data["evidence"] == payload
             else:
                 assert event.note == payload
-        report = audit(store)
+        report = audit(store, checklist)
         assert report.ok, report.problems
         return len(events)
     finally:
@@ -277,7 +277,7 @@ def test_a_killed_writer_loses_nothing_it_reported_done(workspace):
 def build_journal(workspace) -> str:
     """14 events on three items through the engine; returns the published head hash."""
     checklist = load_checklist(str(workspace.checklist))
-    store = SQLiteStore(str(workspace.db), checklist.id)
+    store = SQLiteStore(str(workspace.db), checklist.id, checklist_source=checklist.file_bytes)
     item, office = "dongshan/kongchuo-baoxue", "dudao/dudao-jiancha"
     ops.advance(checklist, store, "lihua", item, "start", "开始整改")                      # 1
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):   # 2-5
@@ -297,15 +297,31 @@ def build_journal(workspace) -> str:
     return head[1]
 
 
-def attacker(workspace) -> sqlite3.Connection:
-    """What anyone holding the file can do: drop the append-only triggers."""
-    conn = sqlite3.connect(str(workspace.db), isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
-    return conn
+class Attacker:
+    """What anyone holding the file can do: drop the append-only triggers, edit, and put the
+    triggers back on close (so only the chain and the replay can tell)."""
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(str(path), isolation_level=None)
+        self.guards = [sql for (sql,) in self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")]
+        self.conn.execute("DROP TRIGGER events_no_update")
+        self.conn.execute("DROP TRIGGER events_no_delete")
+
+    def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def close(self) -> None:
+        for sql in self.guards:
+            self.conn.execute(sql)
+        self.conn.close()
 
 
-def swap(conn: sqlite3.Connection, a: int, b: int) -> None:
+def attacker(workspace) -> Attacker:
+    return Attacker(workspace.db)
+
+
+def swap(conn: Attacker, a: int, b: int) -> None:
     """Two events trade places: every column moves with its event except the position it is stored at."""
     columns = [r[1] for r in conn.execute("PRAGMA table_info(events)") if r[1] != "seq"]
     rows = {seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", (seq,)).fetchone()
@@ -315,7 +331,7 @@ def swap(conn: sqlite3.Connection, a: int, b: int) -> None:
     conn.execute(f"UPDATE events SET {assignments} WHERE seq = ?", (*rows[a], b))
 
 
-def insert_forged(conn: sqlite3.Connection, at: int, copy_of: int) -> None:
+def insert_forged(conn: Attacker, at: int, copy_of: int) -> None:
     """A forged event (a copy of event ``copy_of``) slipped in at position ``at``; later ones move up one."""
     rows = conn.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (at,)).fetchall()
     forged = conn.execute("SELECT * FROM events WHERE seq = ?", (copy_of,)).fetchone()
@@ -324,14 +340,14 @@ def insert_forged(conn: sqlite3.Connection, at: int, copy_of: int) -> None:
         conn.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(row))})", row)
 
 
-def rewrite_current_from_events(conn: sqlite3.Connection) -> None:
+def rewrite_current_from_events(conn: Attacker) -> None:
     """A careful attacker also makes the current-state table agree with what is left."""
     conn.execute("DELETE FROM current")
     conn.execute("INSERT INTO current (item, state, seq, trigger, recorded_at, returns) "
                  "SELECT item, to_state, seq, trigger, recorded_at, 0 FROM events e "
                  "WHERE seq = (SELECT max(seq) FROM events WHERE item = e.item)")
     conn.execute("UPDATE current SET returns = (SELECT count(*) FROM events e WHERE e.item = current.item "
-                 "AND e.data LIKE '%\"returned\": true%')")
+                 "AND e.data LIKE '%\"returned\":true%')")
 
 
 TAMPERING = {
@@ -430,7 +446,7 @@ def test_a_rewritten_chain_is_found_with_the_published_head(workspace):
     assert run_audit(workspace).exit_code == 0
     anchored = run_audit(workspace, "--anchor", published)
     assert anchored.exit_code == 1
-    assert "cut off or rewritten" in anchored.stderr
+    assert "not a head of this journal: cut off, or from another journal" in anchored.stderr
 
 
 def test_a_changed_current_table_is_found(workspace):

@@ -79,7 +79,9 @@ class JournalMachine(RuleBasedStateMachine):
         super().__init__()
         i18n.set_language("en")
         self.dir = tempfile.mkdtemp(prefix="rectify-stateful-")
-        self.store = SQLiteStore(str(Path(self.dir) / "journal.db"), CHECKLIST.id)
+        path = str(Path(self.dir) / "journal.db")
+        SQLiteStore.init(path, CHECKLIST.id)[0].close()  # `rectify init`
+        self.store = SQLiteStore(path, CHECKLIST.id, checklist_source=CHECKLIST.file_bytes)
         self.known = {item: Known(CHECKLIST.workflow_of(CHECKLIST.item(item)).initial) for item in ITEMS}
 
     def teardown(self) -> None:
@@ -231,7 +233,7 @@ class JournalMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_chain_is_intact(self):
-        assert audit(self.store).ok
+        assert audit(self.store, CHECKLIST).ok
 
 
 class _Fixed:

@@ -183,7 +183,7 @@ def test_bundled_final_inspection_covers_every_unit_owning_duties(bundled: Check
 def _bundled_store(bundled: Checklist, tmp_path: Path):
     from engine.journal.sqlite import SQLiteStore
 
-    return SQLiteStore(str(tmp_path / "journal.db"), bundled.id)
+    return SQLiteStore.init(str(tmp_path / "journal.db"), bundled.id)[0]
 
 
 def test_bundled_an_aim_below_100_does_not_block_submit(bundled: Checklist, tmp_path: Path) -> None:

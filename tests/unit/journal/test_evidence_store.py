@@ -21,7 +21,7 @@ from engine.journal.store import Store
 
 
 def _sqlite(tmp_path: Path) -> Store:
-    return SQLiteStore(str(tmp_path / "journal.db"), "evidence-test")
+    return SQLiteStore.init(str(tmp_path / "journal.db"), "evidence-test")[0]
 
 
 STORES: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite}

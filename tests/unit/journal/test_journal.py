@@ -47,7 +47,8 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    store = SQLiteStore(db_path, CHECKLIST_ID)
+    store, created = SQLiteStore.init(db_path, CHECKLIST_ID)
+    assert created
     yield store
     store.close()
 
@@ -211,27 +212,38 @@ def test_sqlite_errors_while_writing_are_store_errors(store):
 
 
 def test_another_checklists_journal_is_refused(db_path):
-    SQLiteStore(db_path, CHECKLIST_ID).close()
+    SQLiteStore.init(db_path, CHECKLIST_ID)[0].close()
     with pytest.raises(StoreError, match="shuanggao-2026"):
         SQLiteStore(db_path, "other-2027")
+    with pytest.raises(StoreError, match="shuanggao-2026"):
+        SQLiteStore.init(db_path, "other-2027")
 
 
-def test_reading_a_missing_journal_creates_no_file(tmp_path):
+def test_init_twice_keeps_the_journal(db_path):
+    first, created = SQLiteStore.init(db_path, CHECKLIST_ID)
+    with first.transaction() as tx:
+        append(tx, "start", "pending", "in_progress")
+    second, created_again = SQLiteStore.init(db_path, CHECKLIST_ID)
+    assert created and not created_again
+    assert second.head() == first.head() and second.head()[0] == 1
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_missing_journal_is_refused_and_no_file_made(tmp_path, read_only):
     path = tmp_path / "nobody-wrote-me.db"
-    store = SQLiteStore(str(path), CHECKLIST_ID, create=False)
-    assert store.head() == (0, GENESIS)
-    assert list(store.events()) == []
-    assert store.item_events(ITEM) == []
-    assert store.current() == {}
-    store.close()
+    with pytest.raises(StoreError, match="nobody-wrote-me.db: no journal there"):
+        SQLiteStore(str(path), CHECKLIST_ID, read_only=read_only)
     assert os.listdir(tmp_path) == []
 
 
-def test_reading_an_existing_journal_with_create_false(store, db_path):
+def test_reading_an_existing_journal_read_only(store, db_path):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
-    reader = SQLiteStore(db_path, CHECKLIST_ID, create=False)
+    reader = SQLiteStore(db_path, CHECKLIST_ID, read_only=True)
     assert reader.head() == store.head()
+    with pytest.raises(StoreError, match="read-only"):
+        with reader.transaction():
+            pass
     reader.close()
 
 
@@ -242,9 +254,10 @@ def test_default_db_path_is_beside_the_checklist():
 @pytest.mark.parametrize("url", ["{path}", "sqlite:{path}", "sqlite://{path}"])
 def test_open_store_urls(tmp_path, url):
     path = str(tmp_path / "j.db")
-    store = journal.open_store(url.format(path=path), "ignored.yaml", CHECKLIST_ID)
+    store, created = journal.init_store(url.format(path=path), "ignored.yaml", CHECKLIST_ID)
     store.close()
-    assert os.path.exists(path)
+    assert created and os.path.exists(path)
+    journal.open_store(url.format(path=path), "ignored.yaml", CHECKLIST_ID).close()
 
 
 def test_a_postgresql_url_opens_the_postgresql_store(tmp_path):

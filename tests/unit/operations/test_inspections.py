@@ -27,7 +27,7 @@ def checklist():
 
 @pytest.fixture
 def store(tmp_path, checklist):
-    store = SQLiteStore(str(tmp_path / "journal.db"), checklist.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), checklist.id)[0]
     yield store
     store.close()
 
@@ -136,6 +136,8 @@ def test_audit_recomputes_every_draw_from_its_seed(checklist, store, tmp_path):
     row["data"] = forged
     del row["hash"]
     conn.execute("UPDATE events SET data = ?, hash = ? WHERE seq = 1", (data_text(forged), event_hash(row)))
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "  # put back: only the check tells
+                 "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END")
     conn.commit()
     report = audit(store)
     assert not report.ok and report.first_bad == 1

@@ -17,7 +17,7 @@ OTHER = "xihe/kongchuo-baoxue"
 
 @pytest.fixture
 def store(tmp_path):
-    store = SQLiteStore(str(tmp_path / "journal.db"), CHECKLIST.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), CHECKLIST.id)[0]
     ops.advance(CHECKLIST, store, "huanglei", OTHER, "start")  # a chain that is not empty
     yield store
     store.close()

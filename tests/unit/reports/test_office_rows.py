@@ -25,7 +25,7 @@ def checklist():
 
 @pytest.fixture
 def store(tmp_path, checklist):
-    store = SQLiteStore(str(tmp_path / "journal.db"), checklist.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), checklist.id)[0]
     yield store
     store.close()
 

@@ -20,7 +20,7 @@ from engine.workflow.rounds import resolve_round
 
 @pytest.fixture
 def store(tmp_path):
-    store = SQLiteStore(str(tmp_path / "journal.db"), CHECKLIST.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), CHECKLIST.id)[0]
     yield store
     store.close()
 

@@ -331,7 +331,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
         small = load_checklist(path)
     except ChecklistError:
         return  # refused at load time: fine too
-    store = SQLiteStore(str(tmp_db := path.with_suffix(".db")), small.id)
+    store = SQLiteStore.init(str(tmp_db := path.with_suffix(".db")), small.id)[0]
     try:
         ops.advance(small, store, "li", "dongshan/kongchuo", "start")
         summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.states(), BEFORE))}

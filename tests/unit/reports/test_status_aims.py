@@ -13,7 +13,7 @@ from engine.reports.tables import status_report
 
 @pytest.fixture
 def store(tmp_path):
-    store = SQLiteStore(str(tmp_path / "journal.db"), CHECKLIST.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), CHECKLIST.id)[0]
     yield store
     store.close()
 
@@ -47,4 +47,4 @@ def test_reached_aims_leave_the_field_empty_and_the_formats_show_ids_or_words(st
     assert csv_lines[0].endswith(",last_note,aims_unmet")
     assert csv_lines[1].endswith(",")  # dongshan/kongchuo: nothing unmet
     assert any(line.endswith(",proof_rate") for line in csv_lines[2:])  # xihe/kongchuo: the id
-    assert "取证到位率: no value, aim >= 100" in render("markdown", [report])  # people read the words
+    assert "取证到位率: no value, aim \\>= 100" in render("markdown", [report])  # words; Markdown escapes >

@@ -28,7 +28,7 @@ def english():
 
 @pytest.fixture
 def store(tmp_path):
-    store = SQLiteStore(str(tmp_path / "journal.db"), CHECKLIST.id)
+    store = SQLiteStore.init(str(tmp_path / "journal.db"), CHECKLIST.id)[0]
     yield store
     store.close()
 
