@@ -306,6 +306,14 @@ class PostgresStore(PostgresReader):
     def close(self) -> None:
         self.conn.close()
 
+    def keep_checklist(self, source: bytes) -> None:
+        """Keep a checklist version's bytes by their sha256 (db copy carries them over)."""
+        try:
+            self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (source,))
+        except psycopg.Error as e:
+            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
+                path=self.location, reason=_first_line(e))) from e
+
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into an empty journal as they are (``db copy``).
 

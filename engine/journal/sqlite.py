@@ -370,6 +370,13 @@ class SQLiteStore(SQLiteReader):
         with _reading(self.location), self._begin("BEGIN"):
             yield SQLiteReader(self.conn, self.location, self.files)
 
+    def keep_checklist(self, source: bytes) -> None:
+        """Keep a checklist version's bytes by their sha256 (db copy carries them over)."""
+        with self._begin("BEGIN IMMEDIATE"):
+            self.conn.execute("CREATE TABLE IF NOT EXISTS checklists (sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
+            self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)",
+                              (hashlib.sha256(source).hexdigest(), source))
+
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into this empty journal as they are (``db copy``)."""
         if self.read_only:

@@ -102,6 +102,10 @@ class Store(Reader, FileKeeper, Protocol):
         """One consistent read of the whole journal (audit)."""
         ...
 
+    def keep_checklist(self, source: bytes) -> None:
+        """Keep a checklist version's bytes by their sha256 (db copy carries them over)."""
+        ...
+
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows, as they are, into this empty journal (db copy)."""
         ...
@@ -168,7 +172,7 @@ def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, re
     if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
-        return PostgresStore(str(url), checklist_id, False, read_only=read_only,  # type: ignore[return-value]
+        return PostgresStore(str(url), checklist_id, False, read_only=read_only,
                              checklist_source=checklist_source)
     return SQLiteStore(journal_path(url, checklist_path), checklist_id, read_only=read_only,
                        checklist_source=checklist_source)
@@ -183,5 +187,5 @@ def init_store(url: Optional[str], checklist_path: str, checklist_id: str) -> tu
     if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
-        return PostgresStore(str(url), checklist_id, False), False  # type: ignore[return-value]
+        return PostgresStore(str(url), checklist_id, False), False
     return SQLiteStore.init(journal_path(url, checklist_path), checklist_id)

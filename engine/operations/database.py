@@ -54,8 +54,13 @@ def init_database(checklist: Checklist, url: Optional[str]) -> list[str]:
 def copy_journal(source: Store, target: Store) -> tuple[int, str]:
     """Copy every event and current row of ``source`` into the empty ``target``, byte for byte,
     verifying the chain as it goes: a broken source is refused and nothing is written."""
+    versions: set[str] = set()
     with source.snapshot() as reader:
-        target.load(_verified(reader.events(), source.location), reader.current().values())
+        target.load(_verified(reader.events(), source.location, versions), reader.current().values())
+        for sha256 in sorted(versions):  # the checklist versions the events were taken under
+            kept = reader.checklist_source(sha256)
+            if kept is not None:
+                target.keep_checklist(kept)
     _copy_files(source, target)
     return target.head()
 
@@ -73,12 +78,13 @@ def _copy_files(source: Store, target: Store) -> None:
             os.unlink(path)
 
 
-def _verified(events: Iterable[Event], location: str) -> Iterator[Event]:
+def _verified(events: Iterable[Event], location: str, versions: set[str]) -> Iterator[Event]:
     """The events, each checked against its predecessor before it is passed on."""
     expected_seq, prev_hash = 1, GENESIS
     for event in events:
         if event.seq != expected_seq or event.prev_hash != prev_hash or event_hash(event.body()) != event.hash:
             raise StoreError(_("{path}: not copied: the journal does not verify at position {seq} "
                                "(run rectify audit on it)").format(path=location, seq=expected_seq))
+        versions.add(event.checklist_sha256)
         yield event
         expected_seq, prev_hash = event.seq + 1, event.hash

@@ -335,3 +335,23 @@ def test_a_copied_journal_keeps_its_evidence_files(tmp_path, pg_url):
             assert blob.read() == material.read_bytes()
         store.close()
     first.close()
+
+
+def test_db_copy_carries_the_checklist_versions(tmp_path, pg_url):
+    from engine.journal.sqlite import SQLiteStore
+
+    source = "format: rectify/1\n# 第一版\n".encode()
+    sha256 = hashlib.sha256(source).hexdigest()
+    path = str(tmp_path / "first.db")
+    new_journal(path, CHECKLIST_ID).close()
+    first = SQLiteStore(path, CHECKLIST_ID, checklist_source=source)
+    with first.transaction() as tx:
+        tx.append(Draft(ITEM, "start", "pending", "in_progress", "lihua", "", sha256), ItemRow("in_progress", 0))
+    assert first.checklist_source(sha256) == source
+    on_server = new_journal(pg_url, CHECKLIST_ID)
+    copy_journal(first, on_server)
+    back = new_journal(str(tmp_path / "back.db"), CHECKLIST_ID)
+    copy_journal(on_server, back)
+    assert on_server.checklist_source(sha256) == back.checklist_source(sha256) == source
+    for store in (first, on_server, back):
+        store.close()
