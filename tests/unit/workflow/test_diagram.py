@@ -75,5 +75,5 @@ def test_the_diagram_never_overwrites_the_checklist(tmp_path):
         ["-c", str(checklist), "graph", "--format", "mermaid", "-o", str(checklist)],
         env={"RECTIFY_CACHE_DIR": str(tmp_path / "c")},
     )
-    assert result.exit_code == 1 and "would overwrite" in result.stderr
+    assert result.exit_code == 1 and "the checklist or the journal in use" in result.stderr
     assert checklist.read_bytes() == before
