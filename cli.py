@@ -3,6 +3,7 @@
 Exit codes: 0 done; 1 refused or invalid (nothing recorded); 2 malformed
 command line; 3 internal error (traceback in a log file, never on screen).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,8 +78,9 @@ def _check_argument(number: int, arg: str) -> None:
         raise click.ClickException(_("argument {n}: a NUL character is not allowed").format(n=number))
     if any("\udc80" <= c <= "\udcff" for c in arg) and not os.path.exists(arg):
         shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
-        raise click.ClickException(_("argument {n} ({arg}): bytes that are not UTF-8 text; use UTF-8").format(
-            n=number, arg=shown))
+        raise click.ClickException(
+            _("argument {n} ({arg}): bytes that are not UTF-8 text; use UTF-8").format(n=number, arg=shown)
+        )
 
 
 def _safe_click_error(error: click.ClickException) -> click.ClickException:
@@ -110,6 +112,7 @@ def _log_internal_error() -> str:
 
 # -- speaking the user's language: help texts are English msgids translated when shown ----------
 
+
 def _speak_click_in_our_language() -> None:
     """Route click's own messages (Usage:, Error:, Try ... for help) through our catalog.
 
@@ -126,8 +129,17 @@ def _speak_click_in_our_language() -> None:
     import click.types
     import click.utils
 
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
-                   click.shell_completion, click.termui, click.types, click.utils):
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.shell_completion,
+        click.termui,
+        click.types,
+        click.utils,
+    ):
         if hasattr(module, "_"):
             module._ = i18n._  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
@@ -144,8 +156,9 @@ def _language_option(value: Optional[str], from_environment: bool = False) -> st
         return i18n.choose_language(None if from_environment else value)
     except ValueError as e:
         setting = "$RECTIFY_LANG" if from_environment or not value else "--lang"
-        raise click.UsageError(_("{setting}: unknown language {value!r}; use zh or en").format(
-            setting=setting, value=str(e))) from None
+        raise click.UsageError(
+            _("{setting}: unknown language {value!r}; use zh or en").format(setting=setting, value=str(e))
+        ) from None
 
 
 def _args_language(args: list[str]) -> Optional[str]:
@@ -262,8 +275,9 @@ class RectifyGroup(Translated, click.Group):
     context_class = RectifyContext
     group_class = type  # subgroups (db) translate, wrap and map errors the same way
 
-    def make_context(self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None,
-                     **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: Optional[str], args: list[str], parent: Optional[click.Context] = None, **extra: Any
+    ) -> click.Context:
         for number, arg in enumerate(args, start=1):
             _check_argument(number, arg)
         if parent is None:  # a subgroup: the language was chosen with the top-level options
@@ -307,6 +321,7 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: Optional[st
 
 # -- completion: ids from the checklist named so far (-c or $RECTIFY_CHECKLIST) -----------------
 
+
 def _checklist_for_completion(ctx: click.Context) -> Any:
     from engine.checklist.cache import load_cached
 
@@ -330,8 +345,11 @@ def _completer(pairs: Any) -> Any:
             offered = list(pairs(checklist, ctx))
         except RectifyError:
             return []
-        return [CompletionItem(value, help=help_text) for value, help_text in offered
-                if value.startswith(incomplete) or (help_text or "").startswith(incomplete)]
+        return [
+            CompletionItem(value, help=help_text)
+            for value, help_text in offered
+            if value.startswith(incomplete) or (help_text or "").startswith(incomplete)
+        ]
 
     return complete
 
@@ -345,30 +363,67 @@ complete_people = _completer(lambda c, ctx: ((p.id, p.name) for p in c.people))
 complete_units = _completer(lambda c, ctx: ((u.id, u.name) for u in c.units))
 complete_duties = _completer(lambda c, ctx: ((d.id, d.title) for d in c.duties))
 complete_states = _completer(lambda c, ctx: {(s.id, s.label): None for w in c.workflows for s in w.states})
-complete_triggers = _completer(lambda c, ctx: {
-    (t.trigger, t.label): None for t in c.workflow_of(_item_of(c, ctx)).transitions})
+complete_triggers = _completer(
+    lambda c, ctx: {(t.trigger, t.label): None for t in c.workflow_of(_item_of(c, ctx)).transitions}
+)
 complete_evidence = _completer(lambda c, ctx: ((e.id, e.name) for e in _item_of(c, ctx).duty.evidence))
 complete_rounds = _completer(lambda c, ctx: ((i.id, i.name) for i in c.inspections))
 complete_values = _completer(lambda c, ctx: ((f"{i.id}=", i.name) for i in _item_of(c, ctx).duty.indicators))
 
 
-@click.group(cls=RectifyGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             help=N_("rectify: the checklist engine of rectification supervision (整改督查)."))
-@click.option("-c", "--checklist", envvar="RECTIFY_CHECKLIST", metavar="FILE",
-              help=N_("Checklist YAML (default $RECTIFY_CHECKLIST)."))
-@click.option("--db", envvar="RECTIFY_DB", metavar="URL",
-              help=N_("Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist)."))
-@click.option("--as", "actor", envvar="RECTIFY_ACTOR", metavar="PERSON", shell_complete=complete_people,
-              help=N_("Who is acting: a person of the checklist, by id or name (default $RECTIFY_ACTOR)."))
-@click.option("--lang", envvar="RECTIFY_LANG", metavar="zh|en", is_eager=True, callback=_set_language,
-              help=N_("Message language: zh or en (default $RECTIFY_LANG, else the locale)."))
-@click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help=N_("Colour in tables: auto (a terminal, unless NO_COLOR or TERM=dumb)."))
-@click.version_option(package_name="rectify", message="%(prog)s %(version)s",
-                      help=N_("Show the version and exit."))
+@click.group(
+    cls=RectifyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("rectify: the checklist engine of rectification supervision (整改督查)."),
+)
+@click.option(
+    "-c",
+    "--checklist",
+    envvar="RECTIFY_CHECKLIST",
+    metavar="FILE",
+    help=N_("Checklist YAML (default $RECTIFY_CHECKLIST)."),
+)
+@click.option(
+    "--db",
+    envvar="RECTIFY_DB",
+    metavar="URL",
+    help=N_("Journal store (default $RECTIFY_DB, else a SQLite file beside the checklist)."),
+)
+@click.option(
+    "--as",
+    "actor",
+    envvar="RECTIFY_ACTOR",
+    metavar="PERSON",
+    shell_complete=complete_people,
+    help=N_("Who is acting: a person of the checklist, by id or name (default $RECTIFY_ACTOR)."),
+)
+@click.option(
+    "--lang",
+    envvar="RECTIFY_LANG",
+    metavar="zh|en",
+    is_eager=True,
+    callback=_set_language,
+    help=N_("Message language: zh or en (default $RECTIFY_LANG, else the locale)."),
+)
+@click.option(
+    "--color",
+    "--colour",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help=N_("Colour in tables: auto (a terminal, unless NO_COLOR or TERM=dumb)."),
+)
+@click.version_option(package_name="rectify", message="%(prog)s %(version)s", help=N_("Show the version and exit."))
 @click.pass_context
-def cli(ctx: click.Context, checklist: Optional[str], db: Optional[str], actor: Optional[str],
-        lang: Optional[str], color: str) -> None:
+def cli(
+    ctx: click.Context,
+    checklist: Optional[str],
+    db: Optional[str],
+    actor: Optional[str],
+    lang: Optional[str],
+    color: str,
+) -> None:
     ctx.obj = Session(checklist, db, actor, color)
 
 
@@ -392,15 +447,20 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
         if strict and checklist.warnings:
             failed = True
             continue
-        say(_("{file}: ok — units {units}, people {people}, duties {duties}, items {items}, "
-                     "workflows {workflows}").format(
-            file=path, units=len(checklist.units), people=len(checklist.people),
-            duties=len(checklist.duties), items=len(checklist.items),
-            workflows=len(checklist.workflows)))
+        say(
+            _(
+                "{file}: ok — units {units}, people {people}, duties {duties}, items {items}, workflows {workflows}"
+            ).format(
+                file=path,
+                units=len(checklist.units),
+                people=len(checklist.people),
+                duties=len(checklist.duties),
+                items=len(checklist.items),
+                workflows=len(checklist.workflows),
+            )
+        )
     if failed:
         sys.exit(1)
-
-
 
 
 @dataclass(frozen=True)
@@ -428,20 +488,31 @@ def refuse_protected(path: str, session: Session) -> None:
     from engine.journal.store import is_protected
 
     if is_protected(path, session.db, session.checklist_path()):
-        raise RectifyError(_("-o {path}: that is the checklist or the journal in use; "
-                             "choose another file").format(path=path))
+        raise RectifyError(
+            _("-o {path}: that is the checklist or the journal in use; choose another file").format(path=path)
+        )
 
 
 def format_options(func: Any) -> Any:
     """--format, -o, --columns, --wide: folded into one ``out`` argument."""
     func = click.option("--wide", is_flag=True, help=N_("Show every column at full width."))(func)
-    func = click.option("--columns", metavar="C,..", default="",
-                        help=N_("Only these columns, in this order (field ids or headers)."))(func)
-    func = click.option("-o", "--output", type=click.Path(dir_okay=False), callback=safe_output,
-                        help=N_("Write to FILE (- is stdout); its suffix (.xlsx .csv .json .html .md) picks "
-                                "the format."))(func)
-    return click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
-                        help=N_("Output format (default: table, or the suffix of -o FILE)."))(func)
+    func = click.option(
+        "--columns", metavar="C,..", default="", help=N_("Only these columns, in this order (field ids or headers).")
+    )(func)
+    func = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        callback=safe_output,
+        help=N_("Write to FILE (- is stdout); its suffix (.xlsx .csv .json .html .md) picks the format."),
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMAT_NAMES),
+        default=None,
+        help=N_("Output format (default: table, or the suffix of -o FILE)."),
+    )(func)
 
 
 def output_of(fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> Output:
@@ -475,8 +546,11 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     if fmt is None and out.path is not None:
         fmt = format_for_path(out.path)
         if fmt is None:
-            raise click.UsageError(_("cannot tell the format of {path} from its suffix (.xlsx .csv .json "
-                                     ".html .md): give --format").format(path=out.path))
+            raise click.UsageError(
+                _(
+                    "cannot tell the format of {path} from its suffix (.xlsx .csv .json .html .md): give --format"
+                ).format(path=out.path)
+            )
     fmt = fmt or "table"
     if fmt in BINARY_FORMATS and out.path is None and sys.stdout.isatty():
         raise click.UsageError(_("{fmt} is a binary format: give -o FILE").format(fmt=fmt))
@@ -485,8 +559,9 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     on_screen = out.path is None
     colour = on_screen and use_colour(session.color)
     terminal = on_screen and sys.stdout.isatty()
-    rendered = render(fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide,
-                      terminal=terminal)
+    rendered = render(
+        fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide, terminal=terminal
+    )
     if out.path is None:
         try:
             if isinstance(rendered, bytes):
@@ -498,11 +573,15 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
             sys.stdout.flush()
         except OSError as e:  # a full disk or a closed pipe: the user's output, not our fault
             _silence_stdout()
-            raise RectifyError(_("cannot write the listing to standard output: {reason}").format(
-                reason=e.strerror or e)) from None
+            raise RectifyError(
+                _("cannot write the listing to standard output: {reason}").format(reason=e.strerror or e)
+            ) from None
         return
-    data = rendered if isinstance(rendered, bytes) else (
-        csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
+    data = (
+        rendered
+        if isinstance(rendered, bytes)
+        else (csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
+    )
     try:
         with open(out.path, "wb") as f:
             f.write(data)
@@ -527,25 +606,34 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
     gone = undeclared_items(checklist, store) if not create and warn else {}
     if gone:
-        say(_("warning: {count} events belong to items the checklist no longer declares ({items}); "
-              "they are not shown").format(count=sum(gone.values()), items=", ".join(gone)), err=True)
+        say(
+            _(
+                "warning: {count} events belong to items the checklist no longer declares ({items}); they are not shown"
+            ).format(count=sum(gone.values()), items=", ".join(gone)),
+            err=True,
+        )
     return checklist, store
 
 
 ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
 
 
-@cli.command(help=N_("Fire a transition (by trigger id or label) on ITEM, or refuse and say why."),
-             epilog=ITEM_HELP)
+@cli.command(help=N_("Fire a transition (by trigger id or label) on ITEM, or refuse and say why."), epilog=ITEM_HELP)
 @click.argument("item", shell_complete=complete_items)
 @click.argument("trigger", shell_complete=complete_triggers)
 @click.option("--note", default="", help=N_("Why (required by some steps)."))
 @click.option("--deadline", metavar="YYYY-MM-DD", help=N_("The new deadline a step that sets it (延期) needs."))
-@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
-              help=N_("The inspection round this step is a result of."))
+@click.option(
+    "--round",
+    "round_id",
+    metavar="ROUND",
+    shell_complete=complete_rounds,
+    help=N_("The inspection round this step is a result of."),
+)
 @click.pass_obj
-def advance(session: Session, item: str, trigger: str, note: str, deadline: Optional[str],
-            round_id: Optional[str]) -> None:
+def advance(
+    session: Session, item: str, trigger: str, note: str, deadline: Optional[str], round_id: Optional[str]
+) -> None:
     from engine.operations import items
 
     checklist, store = open_journal(session)
@@ -558,8 +646,13 @@ def advance(session: Session, item: str, trigger: str, note: str, deadline: Opti
 @click.argument("item", shell_complete=complete_items)
 @click.argument("assignments", nargs=-1, metavar="NAME=VALUE...", shell_complete=complete_values)
 @click.option("--note", default="", help=N_("A note kept with the values."))
-@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
-              help=N_("The inspection round these values are a result of."))
+@click.option(
+    "--round",
+    "round_id",
+    metavar="ROUND",
+    shell_complete=complete_rounds,
+    help=N_("The inspection round these values are a result of."),
+)
 @click.pass_obj
 def record(session: Session, item: str, assignments: tuple[str, ...], note: str, round_id: Optional[str]) -> None:
     from engine.operations import items
@@ -590,13 +683,20 @@ def _echo_event(checklist: Any, event: Any) -> None:
 
     item = checklist.item(event.item)
     states = checklist.workflow_of(item).state_by_id
-    confirm(_("#{seq} {item}: {step}, {before} → {after}").format(
-        seq=event.seq, item=event.item, step=step_label(checklist, item, event.trigger),
-        before=states[event.from_state].label, after=states[event.to_state].label))
+    confirm(
+        _("#{seq} {item}: {step}, {before} → {after}").format(
+            seq=event.seq,
+            item=event.item,
+            step=step_label(checklist, item, event.trigger),
+            before=states[event.from_state].label,
+            after=states[event.to_state].label,
+        )
+    )
 
 
-@cli.command(help=N_("Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."),
-             epilog=ITEM_HELP)
+@cli.command(
+    help=N_("Which steps are possible on ITEM now, and what each lacks (for --as PERSON if given)."), epilog=ITEM_HELP
+)
 @click.argument("item", shell_complete=complete_items)
 @click.argument("trigger", required=False, shell_complete=complete_triggers)
 @click.option("--note", default="", help=N_("Explain as if this note were given."))
@@ -621,8 +721,7 @@ def explain(session: Session, item: str, trigger: Optional[str], note: str) -> N
 @click.argument("item", shell_complete=complete_items)
 @format_options
 @click.pass_obj
-def history(session: Session, item: str, fmt: Optional[str], output: Optional[str], columns: str,
-            wide: bool) -> None:
+def history(session: Session, item: str, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
     from engine.operations import items
     from engine.reports.tables import history_report
 
@@ -632,10 +731,17 @@ def history(session: Session, item: str, fmt: Optional[str], output: Optional[st
     emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
 
 
-@cli.command(help=N_("Verify the journal: the hash chain, the append-only triggers, time, every step's rules "
-                     "under its checklist version, the current table; print 'head N HASH'."))
-@click.option("--anchor", metavar="HASH", help=N_("A head published earlier (HASH, or the line 'head N HASH') "
-                                                  "that must still be in the chain."))
+@cli.command(
+    help=N_(
+        "Verify the journal: the hash chain, the append-only triggers, time, every step's rules "
+        "under its checklist version, the current table; print 'head N HASH'."
+    )
+)
+@click.option(
+    "--anchor",
+    metavar="HASH",
+    help=N_("A head published earlier (HASH, or the line 'head N HASH') that must still be in the chain."),
+)
 @click.option("--files", "check_stored", is_flag=True, help=N_("Also hash every stored evidence file."))
 @click.pass_obj
 def audit(session: Session, anchor: Optional[str], check_stored: bool) -> None:
@@ -672,19 +778,39 @@ def _audit_files(store: Any) -> None:
 @cli.command(help=N_("One row per item: state, deadline, days left, traffic light, escalation level."))
 @click.option("--unit", metavar="UNIT", shell_complete=complete_units, help=N_("Only this unit (id or name)."))
 @click.option("--duty", metavar="DUTY", shell_complete=complete_duties, help=N_("Only this duty (id or title)."))
-@click.option("--state", metavar="STATE", shell_complete=complete_states, help=N_("Only items in this state (id or label)."))
+@click.option(
+    "--state", metavar="STATE", shell_complete=complete_states, help=N_("Only items in this state (id or label).")
+)
 @click.option("--overdue", is_flag=True, help=N_("Only overdue items."))
 @click.option("--veto", is_flag=True, help=N_("Only veto (一票否决) items."))
 @click.option("--level", metavar="LEVEL", help=N_("Only items at this escalation level (id or label, e.g. red)."))
-@click.option("--finding", metavar="FINDING",
-              help=N_("Only the items of the duties answering this finding (id or its text)."))
-@click.option("--sort", "sort", metavar="KEY[,KEY...]", default="",
-              help=N_("Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline."))
+@click.option(
+    "--finding", metavar="FINDING", help=N_("Only the items of the duties answering this finding (id or its text).")
+)
+@click.option(
+    "--sort",
+    "sort",
+    metavar="KEY[,KEY...]",
+    default="",
+    help=N_("Sort by columns, '-' for descending, e.g. light,-days_left or unit,deadline."),
+)
 @format_options
 @click.pass_obj
-def status(session: Session, unit: Optional[str], duty: Optional[str], state: Optional[str],
-           overdue: bool, veto: bool, level: Optional[str], finding: Optional[str], sort: str,
-           fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
+def status(
+    session: Session,
+    unit: Optional[str],
+    duty: Optional[str],
+    state: Optional[str],
+    overdue: bool,
+    veto: bool,
+    level: Optional[str],
+    finding: Optional[str],
+    sort: str,
+    fmt: Optional[str],
+    output: Optional[str],
+    columns: str,
+    wide: bool,
+) -> None:
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
@@ -695,8 +821,13 @@ def status(session: Session, unit: Optional[str], duty: Optional[str], state: Op
 
 
 @cli.command(help=N_("Counts per state, % verified, overdue and open veto items; worst first (红黑榜)."))
-@click.option("--by", type=click.Choice(["unit", "duty"]), default="unit", show_default=True,
-              help=N_("One row per unit or per duty."))
+@click.option(
+    "--by",
+    type=click.Choice(["unit", "duty"]),
+    default="unit",
+    show_default=True,
+    help=N_("One row per unit or per duty."),
+)
 @format_options
 @click.pass_obj
 def summary(session: Session, by: str, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
@@ -717,14 +848,27 @@ def board(session: Session, fmt: Optional[str], output: Optional[str], columns: 
 
 
 @cli.command(help=N_("Would the checklist pass the follow-up inspection? Exit 0 ready, 1 not."))
-@click.option("--on", "on_day", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help=N_("Inspection day (default: the first day of the final inspection, else today)."))
-@click.option("--for", "round_name", metavar="ROUND",
-              help=N_("Judge only this inspection round's items, on its first day."))
+@click.option(
+    "--on",
+    "on_day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help=N_("Inspection day (default: the first day of the final inspection, else today)."),
+)
+@click.option(
+    "--for", "round_name", metavar="ROUND", help=N_("Judge only this inspection round's items, on its first day.")
+)
 @format_options
 @click.pass_obj
-def readiness(session: Session, on_day: Optional[dt.datetime], round_name: Optional[str], fmt: Optional[str],
-              output: Optional[str], columns: str, wide: bool) -> None:
+def readiness(
+    session: Session,
+    on_day: Optional[dt.datetime],
+    round_name: Optional[str],
+    fmt: Optional[str],
+    output: Optional[str],
+    columns: str,
+    wide: bool,
+) -> None:
     from engine.reports.readiness import default_day
     from engine.reports.readiness import readiness as judge
     from engine.reports.tables import readiness_report
@@ -753,8 +897,11 @@ def init(session: Session) -> None:
     path = session.checklist_path()
     checklist = load_cached(path)
     store, created = init_store(session.db, path, checklist.id)
-    message = (_("{path}: journal created for checklist {id}") if created
-               else _("{path}: already the journal of checklist {id}"))
+    message = (
+        _("{path}: journal created for checklist {id}")
+        if created
+        else _("{path}: already the journal of checklist {id}")
+    )
     say(message.format(path=store.location, id=checklist.id), err=True)
     store.close()
 
@@ -764,8 +911,13 @@ def db() -> None:
     pass
 
 
-@db.command("init", help=N_("Create the schema, roles and append function at --db URL (an administrator's "
-                            "login), and map each person's login; run again after people or logins change."))
+@db.command(
+    "init",
+    help=N_(
+        "Create the schema, roles and append function at --db URL (an administrator's "
+        "login), and map each person's login; run again after people or logins change."
+    ),
+)
 @click.pass_obj
 def db_init(session: Session) -> None:
     from engine.checklist.cache import load_cached
@@ -777,8 +929,7 @@ def db_init(session: Session) -> None:
 
 @db.command("copy", help=N_("Copy a journal between stores (SQLite ↔ PostgreSQL), byte for byte; print the head."))
 @click.option("--from", "source", required=True, metavar="URL", help=N_("The journal to copy (a path or URL)."))
-@click.option("--to", "target", required=True, metavar="URL",
-              help=N_("An empty journal (PostgreSQL: after db init)."))
+@click.option("--to", "target", required=True, metavar="URL", help=N_("An empty journal (PostgreSQL: after db init)."))
 @click.pass_obj
 def db_copy(session: Session, source: str, target: str) -> None:
     from engine.checklist.cache import load_cached
@@ -808,8 +959,19 @@ def db_copy(session: Session, source: str, target: str) -> None:
 @click.option("--report", "results", is_flag=True, help=N_("The round's results: checked, outcome, notes, change."))
 @format_options
 @click.pass_obj
-def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int], redraw: bool, note: str,
-            results: bool, fmt: Optional[str], output: Optional[str], columns: str, wide: bool) -> None:
+def inspect(
+    session: Session,
+    round_name: str,
+    do_draw: bool,
+    seed: Optional[int],
+    redraw: bool,
+    note: str,
+    results: bool,
+    fmt: Optional[str],
+    output: Optional[str],
+    columns: str,
+    wide: bool,
+) -> None:
     from engine.operations.inspections import draw_round
     from engine.reports.rounds import inspect_report
 
@@ -823,18 +985,31 @@ def inspect(session: Session, round_name: str, do_draw: bool, seed: Optional[int
             drawn = draw_round(checklist, tx, session.actor, round_name, seed, redraw, note)
         for warning in drawn.warnings:
             say(warning, err=True)
-        say(_("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
-            seq=drawn.event.seq, round=drawn.draw.round, k=len(drawn.draw.drawn), n=len(drawn.draw.population),
-            seed=drawn.draw.seed), err=True)
-    emit(session, [inspect_report(checklist, store, round_name, today(), results)],
-         output_of(fmt, output, columns, wide))
+        say(
+            _("#{seq} {round}: drew {k} of {n} items with seed {seed}").format(
+                seq=drawn.event.seq,
+                round=drawn.draw.round,
+                k=len(drawn.draw.drawn),
+                n=len(drawn.draw.population),
+                seed=drawn.draw.seed,
+            ),
+            err=True,
+        )
+    emit(
+        session, [inspect_report(checklist, store, round_name, today(), results)], output_of(fmt, output, columns, wide)
+    )
 
 
 @cli.command(help=N_("Issue a numbered 督办单 for ITEM at its escalation level."), epilog=ITEM_HELP)
 @click.argument("item", shell_complete=complete_items)
 @click.option("--level", help=N_("Issue at this level even if the item is not (or not yet) at it."))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help=N_("FILE.docx or FILE.html: the 督办单 to write."))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help=N_("FILE.docx or FILE.html: the 督办单 to write."),
+)
 @click.pass_obj
 def notice(session: Session, item: str, level: Optional[str], output: str) -> None:
     from engine.operations.notices import issue
@@ -847,21 +1022,36 @@ def notice(session: Session, item: str, level: Optional[str], output: str) -> No
     with store.transaction() as tx:  # the number is only used if the document was written
         issued = issue(checklist, tx, session.actor, item, level, today(), kind)
         write_file(output, issued.document)
-    say(_("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
-        seq=issued.event.seq, number=issued.notice.number, level=issued.notice.level_label, item=issued.notice.item,
-        deadline=issued.notice.deadline.isoformat(), path=output))
+    say(
+        _("#{seq} {number}: {level} for {item}, deadline in force {deadline}; written: {path}").format(
+            seq=issued.event.seq,
+            number=issued.notice.number,
+            level=issued.notice.level_label,
+            item=issued.notice.item,
+            deadline=issued.notice.deadline.isoformat(),
+            path=output,
+        )
+    )
 
 
 @cli.command(help=N_("催办: per unit, the open items due within DAYS or overdue, with the unit's 责任人."))
 @click.option("--within", type=int, metavar="DAYS", help=N_("Due within DAYS (working) days (default warning_days)."))
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
-              help=N_("Output format (default: table, or the suffix of -o FILE)."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    default=None,
+    help=N_("Output format (default: table, or the suffix of -o FILE)."),
+)
 @click.option("-o", "--output", type=click.Path(), help=N_("FILE, or DIR/ for one file per unit (xlsx or html)."))
-@click.option("--columns", metavar="C,..", default="", help=N_("Only these columns, in this order (field ids or headers)."))
+@click.option(
+    "--columns", metavar="C,..", default="", help=N_("Only these columns, in this order (field ids or headers).")
+)
 @click.option("--wide", is_flag=True, help=N_("Show every column at full width."))
 @click.pass_obj
-def remind(session: Session, within: Optional[int], fmt: Optional[str], output: Optional[str], columns: str,
-           wide: bool) -> None:
+def remind(
+    session: Session, within: Optional[int], fmt: Optional[str], output: Optional[str], columns: str, wide: bool
+) -> None:
     from engine.reports.reminders import remind_reports
     from engine.reports.tables import page_meta
 
@@ -896,8 +1086,13 @@ def write_file(path: str, data: bytes) -> None:
 
 @cli.command(help=N_("Excel sheets for the units to fill in and send back (import)."))
 @click.option("--unit", help=N_("Only this unit (id or name)."))
-@click.option("-o", "--output", required=True, metavar="FILE.xlsx|DIR/",
-              help=N_("One workbook with a sheet per unit, or a folder with UNIT.xlsx each."))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE.xlsx|DIR/",
+    help=N_("One workbook with a sheet per unit, or a folder with UNIT.xlsx each."),
+)
 @click.pass_obj
 def template(session: Session, unit: Optional[str], output: str) -> None:
     from engine.operations.templates import template_files
@@ -928,8 +1123,13 @@ def _write_file(path: str, data: bytes, session: Session) -> None:
 
 @cli.command(name="import", help=N_("Apply filled sheets (xlsx or csv): every row or nothing."))
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--files", "files_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help=N_("Where the evidence files named in the sheets are (default: beside each sheet)."))
+@click.option(
+    "--files",
+    "files_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help=N_("Where the evidence files named in the sheets are (default: beside each sheet)."),
+)
 @click.option("--dry-run", is_flag=True, help=N_("Check every row and show what would be recorded; record nothing."))
 @click.pass_obj
 def import_(session: Session, files: tuple[str, ...], files_dir: Optional[str], dry_run: bool) -> None:
@@ -942,15 +1142,23 @@ def import_(session: Session, files: tuple[str, ...], files_dir: Optional[str], 
         say(notice, err=True)
     for outcome in result.files:
         if outcome.earlier is not None:
-            say(_("{file}: already imported as #{seq} on {when} by {who}; nothing recorded").format(
-                file=outcome.name, seq=outcome.earlier.seq, when=outcome.earlier.recorded_at[:16].replace("T", " "),
-                who=outcome.earlier.actor), err=True)
+            say(
+                _("{file}: already imported as #{seq} on {when} by {who}; nothing recorded").format(
+                    file=outcome.name,
+                    seq=outcome.earlier.seq,
+                    when=outcome.earlier.recorded_at[:16].replace("T", " "),
+                    who=outcome.earlier.actor,
+                ),
+                err=True,
+            )
     for draft in result.planned:
         if draft.item.startswith("@"):
             continue
         detail = draft.data.get("values") or draft.data.get("file") or draft.data.get("evidence") or draft.note
-        say(f"{'(dry run) ' if dry_run else ''}{draft.item}: {draft.trigger} "
-                   f"{draft.from_state} → {draft.to_state} [{draft.actor}] {detail or ''}".rstrip())
+        say(
+            f"{'(dry run) ' if dry_run else ''}{draft.item}: {draft.trigger} "
+            f"{draft.from_state} → {draft.to_state} [{draft.actor}] {detail or ''}".rstrip()
+        )
     count = sum(1 for d in result.planned if not d.item.startswith("@"))
     message = _("{n} event(s) would be recorded (dry run)") if dry_run else _("{n} event(s) recorded")
     say(message.format(n=count), err=True)
@@ -979,12 +1187,25 @@ class _progress_bar:
 @cli.command(help=N_("Stored evidence files of ITEM: name, size, sha256, who, when; or copy them out."))
 @click.argument("item")
 @click.argument("evidence", required=False)
-@click.option("--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help=N_("Copy the stored files out under their original names."))
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help=N_("Copy the stored files out under their original names."),
+)
 @format_options
 @click.pass_obj
-def evidence(session: Session, item: str, evidence: Optional[str], export_dir: Optional[str], fmt: Optional[str],
-             output: Optional[str], columns: str, wide: bool) -> None:
+def evidence(
+    session: Session,
+    item: str,
+    evidence: Optional[str],
+    export_dir: Optional[str],
+    fmt: Optional[str],
+    output: Optional[str],
+    columns: str,
+    wide: bool,
+) -> None:
     from engine.operations.evidence import export_evidence
     from engine.reports.evidence import evidence_report, stored_evidence
 
@@ -998,7 +1219,9 @@ def evidence(session: Session, item: str, evidence: Optional[str], export_dir: O
 
 
 @cli.command(help=N_("Next year's checklist: every item not verified, carried as a duty of its unit."))
-@click.option("--to", "target", required=True, metavar="NEXT.yaml", help=N_("The new checklist file (never overwritten)."))
+@click.option(
+    "--to", "target", required=True, metavar="NEXT.yaml", help=N_("The new checklist file (never overwritten).")
+)
 @click.option("--id", "new_id", metavar="ID", help=N_("Its id (default: this id with the year counted up)."))
 @click.pass_obj
 def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
@@ -1008,8 +1231,12 @@ def rollover(session: Session, target: str, new_id: Optional[str]) -> None:
     checklist, store = open_journal(session, create=False)
     with store.snapshot() as reader:
         result = roll(checklist, reader, resolve_actor(checklist, session.actor), target, new_id)
-    say(_("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
-        path=result.path, id=result.id, n=len(result.duties), m=len(result.open_two_years)), err=True)
+    say(
+        _("written: {path} ({id}): {n} item(s) carried, {m} open two years running (连续未销号)").format(
+            path=result.path, id=result.id, n=len(result.duties), m=len(result.open_two_years)
+        ),
+        err=True,
+    )
     for duty in result.duties:
         mark = " ⚠ 连续未销号" if duty.open_two_years else ""
         say(f"{duty.carried_from[-1]} → {duty.owner}/{duty.id}{mark}")
@@ -1020,8 +1247,12 @@ GRAPH_SUFFIXES = {".mmd": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "do
 
 @cli.command(help=N_("The workflow diagram: states, steps and who may take them, in Chinese."))
 @click.option("--workflow", metavar="W", help=N_("Only this workflow (default: every one)."))
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
-              help=N_("Diagram format (default mermaid; with -o, the suffix picks it)."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "svg"]),
+    help=N_("Diagram format (default mermaid; with -o, the suffix picks it)."),
+)
 @click.option("-o", "--output", metavar="FILE", help=N_("Write to FILE (.mmd, .dot, .svg)."))
 @click.pass_obj
 def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output: Optional[str]) -> None:
@@ -1036,11 +1267,17 @@ def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output:
     checklist = load_cached(session.checklist_path())
     workflows = [w for w in checklist.workflows if workflow in (None, w.id)]
     if not workflows:
-        raise RectifyError(_("unknown workflow {name!r}; this checklist has: {known}").format(
-            name=workflow, known=", ".join(w.id for w in checklist.workflows)))
+        raise RectifyError(
+            _("unknown workflow {name!r}; this checklist has: {known}").format(
+                name=workflow, known=", ".join(w.id for w in checklist.workflows)
+            )
+        )
     if fmt == "svg" and len(workflows) > 1:
-        raise click.UsageError(_("an SVG holds one workflow: give --workflow (one of {known})").format(
-            known=", ".join(w.id for w in workflows)))
+        raise click.UsageError(
+            _("an SVG holds one workflow: give --workflow (one of {known})").format(
+                known=", ".join(w.id for w in workflows)
+            )
+        )
     drawn = [diagram(w, fmt, checklist.role_labels, f"{checklist.title} · {w.id}") for w in workflows]
     data = drawn[0] if isinstance(drawn[0], bytes) else "\n".join(str(d) for d in drawn)
     if output is not None:
@@ -1059,8 +1296,13 @@ def graph(session: Session, workflow: Optional[str], fmt: Optional[str], output:
 @cli.command(help=N_("Record an observation on ITEM (督查意见): no change of state."), epilog=ITEM_HELP)
 @click.argument("item", shell_complete=complete_items)
 @click.argument("text")
-@click.option("--round", "round_id", metavar="ROUND", shell_complete=complete_rounds,
-              help=N_("The inspection round this observation belongs to."))
+@click.option(
+    "--round",
+    "round_id",
+    metavar="ROUND",
+    shell_complete=complete_rounds,
+    help=N_("The inspection round this observation belongs to."),
+)
 @click.pass_obj
 def note(session: Session, item: str, text: str, round_id: Optional[str]) -> None:
     from engine.operations import items
@@ -1091,8 +1333,9 @@ def today() -> dt.date:
     try:
         return parse_date(value)
     except ValueError:
-        raise click.UsageError(_("$RECTIFY_TODAY must be a date YYYY-MM-DD, not {value!r}").format(
-            value=value)) from None
+        raise click.UsageError(
+            _("$RECTIFY_TODAY must be a date YYYY-MM-DD, not {value!r}").format(value=value)
+        ) from None
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ process started by launcher.py, so its peak RSS is its own; the three are interl
 
 Hashing stored evidence files is not part of these figures (the journal's bench has none).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,12 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
     peaks: dict[str, float] = dict.fromkeys(MODES, 0.0)
     with Launcher(env) as launcher:
-        launcher.run([sys.executable, "-c", SCRIPT.format(repo=str(REPO), checklist=checklist, mode="full")],
-                     REPO)  # warm the compiled-checklist cache and the page cache
+        launcher.run(
+            [sys.executable, "-c", SCRIPT.format(repo=str(REPO), checklist=checklist, mode="full")], REPO
+        )  # warm the compiled-checklist cache and the page cache
         for _ in range(args.repeats):
             for mode in MODES:
-                run = launcher.run([sys.executable, "-c", SCRIPT.format(repo=str(REPO), checklist=checklist,
-                                                                         mode=mode)], REPO)
+                run = launcher.run(
+                    [sys.executable, "-c", SCRIPT.format(repo=str(REPO), checklist=checklist, mode=mode)], REPO
+                )
                 if run.returncode != 0:
                     print(f"{MODES[mode]} failed:\n{run.stderr}", file=sys.stderr)
                     return 1

@@ -107,8 +107,10 @@ def prepare(args: argparse.Namespace, work: Work) -> Checklist:
 def timed_load(path: Path) -> Checklist:
     started = time.perf_counter()
     checklist = load_checklist(path)
-    print(f"checklist: {path} ({path.stat().st_size:,} bytes, {len(checklist.units):,} units,"
-          f" {len(checklist.items):,} items), loaded in {time.perf_counter() - started:.1f} s")
+    print(
+        f"checklist: {path} ({path.stat().st_size:,} bytes, {len(checklist.units):,} units,"
+        f" {len(checklist.items):,} items), loaded in {time.perf_counter() - started:.1f} s"
+    )
     return checklist
 
 
@@ -117,7 +119,7 @@ def write_sidecar(checklist: Checklist, path: Path) -> None:
     workflows = {(w.initial, tuple(s.id for s in w.states)) for w in checklist.workflows}
     if len(workflows) != 1:
         raise ValueError("the floors assume one workflow (one initial state) for every duty")
-    (initial, states), = workflows
+    ((initial, states),) = workflows
     sidecar = {
         "initial": initial,
         "states": states,
@@ -176,8 +178,10 @@ def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) ->
     cold = once(launcher, "rectify status --unit (cold)", argv)
     warm = once(launcher, "rectify status --unit (warm)", argv)
     compiled = len(list(work.cache.glob("*.pickle")))
-    print(f"cache: status --unit {unit}: cold (cache miss) {cold.seconds:.2f} s, {cold.peak_mb:.0f} MB;"
-          f" warm {warm.seconds:.2f} s, {warm.peak_mb:.0f} MB; {compiled} compiled checklist(s) in {work.cache}")
+    print(
+        f"cache: status --unit {unit}: cold (cache miss) {cold.seconds:.2f} s, {cold.peak_mb:.0f} MB;"
+        f" warm {warm.seconds:.2f} s, {warm.peak_mb:.0f} MB; {compiled} compiled checklist(s) in {work.cache}"
+    )
 
 
 def prove_fill(launcher: Launcher, rectify: list[str]) -> None:
@@ -191,8 +195,10 @@ def check_status(launcher: Launcher, rectify: list[str], floor: list[str], check
     listing = json_output(launcher, "rectify status", [*rectify, "status", "--format", "json"])
     mine = {row["item"]: row["state"] for row in listing}
     bare = {row["item"]: row["state"] for row in json_output(launcher, "status floor", floor)}
-    print(f"check: status rows {len(listing):,}, floor rows {len(bare):,}, items {len(checklist.items):,};"
-          f" states {'agree' if mine == bare else 'DIFFER'}: {dict(Counter(mine.values()))}")
+    print(
+        f"check: status rows {len(listing):,}, floor rows {len(bare):,}, items {len(checklist.items):,};"
+        f" states {'agree' if mine == bare else 'DIFFER'}: {dict(Counter(mine.values()))}"
+    )
     if mine != bare or len(listing) != len(checklist.items):
         raise ValueError("`status` and its floor disagree; the comparison would mean nothing")
 
@@ -201,10 +207,13 @@ def check_summary(launcher: Launcher, rectify: list[str], floor: list[str], stat
     """Both give the same count of items per unit and state."""
     mine = json_output(launcher, "rectify summary", [*rectify, "summary", "--format", "json"])
     bare = json_output(launcher, "summary floor", floor)
-    agree = ({(row["unit"], state): row.get(f"state_{state}", 0) for row in mine for state in states}
-             == {(row["unit"], state): row[state] for row in bare for state in states})
-    print(f"check: summary rows {len(mine):,}, floor rows {len(bare):,};"
-          f" counts per unit and state {'agree' if agree else 'DIFFER'}")
+    agree = {(row["unit"], state): row.get(f"state_{state}", 0) for row in mine for state in states} == {
+        (row["unit"], state): row[state] for row in bare for state in states
+    }
+    print(
+        f"check: summary rows {len(mine):,}, floor rows {len(bare):,};"
+        f" counts per unit and state {'agree' if agree else 'DIFFER'}"
+    )
     if not agree:
         raise ValueError("`summary` and its floor disagree; the comparison would mean nothing")
 
@@ -252,8 +261,10 @@ def report(pairs: list[Pair]) -> None:
     print(f"{'command':<18} {'median s':>9} {'min s':>8} {'peak MB':>8} {'ratio':>6}")
     for pair in pairs:
         for command in (pair.floor, pair.command):
-            print(f"{command.label:<18} {command.median():>9.3f} {command.fastest():>8.3f}"
-                  f" {command.peak_mb():>8.1f} {command.median() / pair.floor.median():>6.2f}")
+            print(
+                f"{command.label:<18} {command.median():>9.3f} {command.fastest():>8.3f}"
+                f" {command.peak_mb():>8.1f} {command.median() / pair.floor.median():>6.2f}"
+            )
     for pair in pairs:
         aim = f" (aim <= {pair.aim:g})" if pair.aim else ""
         print(f"{pair.name}/floor ratio: {pair.ratio():.2f}{aim}")
@@ -278,14 +289,23 @@ def bench(args: argparse.Namespace, work: Work, launcher: Launcher) -> int:
     check_status(launcher, rectify, status_floor, checklist)
     pairs = [
         advance_pair(rectify, checklist, work, args.warmup + args.repeats),
-        Pair("status", Command("status floor", status_floor),
-             Command("rectify status", [*rectify, "status", "--format", "json"]), STATUS_AIM),
+        Pair(
+            "status",
+            Command("status floor", status_floor),
+            Command("rectify status", [*rectify, "status", "--format", "json"]),
+            STATUS_AIM,
+        ),
     ]
     if summary_available(launcher, rectify):
         summary_floor = floor_argv("floor_summary.py", work)
         check_summary(launcher, rectify, summary_floor, [s.id for s in checklist.workflows[0].states])
-        pairs.append(Pair("summary", Command("summary floor", summary_floor),
-                          Command("rectify summary", [*rectify, "summary", "--format", "json"])))
+        pairs.append(
+            Pair(
+                "summary",
+                Command("summary floor", summary_floor),
+                Command("rectify summary", [*rectify, "summary", "--format", "json"]),
+            )
+        )
     else:
         print("summary: not available yet")
     print(f"runs: {args.repeats} timed + {args.warmup} warm-up each, fresh process each, interleaved")
@@ -327,8 +347,11 @@ def run(args: argparse.Namespace, root: Path) -> int:
         print(f"bench_journal: {error}", file=sys.stderr)
     except CommandFailed as failure:
         sys.stdout.flush()
-        print(f"bench_journal: {failure.command.label} exited {failure.run.returncode}:"
-              f" {shlex.join(failure.command.argv)}", file=sys.stderr)
+        print(
+            f"bench_journal: {failure.command.label} exited {failure.run.returncode}:"
+            f" {shlex.join(failure.command.argv)}",
+            file=sys.stderr,
+        )
         sys.stderr.write(failure.run.stderr)
     return 1
 

@@ -21,6 +21,7 @@ journals must audit at the end.
     python bench/bench_postgres.py [--events 1000000] [--units 7000] [--repeats 3] [--seconds 10]
                                    [--workdir DIR [--reuse]]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,13 @@ def pg_url(base: str, **changes: str) -> str:
 
 def start_cluster(folder: Path) -> str:
     env = {**os.environ, "RECTIFY_PG_FSYNC": "on"}
-    out = subprocess.run([str(REPO / "tools" / "pg-test-cluster.sh"), "start", str(folder)], env=env,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(REPO / "tools" / "pg-test-cluster.sh"), "start", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.strip().split("'")[1]
 
 
@@ -107,8 +113,9 @@ def prepare(args: argparse.Namespace, work: Path) -> tuple[Checklist, str]:
     return checklist, server
 
 
-def load_into_postgres(checklist: Checklist, server: str, work: Path, env: dict[str, str],
-                       logins: list[str], reuse: bool = False) -> str:
+def load_into_postgres(
+    checklist: Checklist, server: str, work: Path, env: dict[str, str], logins: list[str], reuse: bool = False
+) -> str:
     import psycopg
 
     url = pg_url(server, dbname="province")
@@ -118,8 +125,9 @@ def load_into_postgres(checklist: Checklist, server: str, work: Path, env: dict[
             conn.execute("DROP DATABASE province WITH (FORCE)")
         if not exists or not reuse:
             conn.execute("CREATE DATABASE province ENCODING 'UTF8' TEMPLATE template0")
-    done = subprocess.run(rectify("-c", str(work / "province.yaml"), "--db", url, "db", "init"), env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        rectify("-c", str(work / "province.yaml"), "--db", url, "db", "init"), env=env, capture_output=True, text=True
+    )
     if done.returncode:
         raise SystemExit(done.stderr)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -131,8 +139,12 @@ def load_into_postgres(checklist: Checklist, server: str, work: Path, env: dict[
         print("reusing the PostgreSQL journal already loaded", flush=True)
         return url
     started = time.perf_counter()
-    done = subprocess.run(rectify("-c", str(work / "province.yaml"), "db", "copy", "--from",
-                                  str(work / "province.db"), "--to", url), env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        rectify("-c", str(work / "province.yaml"), "db", "copy", "--from", str(work / "province.db"), "--to", url),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise SystemExit(done.stderr)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -151,22 +163,32 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def commands(args: argparse.Namespace, work: Path, stores: dict[str, str], env: dict[str, str],
-             pending: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, float]]:
+def commands(
+    args: argparse.Namespace,
+    work: Path,
+    stores: dict[str, str],
+    env: dict[str, str],
+    pending: dict[str, list[tuple[str, str]]],
+) -> dict[str, dict[str, float]]:
     """Median seconds of each command on each store, the stores interleaved run by run."""
     checklist = str(work / "province.yaml")
     times: dict[str, dict[str, list[float]]] = {}
     for url in stores.values():  # one untimed run each: the compiled checklist cache, the OS file cache
         timed(rectify("-c", checklist, "--db", url, "summary", "--format", "json"), env)
-    for name, argv_tail in (("status", ["status", "--format", "json"]), ("summary", ["summary", "--format", "json"]),
-                            ("advance", None), ("audit", ["audit"])):
+    for name, argv_tail in (
+        ("status", ["status", "--format", "json"]),
+        ("summary", ["summary", "--format", "json"]),
+        ("advance", None),
+        ("audit", ["audit"]),
+    ):
         repeats = 1 if name == "audit" else args.repeats
         for _ in range(repeats):
             for store, url in stores.items():
                 if argv_tail is None:
                     reporter, item = pending[store].pop()
-                    argv = rectify("-c", checklist, "--db", login_url(url, reporter), "--as", reporter,
-                                   "advance", item, "start")
+                    argv = rectify(
+                        "-c", checklist, "--db", login_url(url, reporter), "--as", reporter, "advance", item, "start"
+                    )
                 else:
                     argv = rectify("-c", checklist, "--db", url, *argv_tail)
                 times.setdefault(name, {}).setdefault(store, []).append(timed(argv, env))
@@ -215,8 +237,15 @@ print(json.dumps({"acks": acks, "errors": errors, "person": person}))
 """
 
 
-def throughput(work: Path, url: str, clerks: list[tuple[str, list[str], list[str]]], count: int, mode: str,
-               seconds: float, env: dict[str, str]) -> tuple[float, int, int]:
+def throughput(
+    work: Path,
+    url: str,
+    clerks: list[tuple[str, list[str], list[str]]],
+    count: int,
+    mode: str,
+    seconds: float,
+    env: dict[str, str],
+) -> tuple[float, int, int]:
     """Events per second of ``count`` clerks at once; (rate, acknowledged, problems found)."""
     from engine.journal.store import open_store
 
@@ -225,10 +254,27 @@ def throughput(work: Path, url: str, clerks: list[tuple[str, list[str], list[str
     store = open_store(url, checklist_path, checklist.id)
     before = store.head()[0]
     start_at = time.time() + 40.0  # every clerk loads the province's 92,700 items first
-    processes = [subprocess.Popen(
-        [sys.executable, "-c", CLERK, str(REPO), checklist_path, login_url(url, person), person, mode,
-         str(seconds), str(start_at), json.dumps(items)], env=env, stdout=subprocess.PIPE, text=True)
-        for person, items, _pending in clerks[:count]]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CLERK,
+                str(REPO),
+                checklist_path,
+                login_url(url, person),
+                person,
+                mode,
+                str(seconds),
+                str(start_at),
+                json.dumps(items),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for person, items, _pending in clerks[:count]
+    ]
     results = [json.loads(p.communicate()[0]) for p in processes]
     acks = {seq: (r["person"], item) for r in results for seq, item in r["acks"]}
     problems = sum(len(r["errors"]) for r in results)
@@ -253,8 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--only-throughput", action="store_true", help="skip the timed commands")
-    parser.add_argument("--keep-server", action="store_true",
-                        help="leave the PostgreSQL cluster running (and reuse its journal with --reuse)")
+    parser.add_argument(
+        "--keep-server",
+        action="store_true",
+        help="leave the PostgreSQL cluster running (and reuse its journal with --reuse)",
+    )
     args = parser.parse_args(argv)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="rectify-bench-pg-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -270,21 +319,37 @@ def main(argv: list[str] | None = None) -> int:
         logins = [person for person, _items, _pending in clerks]
         url = load_into_postgres(checklist, server, work, env, logins, args.reuse and args.keep_server)
         stores = {"sqlite": str(work / "province.db"), "postgresql": url}
-        pending = {store: [(person, item) for person, _items, todo in clerks for item in todo[:1]][i::2]
-                   for i, store in enumerate(stores)}
+        pending = {
+            store: [(person, item) for person, _items, todo in clerks for item in todo[:1]][i::2]
+            for i, store in enumerate(stores)
+        }
         medians = {} if args.only_throughput else commands(args, work, stores, env, pending)
         rates = {}
         for mode in ("process", "cli"):
             for count in (1, CLERKS):
                 for store, store_url in stores.items():
                     offset = 0 if store == "sqlite" else CLERKS
-                    group = clerks[offset:offset + CLERKS]
+                    group = clerks[offset : offset + CLERKS]
                     rate, acked, problems = throughput(work, store_url, group, count, mode, args.seconds, env)
                     rates[(mode, count, store)] = (rate, acked, problems)
-                    print(f"{mode} {count} clerk(s) on {store}: {rate:.0f} events/s ({acked} acknowledged, "
-                          f"{problems} lost/forked/failed)", flush=True)
-        heads = {} if args.only_throughput else {store: subprocess.run(rectify("-c", str(work / "province.yaml"), "--db", u, "audit"), env=env,
-                                       capture_output=True, text=True) for store, u in stores.items()}
+                    print(
+                        f"{mode} {count} clerk(s) on {store}: {rate:.0f} events/s ({acked} acknowledged, "
+                        f"{problems} lost/forked/failed)",
+                        flush=True,
+                    )
+        heads = (
+            {}
+            if args.only_throughput
+            else {
+                store: subprocess.run(
+                    rectify("-c", str(work / "province.yaml"), "--db", u, "audit"),
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
+                for store, u in stores.items()
+            }
+        )
         for store, done in heads.items():
             print(f"final audit on {store}: exit {done.returncode} {done.stdout.strip()} {done.stderr.strip()}")
         report(medians, rates)
@@ -297,14 +362,18 @@ def main(argv: list[str] | None = None) -> int:
 def report(medians: dict[str, dict[str, float]], rates: dict[tuple[str, int, str], tuple[float, int, int]]) -> None:
     print("\n| command | SQLite | PostgreSQL | PG / SQLite |\n|---|---|---|---|")
     for name, by_store in medians.items():
-        print(f"| {name} | {by_store['sqlite']:.2f} s | {by_store['postgresql']:.2f} s | "
-              f"{by_store['postgresql'] / by_store['sqlite']:.2f} |")
+        print(
+            f"| {name} | {by_store['sqlite']:.2f} s | {by_store['postgresql']:.2f} s | "
+            f"{by_store['postgresql'] / by_store['sqlite']:.2f} |"
+        )
     print("\n| appends | SQLite events/s | PostgreSQL events/s | lost, forked or failed |\n|---|---|---|---|")
     for mode in ("process", "cli"):
         for count in (1, CLERKS):
             s, p = rates[(mode, count, "sqlite")], rates[(mode, count, "postgresql")]
-            print(f"| {count} clerk{'s' if count > 1 else ''}, {'in-process' if mode == 'process' else 'CLI'} | "
-                  f"{s[0]:.0f} | {p[0]:.0f} | {s[2]} / {p[2]} |")
+            print(
+                f"| {count} clerk{'s' if count > 1 else ''}, {'in-process' if mode == 'process' else 'CLI'} | "
+                f"{s[0]:.0f} | {p[0]:.0f} | {s[2]} / {p[2]} |"
+            )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,7 @@ def id_problems(doc: dict) -> list[str]:
     ]
     for name, group in doc.get("groups", {}).items():
         problems += [
-            f"group {name}: unknown member {member}"
-            for member in group.get("members", [])
-            if member not in units
+            f"group {name}: unknown member {member}" for member in group.get("members", []) if member not in units
         ]
     problems += [
         f"person {person['id']}: unknown unit {person['unit']}"
@@ -95,9 +93,7 @@ def workflow_problems(doc: dict) -> list[str]:
 def selector_problems(doc: dict) -> list[str]:
     selectors = [(duty["id"], "owners", duty["owners"]) for duty in doc["duties"]]
     selectors += [(round_["id"], "scope", round_["scope"]) for round_ in doc.get("inspections", [])]
-    return [
-        f"{ident}: {key} match no unit" for ident, key, selector in selectors if not resolve(selector, doc)
-    ]
+    return [f"{ident}: {key} match no unit" for ident, key, selector in selectors if not resolve(selector, doc)]
 
 
 def cross_reference_problems(doc: dict) -> list[str]:
@@ -112,9 +108,7 @@ def check(text: str) -> tuple[list[str], int, float]:
     doc = dates_to_text(raw)
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    problems = [
-        f"schema: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)
-    ]
+    problems = [f"schema: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
     if problems:
         return problems, 0, load_seconds
     items = sum(len(resolve(duty["owners"], doc)) for duty in doc["duties"])

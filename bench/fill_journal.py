@@ -169,8 +169,9 @@ def indicator_value(indicator: Indicator, met: bool, rng: Dice) -> float:
     return value
 
 
-def work_round(item: Item, reporter: Callable[[], str], files: Callable[[str], str], rng: Dice, first: bool,
-               met: bool) -> Iterator[Step]:
+def work_round(
+    item: Item, reporter: Callable[[], str], files: Callable[[str], str], rng: Dice, first: bool, met: bool
+) -> Iterator[Step]:
     """The owner unit's work of one round: attach evidence, then record the indicators."""
     duty = item.duty
     for evidence in duty.evidence:
@@ -208,11 +209,11 @@ def story(item: Item, cast: Cast, files: Callable[[str], str], rng: Dice) -> Ite
         rounds = rng.between(1, 2)
 
 
-def interleave(checklist: Checklist, cast: Cast, files: Callable[[str], str], rng: Dice,
-               events: int) -> Iterator[tuple[str, Step]]:
+def interleave(
+    checklist: Checklist, cast: Cast, files: Callable[[str], str], rng: Dice, events: int
+) -> Iterator[tuple[str, Step]]:
     """Exactly ``events`` steps, taken from the items' stories in a random order."""
-    pool = [(item.id, story(item, cast, files, rng)) for item in checklist.items
-            if rng.random() >= UNTOUCHED_SHARE]
+    pool = [(item.id, story(item, cast, files, rng)) for item in checklist.items if rng.random() >= UNTOUCHED_SHARE]
     produced = 0
     while produced < events:
         if not pool:
@@ -319,14 +320,16 @@ def fill(checklist: Checklist, db_path: str, events: int = 1_000_000, seed: int 
                     try:
                         take(checklist, tx, item_id, step)
                     except Refused as refused:
-                        raise RuntimeError(f"the rules refused a step of the story of {item_id} {step}: "
-                                           f"{refused}") from None
+                        raise RuntimeError(
+                            f"the rules refused a step of the story of {item_id} {step}: {refused}"
+                        ) from None
         seconds = time.perf_counter() - started
         head_seq, _ = store.head()
         current = store.current()
         if store.item_events(next(iter(current)))[0].os_user != OS_USER:
-            raise RuntimeError("the store no longer stamps events with engine.journal.sqlite.os_user(); "
-                               "update campaign_clock()")
+            raise RuntimeError(
+                "the store no longer stamps events with engine.journal.sqlite.os_user(); update campaign_clock()"
+            )
     finally:
         store.close()
     states = Counter(row.state for row in current.values())
@@ -339,9 +342,11 @@ def fill(checklist: Checklist, db_path: str, events: int = 1_000_000, seed: int 
 
 def describe(result: FillResult) -> str:
     states = ", ".join(f"{state} {count:,}" for state, count in sorted(result.states.items()))
-    return (f"fill: {result.events:,} events in {result.seconds:.1f} s"
-            f" ({result.events / result.seconds:,.0f}/s), db {result.db_bytes / 1e6:.1f} MB;"
-            f" items: {states}; returns: {result.returns:,}")
+    return (
+        f"fill: {result.events:,} events in {result.seconds:.1f} s"
+        f" ({result.events / result.seconds:,.0f}/s), db {result.db_bytes / 1e6:.1f} MB;"
+        f" items: {states}; returns: {result.returns:,}"
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

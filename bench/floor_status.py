@@ -43,9 +43,22 @@ def status_rows(sidecar: dict[str, Any], db_path: str) -> list[dict[str, Any]]:
     rows = []
     for item_id, unit_id, unit_name, (duty_id, title, deadline, veto, _owners) in items(sidecar):
         _item, state, seq, trigger, recorded_at, returns = current.get(item_id) or (item_id, initial, 0, "", "", 0)
-        rows.append({"item": item_id, "unit": unit_id, "unit_name": unit_name, "duty": duty_id, "title": title,
-                     "deadline": deadline, "veto": veto, "state": state, "seq": seq, "trigger": trigger,
-                     "recorded_at": recorded_at, "returns": returns})
+        rows.append(
+            {
+                "item": item_id,
+                "unit": unit_id,
+                "unit_name": unit_name,
+                "duty": duty_id,
+                "title": title,
+                "deadline": deadline,
+                "veto": veto,
+                "state": state,
+                "seq": seq,
+                "trigger": trigger,
+                "recorded_at": recorded_at,
+                "returns": returns,
+            }
+        )
     return rows
 
 

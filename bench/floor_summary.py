@@ -20,10 +20,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-COUNT_SQL = (
-    "SELECT substr(item, 1, instr(item, '/') - 1) AS unit, state, count(*)"
-    " FROM current GROUP BY unit, state"
-)
+COUNT_SQL = "SELECT substr(item, 1, instr(item, '/') - 1) AS unit, state, count(*) FROM current GROUP BY unit, state"
 
 
 def owned(sidecar: dict[str, Any]) -> dict[str, Counter]:
@@ -49,9 +46,15 @@ def summary_rows(sidecar: dict[str, Any], db_path: str) -> list[dict[str, Any]]:
             states = counts[unit_id]
             items = sum(states.values())
             done = sum(n for state, n in states.items() if state in final)
-            rows.append({"unit": unit_id, "name": name, "items": items,
-                         **{state: states[state] for state in sidecar["states"]},
-                         "pct_verified": round(100.0 * done / items, 1)})
+            rows.append(
+                {
+                    "unit": unit_id,
+                    "name": name,
+                    "items": items,
+                    **{state: states[state] for state in sidecar["states"]},
+                    "pct_verified": round(100.0 * done / items, 1),
+                }
+            )
     return rows
 
 

@@ -219,9 +219,7 @@ def add_county(province: Province, rng: random.Random, taken: set[str], towns: i
         members.append(ident)
     province.county_towns[county] = members
     for number in range(1, SUPERVISORS_PER_COUNTY + 1):
-        province.people.append(
-            Person(f"{county}-sup{number}", person_name(rng), office.id, "督学", ("supervisor",))
-        )
+        province.people.append(Person(f"{county}-sup{number}", person_name(rng), office.id, "督学", ("supervisor",)))
 
 
 def add_reporters(province: Province, rng: random.Random) -> None:
@@ -342,9 +340,7 @@ def render_duty(duty: tuple) -> list[str]:
         lines.append(f"    deadline: {deadline}")
     lines.append("    evidence:")
     for ev_id, name, copies in evidence:
-        lines += mapping_item(
-            [("id", ev_id), ("name", name)] + ([("copies", copies)] if copies else []), indent=6
-        )
+        lines += mapping_item([("id", ev_id), ("name", name)] + ([("copies", copies)] if copies else []), indent=6)
     if indicators:
         lines.append("    indicators:")
     for ind_id, name, unit, target, ind_veto in indicators:

@@ -62,8 +62,14 @@ class Launcher:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         """``env``: the environment of the launcher, hence of every command it runs."""
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env,
+        )
 
     def run(self, argv: list[str], cwd: Path, stdout: Path | None = None) -> Run:
         assert self.process.stdin is not None and self.process.stdout is not None

@@ -3,6 +3,7 @@
 The CLI catches :class:`RectifyError` once and maps it to an exit code;
 anything else is an internal error (exit 3).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -7,6 +7,7 @@ translations of click's own (Usage:, Error:, Try ... for help), consulted
 when ours has no entry. The language is chosen once per process by the CLI:
 ``--lang``, else ``$RECTIFY_LANG``, else the locale, else English.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -58,10 +59,10 @@ def choose_language(explicit: str | None = None) -> str:
 def set_language(lang: str) -> None:
     global _translation, _language
     _language = normalize(lang)
-    _translation = gettext.translation(
-        DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)
-    _translation.add_fallback(gettext.translation(
-        CLICK_DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True))
+    _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)
+    _translation.add_fallback(
+        gettext.translation(CLICK_DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)
+    )
 
 
 def language() -> str:

@@ -1,4 +1,5 @@
 """Frozen records of a loaded checklist. Nothing past the loader sees raw YAML."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,6 @@ PERMISSIONS = ("record", "attach", "note", "draw", "notice", "import", "rollover
 # a trigger named so would shadow them.
 MODEL_ATTRIBUTES = ("state", "check", "reasons", "trigger", "machine", "model")
 RESERVED_TRIGGERS = frozenset(EVENT_KINDS + MODEL_ATTRIBUTES)
-
 
 
 def item_id(unit_id: str, duty_id: str) -> str:
@@ -137,10 +137,12 @@ class Workflow:
         was edited since and no longer declares it."""
         state = self.state_by_id.get(state_id)
         if state is None:
-            raise StoreError(_(
-                "{item}: the journal says state {state!r}, which workflow {workflow!r} no longer "
-                "declares; restore that state in the checklist").format(
-                item=item_id, state=state_id, workflow=self.id))
+            raise StoreError(
+                _(
+                    "{item}: the journal says state {state!r}, which workflow {workflow!r} no longer "
+                    "declares; restore that state in the checklist"
+                ).format(item=item_id, state=state_id, workflow=self.id)
+            )
         return state
 
     def transitions_from(self, state: str) -> list[Transition]:
@@ -440,15 +442,25 @@ class Checklist:
         unit_text, slash, duty_text = text.partition("/")
         if not slash:
             near = _nearest(text, [(i.id, f"{i.unit.name}/{i.duty.title}") for i in self.items])
-            raise Refused([_("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
-                item=text, example=", ".join(near) if near else
-                (self.items[0].id if self.items else "unit/duty"))])
+            raise Refused(
+                [
+                    _("unknown item {item!r}: an item is UNIT/DUTY, e.g. {example}").format(
+                        item=text,
+                        example=", ".join(near) if near else (self.items[0].id if self.items else "unit/duty"),
+                    )
+                ]
+            )
         unit = self.unit_by_id[self.unit_id(unit_text)]
         duty = self.duty_by_id[self.duty_id(duty_text)]
         if unit.id not in duty.owners:
             theirs = [d.id for d in self.duties if unit.id in d.owners]
-            raise Refused([_("{unit} has no item of duty {duty}; its duties: {known}").format(
-                unit=unit.name, duty=duty.title, known=", ".join(theirs) or _("none"))])
+            raise Refused(
+                [
+                    _("{unit} has no item of duty {duty}; its duties: {known}").format(
+                        unit=unit.name, duty=duty.title, known=", ".join(theirs) or _("none")
+                    )
+                ]
+            )
         return Item(unit, duty)
 
 
@@ -485,12 +497,23 @@ def pick(kind: str, text: str, choices: list[tuple[str, str]]) -> str:
     if len(named) == 1:
         return named[0]
     if named:
-        raise Refused([_("{kind} {text!r} is ambiguous: it is the name of {candidates}; give the id").format(
-            kind=kind, text=text, candidates=", ".join(named))])
+        raise Refused(
+            [
+                _("{kind} {text!r} is ambiguous: it is the name of {candidates}; give the id").format(
+                    kind=kind, text=text, candidates=", ".join(named)
+                )
+            ]
+        )
     near = _nearest(text, choices)
     if near:
-        raise Refused([_("unknown {kind} {text!r}; did you mean: {candidates}").format(
-            kind=kind, text=text, candidates=", ".join(near))])
-    known = [f"{key} ({name})" if name and name != key else key for key, name in choices[:NEAREST * 2]]
-    raise Refused([_("unknown {kind} {text!r}; known: {known}").format(
-        kind=kind, text=text, known=", ".join(known) or _("none"))])
+        raise Refused(
+            [
+                _("unknown {kind} {text!r}; did you mean: {candidates}").format(
+                    kind=kind, text=text, candidates=", ".join(near)
+                )
+            ]
+        )
+    known = [f"{key} ({name})" if name and name != key else key for key, name in choices[: NEAREST * 2]]
+    raise Refused(
+        [_("unknown {kind} {text!r}; known: {known}").format(kind=kind, text=text, known=", ".join(known) or _("none"))]
+    )

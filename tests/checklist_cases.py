@@ -3,6 +3,7 @@
 A module of its own, not conftest.py: several conftest modules exist under
 tests/, so ``from conftest import ...`` would be ambiguous.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ def edit(text: str, old: str, new: str) -> str:
 def locate(text: str, needle: str) -> tuple[int, int]:
     """Line and column (from 1, in characters) of the one occurrence of ``needle``."""
     assert text.count(needle) == 1, f"expected {needle!r} exactly once"
-    before = text[:text.index(needle)]
+    before = text[: text.index(needle)]
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
@@ -69,8 +70,7 @@ def read_expectation(path: Path) -> Expectation:
     def number(key: str) -> Optional[int]:
         return int(fields[key][0]) if key in fields else None
 
-    return Expectation(path, int(fields["line"][0]), number("col"), tuple(fields["message"]),
-                       number("count"))
+    return Expectation(path, int(fields["line"][0]), number("col"), tuple(fields["message"]), number("count"))
 
 
 def invalid_cases() -> list[Expectation]:

@@ -1,4 +1,5 @@
 """Fixtures of the checklist tests: clean environment, the minimal checklist, edited copies."""
+
 from __future__ import annotations
 
 import sys
@@ -40,8 +41,9 @@ def write_checklist(tmp_path: Path) -> Callable[..., Path]:
     Returns the path, ``tmp_path / name``.
     """
 
-    def write(*edits: tuple[str, str], text: Optional[str] = None, data: Optional[bytes] = None,
-              name: str = "checklist.yaml") -> Path:
+    def write(
+        *edits: tuple[str, str], text: Optional[str] = None, data: Optional[bytes] = None, name: str = "checklist.yaml"
+    ) -> Path:
         path = tmp_path / name
         if data is None:
             text = minimal_text() if text is None else text

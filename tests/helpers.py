@@ -1,4 +1,5 @@
 """The one harness of the tests: engine operations in a transaction each, and the CLI on a checklist copy."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,14 @@ class Rectify:
     """Runs the CLI in-process on a private copy of a checklist (``source``, the frozen fixture by
     default, or ``text``); its journal lands beside it. ``today`` fixes RECTIFY_TODAY."""
 
-    def __init__(self, directory: Path, text: Optional[str] = None, name: Optional[str] = None,
-                 today: Optional[str] = None, source: Path = FROZEN):
+    def __init__(
+        self,
+        directory: Path,
+        text: Optional[str] = None,
+        name: Optional[str] = None,
+        today: Optional[str] = None,
+        source: Path = FROZEN,
+    ):
         self.dir = directory
         self.checklist = directory / (name or source.name)
         if text is None:
@@ -52,8 +59,13 @@ class Rectify:
         else:
             self.checklist.write_text(text, encoding="utf-8")
         self.env: dict[str, Optional[str]] = {
-            "RECTIFY_CACHE_DIR": str(directory / "cache"), "RECTIFY_LANG": "en", "RECTIFY_TODAY": today,
-            "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None}
+            "RECTIFY_CACHE_DIR": str(directory / "cache"),
+            "RECTIFY_LANG": "en",
+            "RECTIFY_TODAY": today,
+            "RECTIFY_CHECKLIST": None,
+            "RECTIFY_DB": None,
+            "RECTIFY_ACTOR": None,
+        }
         self.runner = CliRunner()
         self("init")  # as a user would; an invalid checklist makes none, and its commands say so
 
@@ -62,8 +74,14 @@ class Rectify:
         """The default journal: beside the checklist, same name, ``.db``."""
         return self.checklist.with_suffix(".db")
 
-    def __call__(self, *args: str, actor: Optional[str] = None, lang: Optional[str] = None,
-                 today: Optional[str] = None, **env: str) -> Result:
+    def __call__(
+        self,
+        *args: str,
+        actor: Optional[str] = None,
+        lang: Optional[str] = None,
+        today: Optional[str] = None,
+        **env: str,
+    ) -> Result:
         prefix = ["-c", str(self.checklist)] + (["--as", actor] if actor else []) + (["--lang", lang] if lang else [])
         env = {**env, "RECTIFY_TODAY": today} if today else env
         return self.runner.invoke(cli, prefix + list(args), catch_exceptions=False, env={**self.env, **env})

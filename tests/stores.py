@@ -9,6 +9,7 @@ same name. In-process tests open the journal as the administrator and, for each 
 the actor's login with ``SET LOCAL SESSION AUTHORIZATION`` (only a superuser may), so the server
 function judges a real ``session_user``; the identity tests use the logins' own connections.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,10 +31,37 @@ REPO = Path(__file__).resolve().parents[1]
 START_COMMAND = 'eval "$(tools/pg-test-cluster.sh start)"'
 # Every person the tests act as, in the bundled checklist, the minimal one and the journal tests.
 TEST_PEOPLE = (
-    "zhaoguoqiang", "wangming", "chenjing", "liuyang", "zhangwei", "sunli", "zhoujianhua", "wuxiuying",
-    "zhenghaitao", "fengzhigang", "heliping", "xuwenbo", "dengxiaoyan", "lihua", "huanglei", "linfang",
-    "yangfan", "luoqiang", "liangmin", "songtao", "tangli", "hanbing", "caoyang", "xieguoping", "panhong",
-    "dujuan", "jiangjun", "yuanyuan", "wang", "li")
+    "zhaoguoqiang",
+    "wangming",
+    "chenjing",
+    "liuyang",
+    "zhangwei",
+    "sunli",
+    "zhoujianhua",
+    "wuxiuying",
+    "zhenghaitao",
+    "fengzhigang",
+    "heliping",
+    "xuwenbo",
+    "dengxiaoyan",
+    "lihua",
+    "huanglei",
+    "linfang",
+    "yangfan",
+    "luoqiang",
+    "liangmin",
+    "songtao",
+    "tangli",
+    "hanbing",
+    "caoyang",
+    "xieguoping",
+    "panhong",
+    "dujuan",
+    "jiangjun",
+    "yuanyuan",
+    "wang",
+    "li",
+)
 
 
 def server_url() -> Optional[str]:
@@ -96,8 +124,9 @@ def ensure_logins(url: str, logins: tuple[str, ...] = TEST_PEOPLE) -> None:
         conn.execute(f"GRANT rectify_staff TO {', '.join(f'{chr(34)}{login}{chr(34)}' for login in logins)}")
 
 
-def init_journal(url: str, checklist_id: str, people: tuple[str, ...] = TEST_PEOPLE,
-                 importers: tuple[str, ...] = ()) -> None:
+def init_journal(
+    url: str, checklist_id: str, people: tuple[str, ...] = TEST_PEOPLE, importers: tuple[str, ...] = ()
+) -> None:
     """``db init`` with each person's login named as the person."""
     initialise(url, checklist_id, [(p, p, p in importers) for p in people])
     ensure_logins(url, people)
@@ -133,8 +162,9 @@ def raw_rows(url: str, sql: str) -> list[tuple]:
     """Rows as stored, read past the engine."""
     if url.startswith("postgresql:"):
         with admin(url) as conn:
-            return conn.execute(sql.replace("FROM events", "FROM rectify.events")
-                                .replace("FROM current", "FROM rectify.current")).fetchall()
+            return conn.execute(
+                sql.replace("FROM events", "FROM rectify.events").replace("FROM current", "FROM rectify.current")
+            ).fetchall()
     conn = sqlite3.connect(url)
     try:
         return conn.execute(sql).fetchall()

@@ -4,6 +4,7 @@ A module imports only from a lower level, and the packages of one level do
 not import each other; there are no cycles. Every import counts, including
 those inside functions (they are still dependencies).
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,10 +15,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 LEVELS = {
     "cli": 5,
-    "engine.operations": 4, "engine.reports": 4,
-    "engine.checklist": 3, "engine.workflow": 3, "engine.journal": 3, "engine.formats": 3,
+    "engine.operations": 4,
+    "engine.reports": 4,
+    "engine.checklist": 3,
+    "engine.workflow": 3,
+    "engine.journal": 3,
+    "engine.formats": 3,
     "engine.model": 2,
-    "engine.errors": 1, "engine.i18n": 1,
+    "engine.errors": 1,
+    "engine.i18n": 1,
 }
 
 
@@ -88,7 +94,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
         state[node] = "open"
         for target in sorted(edges.get(node, ())):
             if state.get(target) == "open":
-                found.append(path[path.index(target):] + [target] if target in path else [node, target])
+                found.append(path[path.index(target) :] + [target] if target in path else [node, target])
             elif target not in state:
                 visit(target, path + [target])
         state[node] = "done"
@@ -108,11 +114,14 @@ def test_the_import_graph_has_no_cycle() -> None:
     assert cycles(graph()) == []
 
 
-@pytest.mark.parametrize(("source", "target", "words"), [
-    ("engine.journal.sqlite", "engine.operations.items", "upward"),
-    ("engine.workflow.facts", "engine.journal.chain", "two packages of level 3"),
-    ("engine.reports.readiness", "engine.operations.items", "two packages of level 4"),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "words"),
+    [
+        ("engine.journal.sqlite", "engine.operations.items", "upward"),
+        ("engine.workflow.facts", "engine.journal.chain", "two packages of level 3"),
+        ("engine.reports.readiness", "engine.operations.items", "two packages of level 4"),
+    ],
+)
 def test_the_check_catches_a_bad_import(source: str, target: str, words: str) -> None:
     edges = graph()
     edges[source] = edges[source] | {target}
@@ -129,6 +138,9 @@ def test_no_sql_outside_the_journal() -> None:
     import re
 
     sql = re.compile(r"\b(INSERT INTO|CREATE TABLE|DELETE FROM|UPDATE \w+ SET|SELECT [\w*, ]+ FROM)\b")
-    offenders = [str(path.relative_to(REPO)) for path in [REPO / "cli.py", *(REPO / "engine").rglob("*.py")]
-                 if "journal" not in path.relative_to(REPO).parts and sql.search(path.read_text(encoding="utf-8"))]
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in [REPO / "cli.py", *(REPO / "engine").rglob("*.py")]
+        if "journal" not in path.relative_to(REPO).parts and sql.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []

@@ -1,4 +1,5 @@
 """The README's two commands, .ci/run, a non-editable install that works from anywhere, lint, format, types."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,13 @@ def installed_python() -> str:
 
 def test_installed_rectify_validates_from_another_directory(tmp_path: Path) -> None:
     installed_python()
-    result = subprocess.run([str(SCRIPT), "validate", str(REPO / "checklists" / "shuanggao-2026.yaml")],
-                            cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [str(SCRIPT), "validate", str(REPO / "checklists" / "shuanggao-2026.yaml")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
 
@@ -47,8 +53,9 @@ def test_installed_rectify_validates_from_another_directory(tmp_path: Path) -> N
 def test_engine_and_cli_are_type_checked() -> None:
     """STYLE.md: mypy on engine/ and cli.py (configured in setup.cfg)."""
     mypy = pytest.importorskip("mypy.api")
-    stdout, stderr, status = mypy.run(["--config-file", str(REPO / "setup.cfg"), str(REPO / "engine"),
-                                       str(REPO / "cli.py")])
+    stdout, stderr, status = mypy.run(
+        ["--config-file", str(REPO / "setup.cfg"), str(REPO / "engine"), str(REPO / "cli.py")]
+    )
     assert status == 0, stdout + stderr
 
 
@@ -72,8 +79,10 @@ def test_code_is_formatted() -> None:
 
 def test_installed_package_carries_schema_and_checklists(tmp_path: Path) -> None:
     python = installed_python()
-    code = ("import engine.checklist.resources as r, engine.i18n as i; print(r.data_dir('schemas'));"
-            " print(r.data_dir('checklists')); print(i.LOCALE_DIR)")
+    code = (
+        "import engine.checklist.resources as r, engine.i18n as i; print(r.data_dir('schemas'));"
+        " print(r.data_dir('checklists')); print(i.LOCALE_DIR)"
+    )
     result = subprocess.run([python, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     schemas, checklists, locale = result.stdout.split()

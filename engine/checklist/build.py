@@ -4,6 +4,7 @@ Shared lookups and the damage record are in engine.checklist.references, duties
 in engine.checklist.duties; this module adds units, groups, people, roles,
 permissions, workflows, inspections, the calendar, escalation and notices.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,21 +47,33 @@ class ModelBuilder(DutyBuilder):
         role_labels = self.build_role_labels(root.get("roles", _EMPTY_MAP))
         workflows = self.build_workflows(root.get("workflows", _EMPTY_MAP))
         findings = self.build_findings(_seq(root, "findings"))
-        duties = self.build_duties(_seq(root, "duties"), deadline, {w.id for w in workflows},
-                                   {f.id for f in findings})
+        duties = self.build_duties(_seq(root, "duties"), deadline, {w.id for w in workflows}, {f.id for f in findings})
         self.check_requirements(root.get("workflows", _EMPTY_MAP), workflows, duties)
         self.check_answered(_seq(root, "findings"), duties)
         return Checklist(
-            id=meta.get("id", ""), title=meta.get("title", ""), deadline=deadline, units=units,
-            groups=groups, people=people, workflows=workflows, duties=duties,
-            inspections=self.build_inspections(_seq(root, "inspections")), source=meta.get("source"),
-            issued=self.date(meta, "issued"), previous=meta.get("previous"),
-            next=meta.get("next"), description=meta.get("description"),
+            id=meta.get("id", ""),
+            title=meta.get("title", ""),
+            deadline=deadline,
+            units=units,
+            groups=groups,
+            people=people,
+            workflows=workflows,
+            duties=duties,
+            inspections=self.build_inspections(_seq(root, "inspections")),
+            source=meta.get("source"),
+            issued=self.date(meta, "issued"),
+            previous=meta.get("previous"),
+            next=meta.get("next"),
+            description=meta.get("description"),
             warning_days=meta.get("warning_days", 3),
-            calendar=self.build_calendar(root.get("calendar")), findings=findings,
+            calendar=self.build_calendar(root.get("calendar")),
+            findings=findings,
             escalation=self.build_escalation(_seq(root, "escalation")),
-            notices=self.build_notices(root.get("notices")), role_labels=role_labels,
-            permissions=self.build_permissions(root.get("permissions", _EMPTY_MAP)))
+            notices=self.build_notices(root.get("notices")),
+            role_labels=role_labels,
+            permissions=self.build_permissions(root.get("permissions", _EMPTY_MAP)),
+        )
+
     # -- units, groups, people, roles ---------------------------------------
 
     def build_units(self, entries: YSeq) -> tuple[Unit, ...]:
@@ -72,9 +85,12 @@ class ModelBuilder(DutyBuilder):
         for entry in entries:
             head = entry.get("head")
             if head is not None and head not in self.people and not self.damage.hides("people", head):
-                self.error(_mark(entry, "head"), _(
-                    "unit {id!r}: head {person!r} is not a person declared under people").format(
-                    id=entry["id"], person=head))
+                self.error(
+                    _mark(entry, "head"),
+                    _("unit {id!r}: head {person!r} is not a person declared under people").format(
+                        id=entry["id"], person=head
+                    ),
+                )
 
     def build_groups(self, entries: YMap) -> tuple[Group, ...]:
         for group_id, entry in entries.items():
@@ -82,8 +98,7 @@ class ModelBuilder(DutyBuilder):
             if ("members" in entry) == ("kind" in entry):
                 self.error(mark, _("group {id!r}: give exactly one of members or kind").format(id=group_id))
             if group_id in self.units:
-                self.error(entries.key_marks[group_id], _(
-                    "group {id!r} has the id of a unit").format(id=group_id))
+                self.error(entries.key_marks[group_id], _("group {id!r} has the id of a unit").format(id=group_id))
             members = self.group_members(entry, group_id)
             self.groups[group_id] = Group(group_id, entry["name"], members)
         return tuple(self.groups.values())
@@ -94,8 +109,10 @@ class ModelBuilder(DutyBuilder):
         if "kind" in entry:
             found = self.units_of_kind(entry["kind"])
             if not found and "units" not in self.damage.altered:
-                self.error(_mark(entry, "kind"), _("group {id!r}: no unit has kind {kind!r}").format(
-                    id=group_id, kind=entry["kind"]))
+                self.error(
+                    _mark(entry, "kind"),
+                    _("group {id!r}: no unit has kind {kind!r}").format(id=group_id, kind=entry["kind"]),
+                )
             return found
         members: YSeq = entry["members"]
         for member, mark in zip(members, members.item_marks):
@@ -107,23 +124,33 @@ class ModelBuilder(DutyBuilder):
         logins: dict[str, Mark] = {}
         for entry in self.unique(entries, N_("person")):
             if entry["unit"] not in self.units and not self.damage.hides("units", entry["unit"]):
-                self.error(_mark(entry, "unit"), _("person {id!r}: unknown unit {name!r}").format(
-                    id=entry["id"], name=entry["unit"]))
+                self.error(
+                    _mark(entry, "unit"),
+                    _("person {id!r}: unknown unit {name!r}").format(id=entry["id"], name=entry["unit"]),
+                )
             roles = tuple(entry.get("roles", ()))
             for role, mark in zip(roles, entry.get("roles", YSeq((0, 0))).item_marks):
                 if role in BUILTIN_ROLES:
-                    self.error(mark, _("person {id!r}: {role!r} is a built-in role and cannot be "
-                                       "given").format(id=entry["id"], role=role))
+                    self.error(
+                        mark,
+                        _("person {id!r}: {role!r} is a built-in role and cannot be given").format(
+                            id=entry["id"], role=role
+                        ),
+                    )
             login = entry.get("login")
             if login is not None and login in logins:
-                self.error(_mark(entry, "login"), _(
-                    "person {id!r}: login {login!r} is already another person's (line {line})").format(
-                    id=entry["id"], login=login, line=logins[login][0]))
+                self.error(
+                    _mark(entry, "login"),
+                    _("person {id!r}: login {login!r} is already another person's (line {line})").format(
+                        id=entry["id"], login=login, line=logins[login][0]
+                    ),
+                )
             elif login is not None:
                 logins[login] = _mark(entry, "login")
             self.roles.update(roles)
-            self.people[entry["id"]] = Person(entry["id"], entry["name"], entry["unit"], roles,
-                                              entry.get("title"), login)
+            self.people[entry["id"]] = Person(
+                entry["id"], entry["name"], entry["unit"], roles, entry.get("title"), login
+            )
         return tuple(self.people.values())
 
     def build_role_labels(self, entries: YMap) -> dict[str, str]:
@@ -138,17 +165,20 @@ class ModelBuilder(DutyBuilder):
                 self.check_role(role, mark, f"permissions.{action}")
             permissions[action] = tuple(dict.fromkeys(roles))
         return permissions
+
     # -- workflows, findings, duties ----------------------------------------
 
     def build_workflows(self, entries: YMap) -> tuple[Workflow, ...]:
         workflows = []
         for workflow_id, entry in entries.items():
-            workflow, problems = check_workflow(workflow_id, entry, self.roles,
-                                                roles_known="people" not in self.damage.altered)
+            workflow, problems = check_workflow(
+                workflow_id, entry, self.roles, roles_known="people" not in self.damage.altered
+            )
             self.problems.extend(p for p in problems if not p.warning)
             self.warnings.extend(p for p in problems if p.warning)
             workflows.append(workflow)
         return tuple(workflows)
+
     # -- inspections, calendar, escalation, notices --------------------------
 
     def build_inspections(self, entries: YSeq) -> tuple[Inspection, ...]:
@@ -160,20 +190,35 @@ class ModelBuilder(DutyBuilder):
                 self.error(_mark(entry, "to"), _("inspection {id!r} ends before it starts").format(id=entry["id"]))
             sample = entry.get("sample")
             if sample is not None and sample > 1 and sample != int(sample):
-                self.error(_mark(entry, "sample"), _(
-                    "inspection {id!r}: sample is a fraction up to 1 or a whole count, not {value}").format(
-                    id=entry["id"], value=sample))
+                self.error(
+                    _mark(entry, "sample"),
+                    _("inspection {id!r}: sample is a fraction up to 1 or a whole count, not {value}").format(
+                        id=entry["id"], value=sample
+                    ),
+                )
             scope = self.select(entry, "scope")
             targets = self.build_targets(entry, scope)
             if entry.get("final", False):
                 if final_at is not None:
-                    self.error(_mark(entry, "final"), _(
-                        "inspection {id!r}: only one inspection may be final (first at line {line})").format(
-                        id=entry["id"], line=final_at[0]))
+                    self.error(
+                        _mark(entry, "final"),
+                        _("inspection {id!r}: only one inspection may be final (first at line {line})").format(
+                            id=entry["id"], line=final_at[0]
+                        ),
+                    )
                 final_at = final_at or _mark(entry, "final")
-            inspections.append(Inspection(entry["id"], entry["name"], start or dt.date.min,
-                                          end or dt.date.min, scope, sample, targets,
-                                          entry.get("final", False)))
+            inspections.append(
+                Inspection(
+                    entry["id"],
+                    entry["name"],
+                    start or dt.date.min,
+                    end or dt.date.min,
+                    scope,
+                    sample,
+                    targets,
+                    entry.get("final", False),
+                )
+            )
         return tuple(inspections)
 
     def build_targets(self, entry: YMap, scope: tuple[str, ...]) -> tuple[str, ...]:
@@ -182,9 +227,12 @@ class ModelBuilder(DutyBuilder):
         targets = self.select(entry, "targets")
         for unit in targets:
             if unit not in scope:
-                self.error(_mark(entry, "targets"), _(
-                    "inspection {id!r}: target unit {unit!r} is outside the round's scope").format(
-                    id=entry["id"], unit=unit))
+                self.error(
+                    _mark(entry, "targets"),
+                    _("inspection {id!r}: target unit {unit!r} is outside the round's scope").format(
+                        id=entry["id"], unit=unit
+                    ),
+                )
         return tuple(u for u in targets if u in scope)
 
     def build_calendar(self, node: Optional[YMap]) -> Optional[Calendar]:
@@ -203,9 +251,12 @@ class ModelBuilder(DutyBuilder):
         return Calendar(days["holidays"], days["workdays"], node.get("source"))
 
     def build_escalation(self, entries: YSeq) -> tuple[EscalationLevel, ...]:
-        return tuple(EscalationLevel(e["level"], e["label"], e["when"].get("returns"),
-                                     e["when"].get("overdue_days"), e.get("action"))
-                     for e in self.unique(entries, N_("escalation level"), key="level"))
+        return tuple(
+            EscalationLevel(
+                e["level"], e["label"], e["when"].get("returns"), e["when"].get("overdue_days"), e.get("action")
+            )
+            for e in self.unique(entries, N_("escalation level"), key="level")
+        )
 
     def build_notices(self, node: Optional[YMap]) -> Optional[NoticeRule]:
         if node is None:
@@ -217,7 +268,10 @@ class ModelBuilder(DutyBuilder):
             fields = {"{"}
         unknown = sorted(fields - {"year", "n"})
         if unknown:
-            self.error(_mark(node, "number"), _(
-                "notices.number: {pattern!r} may hold only {{year}} and {{n}} (write a brace as {{{{ or }}}})")
-                .format(pattern=pattern))
+            self.error(
+                _mark(node, "number"),
+                _(
+                    "notices.number: {pattern!r} may hold only {{year}} and {{n}} (write a brace as {{{{ or }}}})"
+                ).format(pattern=pattern),
+            )
         return NoticeRule(node["issuer"], pattern)

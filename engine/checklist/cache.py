@@ -8,6 +8,7 @@ new version of rectify never reads an old model. The cache lives in
 ``~/.cache/rectify``: a directory of the user's own (pickle is only read
 from there). When it cannot be written, the checklist is simply loaded.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ schema refuses part of the file, that part is cut and the rest is still
 cross-checked, so one run reports every problem that does not depend on the
 broken part.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,14 @@ from engine.i18n import _
 from engine.model import Checklist
 
 #: Top-level sections that are lists of records, with the key that names a record.
-_LIST_SECTIONS = {"units": "id", "people": "id", "duties": "id", "inspections": "id",
-                  "findings": "id", "escalation": "level"}
+_LIST_SECTIONS = {
+    "units": "id",
+    "people": "id",
+    "duties": "id",
+    "inspections": "id",
+    "findings": "id",
+    "escalation": "level",
+}
 _MAP_SECTIONS = {"workflows", "groups", "roles"}
 #: Sections whose records are cut whole, whichever key is broken (a group needs members or kind).
 _WHOLE_RECORDS = {"workflows", "groups"}
@@ -59,24 +66,40 @@ def load_checklist_bytes(name: str, data: bytes) -> Checklist:
     if any(not p.warning for p in located):
         raise ChecklistError(located)
     assert checklist is not None
-    return replace(checklist, path=name, sha256=hashlib.sha256(data).hexdigest(),
-                   warnings=tuple(sorted(located)), file_bytes=data)
+    return replace(
+        checklist, path=name, sha256=hashlib.sha256(data).hexdigest(), warnings=tuple(sorted(located)), file_bytes=data
+    )
 
 
 def _structure_problems(root: Any) -> Optional[list[Problem]]:
     """Problems that leave nothing to check against the schema, or None."""
     if not isinstance(root, YMap):
-        return [Problem(1, 1, _(
-            "expected a mapping at the top level (format: rectify/1, checklist: ...), "
-            "found {kind}").format(kind=_type_word(root)))]
+        return [
+            Problem(
+                1,
+                1,
+                _("expected a mapping at the top level (format: rectify/1, checklist: ...), found {kind}").format(
+                    kind=_type_word(root)
+                ),
+            )
+        ]
     if "format" not in root:
-        return [Problem(root.mark[0], root.mark[1], _(
-            "missing 'format: rectify/1' at the top level; is this a rectify checklist?"))]
+        return [
+            Problem(
+                root.mark[0],
+                root.mark[1],
+                _("missing 'format: rectify/1' at the top level; is this a rectify checklist?"),
+            )
+        ]
     if root["format"] != "rectify/1":
         mark = root.value_marks["format"]
-        return [Problem(mark[0], mark[1], _(
-            "unsupported format {value!r}; this version of rectify reads rectify/1").format(
-            value=root["format"]))]
+        return [
+            Problem(
+                mark[0],
+                mark[1],
+                _("unsupported format {value!r}; this version of rectify reads rectify/1").format(value=root["format"]),
+            )
+        ]
     return None
 
 
@@ -123,13 +146,20 @@ def _cut(root: YMap, path: list[Any], damage: Damage, cut_records: dict[str, set
             return True
         record = node[record_key]
         damage.altered.add(section)
-        if (len(path) > 2 and isinstance(record, YMap) and section not in _WHOLE_RECORDS
-                and not _required(section, path[2])):
+        if (
+            len(path) > 2
+            and isinstance(record, YMap)
+            and section not in _WHOLE_RECORDS
+            and not _required(section, path[2])
+        ):
             record.pop(path[2], None)
             return True
         cut_records.setdefault(section, set()).add(record_key)
-        name = record_key if section in _MAP_SECTIONS else (
-            record.get(_LIST_SECTIONS[section]) if isinstance(record, YMap) else None)
+        name = (
+            record_key
+            if section in _MAP_SECTIONS
+            else (record.get(_LIST_SECTIONS[section]) if isinstance(record, YMap) else None)
+        )
         if isinstance(name, str) and _is_id(name):
             damage.ids.setdefault(section, set()).add(name)
         else:

@@ -8,6 +8,7 @@ alias expansion past a bound, nesting past a depth. Scalars stay the text the
 author typed; only values of the few keys that the format types as numbers or
 booleans are resolved, by the YAML 1.2 core rules (``no`` stays "no").
 """
+
 from __future__ import annotations
 
 import math
@@ -28,17 +29,30 @@ MAX_ALIAS_NODES = 10_000
 
 #: Keys whose plain scalar values are numbers or booleans in rectify/1: the keys the schema
 #: types so (engine.checklist.schema.typed_keys; a test holds the two equal).
-TYPED_KEYS = frozenset({"copies", "file", "final", "max", "min", "note", "optional", "overdue_days",
-                        "return", "returns", "sample", "veto", "warning_days"})
-ALLOWED_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
-                          "tag:yaml.org,2002:seq"})
+TYPED_KEYS = frozenset(
+    {
+        "copies",
+        "file",
+        "final",
+        "max",
+        "min",
+        "note",
+        "optional",
+        "overdue_days",
+        "return",
+        "returns",
+        "sample",
+        "veto",
+        "warning_days",
+    }
+)
+ALLOWED_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 Mark = tuple[int, int]  # line, column; both from 1
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_BOOL = {"true": True, "True": True, "TRUE": True,
-         "false": False, "False": False, "FALSE": False}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL = frozenset({"~", "null", "Null", "NULL", ""})
 
 
@@ -95,8 +109,9 @@ _UTF16_OR_32 = (b"\xff\xfe", b"\xfe\xff")
 def _looks_utf16_or_32(data: bytes) -> bool:
     """A BOM of UTF-16/32, or text whose every other byte is NUL (UTF-16 without a BOM)."""
     head = data[:200]
-    return data.startswith(_UTF16_OR_32) or (len(head) >= 4 and (head[1::2].count(0) * 4 >= len(head)
-                                                                  or head[0::2].count(0) * 4 >= len(head)))
+    return data.startswith(_UTF16_OR_32) or (
+        len(head) >= 4 and (head[1::2].count(0) * 4 >= len(head) or head[0::2].count(0) * 4 >= len(head))
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -105,14 +120,16 @@ def _decode(data: bytes) -> str:
     if _looks_utf16_or_32(data):
         raise YamlProblem((1, 1), _("the file is UTF-16 or UTF-32 text; save it as UTF-8"))
     if b"\x00" in data:
-        raise YamlProblem(_mark_of_offset(data, data.index(b"\x00")),
-                          _("binary file (a NUL byte): a checklist is UTF-8 text"))
+        raise YamlProblem(
+            _mark_of_offset(data, data.index(b"\x00")), _("binary file (a NUL byte): a checklist is UTF-8 text")
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise YamlProblem(_mark_of_offset(data, e.start),
-                          _("the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8")
-                          .format(byte=data[e.start])) from None
+        raise YamlProblem(
+            _mark_of_offset(data, e.start),
+            _("the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8").format(byte=data[e.start]),
+        ) from None
 
 
 def _mark_of_offset(data: bytes, offset: int) -> Mark:
@@ -179,15 +196,18 @@ class _Builder:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise YamlProblem(where, _("YAML syntax error: {problem}").format(
-                problem=e.problem or e.context or "invalid YAML")) from None
+            raise YamlProblem(
+                where, _("YAML syntax error: {problem}").format(problem=e.problem or e.context or "invalid YAML")
+            ) from None
         except yaml.reader.ReaderError as e:  # a byte offset into the UTF-8 text, no line
-            raise YamlProblem(_mark_of_text_offset(text, e.position), _(
-                "character #x{code:04x} is not allowed in YAML ({reason})").format(
-                code=e.character if isinstance(e.character, int) else 0, reason=e.reason)) from None
+            raise YamlProblem(
+                _mark_of_text_offset(text, e.position),
+                _("character #x{code:04x} is not allowed in YAML ({reason})").format(
+                    code=e.character if isinstance(e.character, int) else 0, reason=e.reason
+                ),
+            ) from None
         except yaml.YAMLError as e:
-            raise YamlProblem((1, 1), _("YAML error: {error}").format(
-                error=str(e).splitlines()[0])) from None
+            raise YamlProblem((1, 1), _("YAML error: {error}").format(error=str(e).splitlines()[0])) from None
         if not self.have_root:
             raise YamlProblem((1, 1), _("the file is empty: expected a rectify/1 checklist"))
 
@@ -204,20 +224,23 @@ class _Builder:
         elif kind is yaml.DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                raise YamlProblem(_mark(event), _(
-                    "a checklist file holds one YAML document; a second one starts here"))
+                raise YamlProblem(_mark(event), _("a checklist file holds one YAML document; a second one starts here"))
 
     def count(self, event: Any, size: int) -> None:
         self.nodes += size
         if self.nodes > MAX_NODES:
-            message = (_("the document expands to more than {limit} nodes (an alias bomb?)") if self.alias_nodes
-                       else _("the document has more than {limit} nodes; split the checklist"))
+            message = (
+                _("the document expands to more than {limit} nodes (an alias bomb?)")
+                if self.alias_nodes
+                else _("the document has more than {limit} nodes; split the checklist")
+            )
             raise YamlProblem(_mark(event), message.format(limit=MAX_NODES))
 
     def check_tag(self, event: Any) -> None:
         if event.tag not in ALLOWED_TAGS:
-            raise YamlProblem(_mark(event), _(
-                "explicit YAML tag {tag} is not allowed in a checklist").format(tag=event.tag))
+            raise YamlProblem(
+                _mark(event), _("explicit YAML tag {tag} is not allowed in a checklist").format(tag=event.tag)
+            )
 
     def scalar(self, event: Any) -> None:
         self.check_tag(event)
@@ -232,8 +255,12 @@ class _Builder:
             return
         if plain and frame is not None and frame.pending_key in TYPED_KEYS:
             if len(event.value) > MAX_NUMBER_CHARS:  # int() refuses 4,301+ digits; no count is that big
-                raise YamlProblem(_mark(event), _("{key}: a number of {n} characters is too large").format(
-                    key=frame.pending_key, n=len(event.value)))
+                raise YamlProblem(
+                    _mark(event),
+                    _("{key}: a number of {n} characters is too large").format(
+                        key=frame.pending_key, n=len(event.value)
+                    ),
+                )
             value = _resolve_typed(event.value)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
@@ -246,8 +273,11 @@ class _Builder:
         mapping: YMap = frame.value
         if key in mapping.key_marks:
             first = mapping.key_marks[key]
-            self.problems.append(Problem(mark[0], mark[1], _(
-                "duplicate key {key!r} (first at line {line})").format(key=key, line=first[0])))
+            self.problems.append(
+                Problem(
+                    mark[0], mark[1], _("duplicate key {key!r} (first at line {line})").format(key=key, line=first[0])
+                )
+            )
             frame.pending_key = "\0duplicate"
         else:
             frame.pending_key = key
@@ -258,12 +288,14 @@ class _Builder:
         self.count(event, 1)
         parent = self.stack[-1] if self.stack else None
         if parent is not None and isinstance(parent.value, YMap) and parent.pending_key is None:
-            raise YamlProblem(_mark(event), _(
-                "a mapping key must be plain text, not a {kind}").format(
-                kind=_("mapping") if is_mapping else _("sequence")))
+            raise YamlProblem(
+                _mark(event),
+                _("a mapping key must be plain text, not a {kind}").format(
+                    kind=_("mapping") if is_mapping else _("sequence")
+                ),
+            )
         if len(self.stack) >= MAX_DEPTH:
-            raise YamlProblem(_mark(event), _(
-                "nesting deeper than {limit} levels").format(limit=MAX_DEPTH))
+            raise YamlProblem(_mark(event), _("nesting deeper than {limit} levels").format(limit=MAX_DEPTH))
         value = YMap(_mark(event)) if is_mapping else YSeq(_mark(event))
         if event.anchor:
             self.open_anchors.add(event.anchor)
@@ -286,15 +318,16 @@ class _Builder:
         frame = self.stack[-1] if self.stack else None
         if frame is not None and isinstance(frame.value, YMap) and frame.pending_key is None:
             if isinstance(value, (YMap, YSeq)):
-                raise YamlProblem(_mark(event), _(
-                    "a mapping key must be plain text, not an alias to a collection"))
+                raise YamlProblem(_mark(event), _("a mapping key must be plain text, not an alias to a collection"))
             self.set_key(event, value)
             return
         self.count(event, size)
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise YamlProblem(_mark(event), _(
-                "aliases expand to more than {limit} nodes (an alias bomb?)").format(limit=MAX_ALIAS_NODES))
+            raise YamlProblem(
+                _mark(event),
+                _("aliases expand to more than {limit} nodes (an alias bomb?)").format(limit=MAX_ALIAS_NODES),
+            )
         self.add(value, _mark(event), size)
 
     def add(self, value: Any, mark: Mark, size: int) -> None:

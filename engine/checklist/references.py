@@ -5,6 +5,7 @@ engine.checklist.load); ``Damage`` says what was cut, so that a reference
 into a cut part is not reported as dangling: every other problem still is,
 in the same run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,14 +62,16 @@ class References:
 
     def warn(self, mark: Mark, message: str) -> None:
         self.warnings.append(Problem(mark[0], mark[1], message, warning=True))
+
     def date(self, node: YMap, key: str) -> Optional[dt.date]:
         if node.get(key) is None:
             return None
         try:
             return dt.date.fromisoformat(node[key])
         except ValueError:
-            self.error(_mark(node, key), _("{key}: {value!r} is not a real calendar date").format(
-                key=key, value=node[key]))
+            self.error(
+                _mark(node, key), _("{key}: {value!r} is not a real calendar date").format(key=key, value=node[key])
+            )
             return None
 
     def unique(self, entries: Iterable[YMap], what: str, key: str = "id") -> list[YMap]:
@@ -78,8 +81,12 @@ class References:
         for entry in entries:
             mark = _mark(entry, key)
             if entry[key] in seen:
-                self.error(mark, _("duplicate {what} id {id!r} (first at line {line})").format(
-                    what=_(what), id=entry[key], line=seen[entry[key]][0]))
+                self.error(
+                    mark,
+                    _("duplicate {what} id {id!r} (first at line {line})").format(
+                        what=_(what), id=entry[key], line=seen[entry[key]][0]
+                    ),
+                )
                 continue
             seen[entry[key]] = mark
             kept.append(entry)
@@ -91,7 +98,7 @@ class References:
     def select(self, node: YMap, key: str) -> tuple[str, ...]:
         """Resolve a selector (owners, support, scope, targets) to unit ids."""
         selector: YMap = node[key]
-        (how, value), = selector.items()
+        ((how, value),) = selector.items()
         mark = _mark(selector, how)
         if how == "unit" or how == "units":
             names = [value] if how == "unit" else value
@@ -113,5 +120,9 @@ class References:
     def check_role(self, role: str, mark: Mark, where: str) -> None:
         if role in BUILTIN_ROLES or role in self.roles or "people" in self.damage.altered:
             return
-        self.error(mark, _("{where}: role {role!r} is neither built-in ({builtins}) nor held by anyone "
-                           "under people").format(where=where, role=role, builtins=", ".join(BUILTIN_ROLES)))
+        self.error(
+            mark,
+            _("{where}: role {role!r} is neither built-in ({builtins}) nor held by anyone under people").format(
+                where=where, role=role, builtins=", ".join(BUILTIN_ROLES)
+            ),
+        )

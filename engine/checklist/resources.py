@@ -5,6 +5,7 @@ An installed package carries ``schemas/`` and ``checklists/`` as
 a source checkout has them at the top of the tree. Nothing depends on the
 current directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ def data_dir(name: str) -> Path:
 
 
 def read_bytes(name: str) -> bytes:
-    too_large = ChecklistError([Problem(1, 1, _("the file is larger than {limit} MB").format(
-        limit=MAX_FILE_BYTES // 2**20), name)])
+    too_large = ChecklistError(
+        [Problem(1, 1, _("the file is larger than {limit} MB").format(limit=MAX_FILE_BYTES // 2**20), name)]
+    )
     try:
         # O_NONBLOCK: opening a FIFO without a writer would wait forever, before any check could run
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -45,8 +47,9 @@ def read_bytes(name: str) -> bytes:
     except FileNotFoundError:
         raise ChecklistError([Problem(1, 1, _("no such file"), name)]) from None
     except OSError as e:
-        raise ChecklistError([Problem(1, 1, _("cannot read the file: {reason}").format(
-            reason=e.strerror or e), name)]) from None
+        raise ChecklistError(
+            [Problem(1, 1, _("cannot read the file: {reason}").format(reason=e.strerror or e), name)]
+        ) from None
     if len(data) > MAX_FILE_BYTES:
         raise too_large
     return data

@@ -4,6 +4,7 @@ The schema is the one source of what the format types, patterns and defaults
 are: the typed YAML keys, the target pattern the loader parses with, the
 pattern hints and the permission defaults are all read from it here.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,14 @@ _PATTERN_HINTS = {
 }
 _NEUTRAL_HINT = N_("of the expected form {pattern}")
 SELECTOR_KEYS = {"unit", "units", "group", "kind"}
-_TYPE_NAMES = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
-               "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping")}
+_TYPE_NAMES = {
+    "string": N_("text"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "boolean": N_("true or false"),
+    "array": N_("a list"),
+    "object": N_("a mapping"),
+}
 _SCALAR_TYPES = {"integer", "number", "boolean"}
 
 
@@ -147,15 +154,25 @@ def _explain(root: Any, error: Any) -> list[SchemaError]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
         if not allowed:
-            return [_error(path, mark, _("{where}: unexpected keys {keys}").format(
-                where=where, keys=", ".join(extras)))]
-        return [_error(path + [k], value.key_marks.get(k, mark), _(
-            "unknown key {key!r} in {where}; expected one of: {allowed}").format(
-            key=k, where=where, allowed=", ".join(allowed))) for k in extras]
+            return [
+                _error(path, mark, _("{where}: unexpected keys {keys}").format(where=where, keys=", ".join(extras)))
+            ]
+        return [
+            _error(
+                path + [k],
+                value.key_marks.get(k, mark),
+                _("unknown key {key!r} in {where}; expected one of: {allowed}").format(
+                    key=k, where=where, allowed=", ".join(allowed)
+                ),
+            )
+            for k in extras
+        ]
     if kind == "required":
         missing = [k for k in expected if k not in value]
-        return [_error(path + [k], mark, _("{where}: missing required key {key!r}").format(
-            where=where, key=k)) for k in missing]
+        return [
+            _error(path + [k], mark, _("{where}: missing required key {key!r}").format(where=where, key=k))
+            for k in missing
+        ]
     return [_error(path, mark, _message(kind, expected, value, where, error))]
 
 
@@ -170,12 +187,12 @@ def _pattern_hint(pattern: str) -> str:
 def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> str:
     if kind == "type":
         return _("{where}: expected {expected}, got {value!r}").format(
-            where=where, expected=_(_TYPE_NAMES.get(expected, expected)), value=value)
+            where=where, expected=_(_TYPE_NAMES.get(expected, expected)), value=value
+        )
     if kind == "pattern":
         return _("{where}: {value!r} is not {hint}").format(where=where, value=value, hint=_pattern_hint(expected))
     if kind == "const" and where == "format":
-        return _("unsupported format {value!r}; this version of rectify reads rectify/1").format(
-            value=value)
+        return _("unsupported format {value!r}; this version of rectify reads rectify/1").format(value=value)
     if kind in ("minProperties", "maxProperties") and set(error.schema.get("properties", {})) == SELECTOR_KEYS:
         return _("{where}: give exactly one of unit, units, group or kind").format(where=where)
     if kind == "minItems":
@@ -188,18 +205,22 @@ def _message(kind: str, expected: Any, value: Any, where: str, error: Any) -> st
         return _anyof_message(where, error)
     if kind == "enum":
         return _("{where}: {value!r} is not one of {allowed}").format(
-            where=where, value=value, allowed=", ".join(str(v) for v in expected))
+            where=where, value=value, allowed=", ".join(str(v) for v in expected)
+        )
     if kind == "uniqueItems":
         return _("{where}: an entry is repeated").format(where=where)
     if kind == "minimum":
         return _("{where}: {value} is too small (minimum {limit})").format(
-            where=where, value=_number_text(value), limit=expected)
+            where=where, value=_number_text(value), limit=expected
+        )
     if kind == "exclusiveMinimum":
         return _("{where}: {value} is too small (it must be more than {limit})").format(
-            where=where, value=_number_text(value), limit=expected)
+            where=where, value=_number_text(value), limit=expected
+        )
     if kind == "maximum":
         return _("{where}: {value} is too large (maximum {limit})").format(
-            where=where, value=_number_text(value), limit=expected)
+            where=where, value=_number_text(value), limit=expected
+        )
     return _("{where}: {detail}").format(where=where, detail=error.message)
 
 
@@ -220,4 +241,5 @@ def _anyof_message(where: str, error: Any) -> str:
         elif sub.get("$ref", "").endswith("/id"):
             options.append(_("an id"))
     return _("{where}: {value!r} is not valid; expected {options}").format(
-        where=where, value=error.instance, options=_(" or ").join(options) or "?")
+        where=where, value=error.instance, options=_(" or ").join(options) or "?"
+    )

@@ -25,6 +25,7 @@ data views keep values Excel, WPS and scripts read as booleans. CSV cells
 that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) get a
 leading apostrophe, and xlsx strings are always stored as text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,12 +70,20 @@ BINARY_FORMATS = frozenset(name for name, formatter in FORMATS.items() if format
 def format_for_path(path: str) -> str | None:
     """The format a file name's suffix picks (``.xlsx`` -> xlsx), or None for an unknown one."""
     lower = path.lower()
-    return next((name for name, formatter in FORMATS.items()
-                 if any(lower.endswith(s) for s in formatter.suffixes)), None)
+    return next(
+        (name for name, formatter in FORMATS.items() if any(lower.endswith(s) for s in formatter.suffixes)), None
+    )
 
 
-def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | None = None,
-           wide: bool = False, terminal: bool = False) -> bytes | str:
+def render(
+    fmt: str,
+    reports: list[Report],
+    *,
+    tty: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    terminal: bool = False,
+) -> bytes | str:
     """Render reports in format ``fmt``: str for text formats, bytes for xlsx.
 
     ``tty``: colour the table; ``width``: no table line wider (None: no limit); ``wide``: every
@@ -84,13 +93,18 @@ def render(fmt: str, reports: list[Report], *, tty: bool = False, width: int | N
 
     formatter = FORMATS.get(fmt)
     if formatter is None:
-        raise ValueError(_("unknown format {name!r}; known formats: {known}").format(
-            name=fmt, known=", ".join(FORMATS)))
+        raise ValueError(
+            _("unknown format {name!r}; known formats: {known}").format(name=fmt, known=", ".join(FORMATS))
+        )
     return formatter.render(list(reports), View(colour=tty, width=width, wide=wide, terminal=terminal))
 
 
-_REEXPORTED = {"Column": "engine.formats.report", "Report": "engine.formats.report", "View": "engine.formats.report",
-               "csv_bytes_for_file": "engine.formats.data"}
+_REEXPORTED = {
+    "Column": "engine.formats.report",
+    "Report": "engine.formats.report",
+    "View": "engine.formats.report",
+    "csv_bytes_for_file": "engine.formats.data",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -100,5 +114,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "FORMAT_NAMES", "Column", "Formatter", "Report", "View", "csv_bytes_for_file",
-           "format_for_path", "render"]
+__all__ = [
+    "BINARY_FORMATS",
+    "FORMATS",
+    "FORMAT_NAMES",
+    "Column",
+    "Formatter",
+    "Report",
+    "View",
+    "csv_bytes_for_file",
+    "format_for_path",
+    "render",
+]

@@ -1,4 +1,5 @@
 """Machine formats: csv and json, keyed by field ids whatever the language."""
+
 from __future__ import annotations
 
 import csv
@@ -56,6 +57,7 @@ def csv_bytes_for_file(text: str) -> bytes:
 
 
 # -- json ------------------------------------------------------------------
+
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime.date):
@@ -122,5 +124,3 @@ def _render_json(reports: list[Report]) -> str:
         titles[title] = None
         parts.append(json.dumps(title, ensure_ascii=False) + ": " + _json_rows(report))
     return "{\n" + ",\n".join(parts) + "\n}\n"
-
-

@@ -8,6 +8,7 @@ block is 156 × 225 mm; 22 lines of 28 characters through the document grid
 not free: the font table names a free fallback (Noto Serif CJK SC) as their
 ``w:altName``, which is what LibreOffice uses on a machine without them.
 """
+
 from __future__ import annotations
 
 import io
@@ -127,10 +128,35 @@ def _font_table(document: Any) -> None:
 
 
 # the order of w:pPr's children (ECMA-376 CT_PPrBase) up to the ones this module writes
-_PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc")
+_PPR_ORDER = (
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+)
 
 
 def _insert_in_order(p_pr: Any, element: Any) -> None:
@@ -157,16 +183,20 @@ def _red_rule(paragraph: Any) -> None:
     _insert_in_order(paragraph._p.get_or_add_pPr(), borders)
 
 
-def _paragraph(document: Any, text: str, align: str = "", indent: bool = True,
-               font: str = BODY_FONT, size: int = BODY_PT) -> Any:
+def _paragraph(
+    document: Any, text: str, align: str = "", indent: bool = True, font: str = BODY_FONT, size: int = BODY_PT
+) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     paragraph = document.add_paragraph()
     _exact_spacing(paragraph)
     if align:
-        paragraph.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
-                               "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
+        paragraph.alignment = {
+            "center": WD_ALIGN_PARAGRAPH.CENTER,
+            "right": WD_ALIGN_PARAGRAPH.RIGHT,
+            "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+        }[align]
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
     _fonts(paragraph.add_run(visible(text)), font, size)
@@ -188,12 +218,16 @@ def _page_numbers(document: Any) -> None:
     document.settings.odd_and_even_pages_header_footer = True
     section = document.sections[0]
     section.footer_distance = Mm(MARGINS_MM["bottom"] - 7 - 5)  # the dash's top 7 mm below the block
-    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+    for footer, align in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
         paragraph = footer.paragraphs[0]
         paragraph.alignment = align
         fmt = paragraph.paragraph_format
-        fmt.right_indent, fmt.left_indent = (Pt(PAGE_NUMBER_PT), None) if align == WD_ALIGN_PARAGRAPH.RIGHT else (
-            None, Pt(PAGE_NUMBER_PT))
+        fmt.right_indent, fmt.left_indent = (
+            (Pt(PAGE_NUMBER_PT), None) if align == WD_ALIGN_PARAGRAPH.RIGHT else (None, Pt(PAGE_NUMBER_PT))
+        )
         _fonts(paragraph.add_run("— "), PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
         field = OxmlElement("w:fldSimple")
         field.set(qn("w:instr"), "PAGE")

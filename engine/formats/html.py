@@ -3,6 +3,7 @@
 No external asset, no script: inline CSS, and the per-unit completion chart
 as inline SVG (SVG fills print even when a browser drops backgrounds).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,6 +28,7 @@ from engine.i18n import _
 def escape(text: str) -> str:
     """HTML-escaped, with control and bidi characters shown as visible escapes."""
     return escape_html(visible(text))
+
 
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif'
 BAR_COLOUR = "#4472C4"
@@ -68,8 +70,12 @@ section + section { margin-top: 32px; }
   tr, h1 { break-inside: avoid; page-break-inside: avoid; }
   h1, .meta, .summary { break-after: avoid; page-break-after: avoid; }
 }
-""".replace("FONT_STACK", FONT_STACK).replace("LIGHT_RULES", "\n".join(
-    f"td.light-{light} {{ background: #{fill}; color: #{text}; }}" for light, (fill, text) in LIGHT_COLOURS.items()))
+""".replace("FONT_STACK", FONT_STACK).replace(
+    "LIGHT_RULES",
+    "\n".join(
+        f"td.light-{light} {{ background: #{fill}; color: #{text}; }}" for light, (fill, text) in LIGHT_COLOURS.items()
+    ),
+)
 
 
 def render_html(reports: list[Report]) -> str:
@@ -97,8 +103,9 @@ def _section(report: Report) -> str:
         items = "".join(f"<li>{escape(display_text(line))}</li>" for line in lines)
         parts.append(f'<ul class="summary">{items}</ul>')
     if report.state_keys:
-        keys = "".join(f'<span style="background:#{style.fill}">{escape(style.label)}</span>'
-                       for style in report.states.values())
+        keys = "".join(
+            f'<span style="background:#{style.fill}">{escape(style.label)}</span>' for style in report.states.values()
+        )
         marks = escape(_("⚠ overdue  ★ veto (一票否决)"))  # (outside the f-string: Babel reads it there)
         parts.append(f'<p class="legend">{keys}{marks}</p>')
     if report.chart:
@@ -113,9 +120,7 @@ def _table(report: Report) -> str:
     columns = report.human_columns()
     numeric = {c.key for c in columns if is_numeric_column(report, c)}
     head = "".join(_header(report, c) for c in columns)
-    rows = "\n".join(
-        "<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>"
-        for row in report.rows)
+    rows = "\n".join("<tr>" + "".join(_cell(report, c, row, numeric) for c in columns) + "</tr>" for row in report.rows)
     start = _table_start(columns)
     if start == "<table>" and report.state_keys:
         start = '<table class="grid">'
@@ -164,22 +169,24 @@ def _chart(chart: list[tuple[str, float]]) -> str:
     row_height, bar_width, font_size = 26, 420, 13
     label_width = max(display_width(name) for name, _ in chart) * (font_size // 2 + 1) + 12
     width, height = label_width + bar_width + 64, row_height * len(chart)
-    bars = [_bar(i * row_height, name, percent, label_width, bar_width)
-            for i, (name, percent) in enumerate(chart)]
+    bars = [_bar(i * row_height, name, percent, label_width, bar_width) for i, (name, percent) in enumerate(chart)]
     caption = escape(_("Completion by unit"))
-    return (f'<figure class="chart"><figcaption>{caption}</figcaption>\n'
-            f'<svg role="img" aria-label="{caption}" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-size="{font_size}">\n'
-            + "\n".join(bars) + "\n</svg></figure>")
+    return (
+        f'<figure class="chart"><figcaption>{caption}</figcaption>\n'
+        f'<svg role="img" aria-label="{caption}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-size="{font_size}">\n' + "\n".join(bars) + "\n</svg></figure>"
+    )
 
 
 def _bar(y: int, name: str, percent: float, label_width: int, bar_width: int) -> str:
     share = min(100.0, max(0.0, percent)) if math.isfinite(percent) else 0.0
     fill = round(bar_width * share / 100, 1)
     text = f"{display_text(round(share, 1))}%"
-    return (f'<g><title>{escape(name)} {text}</title>'
-            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">{escape(name)}</text>'
-            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="{TRACK_COLOUR}"/>'
-            f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{fill}" height="18" '
-            f'fill="{BAR_COLOUR}"/>'
-            f'<text x="{label_width + bar_width + 6}" y="{y + 17}">{text}</text></g>')
+    return (
+        f"<g><title>{escape(name)} {text}</title>"
+        f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">{escape(name)}</text>'
+        f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="{TRACK_COLOUR}"/>'
+        f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{fill}" height="18" '
+        f'fill="{BAR_COLOUR}"/>'
+        f'<text x="{label_width + bar_width + 6}" y="{y + 17}">{text}</text></g>'
+    )

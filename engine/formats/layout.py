@@ -4,6 +4,7 @@ Each column declares a priority (1 is never dropped; larger numbers go first,
 ties from the right). Cells wrap by display width (a CJK character counts
 two), at spaces where there are any; no line is wider than the width asked for.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,8 +30,13 @@ def table_width(widths: Sequence[int]) -> int:
     return sum(widths) + BORDER * len(widths) + 1
 
 
-def fit(natural: Sequence[int], least: Sequence[int], priorities: Sequence[int], width: int | None,
-        floor: Sequence[int] | None = None) -> Fitted:
+def fit(
+    natural: Sequence[int],
+    least: Sequence[int],
+    priorities: Sequence[int],
+    width: int | None,
+    floor: Sequence[int] | None = None,
+) -> Fitted:
     """Keep the most important columns that fit at their least width, then share out the rest.
 
     ``natural``: each column's widest cell; ``least``: how narrow it should wrap to while a less
@@ -101,8 +107,13 @@ def _words(line: str) -> list[str]:
     """Pieces to keep together: runs of non-space ASCII (with a leading space); CJK one by one."""
     words: list[str] = []
     for char in line:
-        joins = words and char.isascii() and not char.isspace() and words[-1][-1:].isascii() \
+        joins = (
+            words
+            and char.isascii()
+            and not char.isspace()
+            and words[-1][-1:].isascii()
             and not words[-1][-1:].isspace()
+        )
         if joins:
             words[-1] += char
         elif char == " " or not words:

@@ -4,6 +4,7 @@ A 督办单 is a Chinese official document whatever the interface language, so
 its wording is Chinese here, in one place (``paragraphs``) that both the
 .docx (engine.formats.docx) and the .html renderings read.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -71,10 +72,15 @@ def paragraphs(notice: Notice) -> list[str]:
     ]
     lacks = notice.lacks or ("请按整改责任表要求完成整改并申报销号。",)
     body += [f"{i}. {text}" for i, text in enumerate(lacks, 1)]
-    extended = "" if notice.deadline == notice.original_deadline else (
-        f"（原时限{chinese_date(notice.original_deadline)}，已批准延期）")
-    body += ["二、整改时限",
-             f"请于{chinese_date(notice.deadline)}前完成整改{extended}，并将整改落实情况书面报送{notice.issuer}。"]
+    extended = (
+        ""
+        if notice.deadline == notice.original_deadline
+        else (f"（原时限{chinese_date(notice.original_deadline)}，已批准延期）")
+    )
+    body += [
+        "二、整改时限",
+        f"请于{chinese_date(notice.deadline)}前完成整改{extended}，并将整改落实情况书面报送{notice.issuer}。",
+    ]
     if notice.action:
         body += ["三、督办措施", f"对该事项单位负责人进行{notice.action}。"]
     return body
@@ -96,6 +102,7 @@ p.sign { text-align: right; padding-right: 4em; }
 
 def notice_html(notice: Notice) -> bytes:
     """A standalone A4 page; every piece of text escaped."""
+
     def esc(text: str) -> str:
         return html.escape(visible(text))
 

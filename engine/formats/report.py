@@ -24,6 +24,7 @@ data views keep values Excel, WPS and scripts read as booleans. CSV cells
 that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) get a
 leading apostrophe, and xlsx strings are always stored as text.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -40,8 +41,8 @@ HIDDEN = None  # the priority of a column only data formats, --columns and --wid
 
 @dataclass(frozen=True)
 class Column:
-    key: str          # the field id, e.g. "unit_name": csv headers and JSON keys use it
-    header: str       # already-translated human header, e.g. "单位"
+    key: str  # the field id, e.g. "unit_name": csv headers and JSON keys use it
+    header: str  # already-translated human header, e.g. "单位"
     shown: Optional[str] = None  # row key of the human text (a label for an id); None: ``key``
     human: bool = True  # False: data formats only (an id the human view already shows by name)
     width: Optional[int] = None  # widest a printed column gets (xlsx, in characters); longer text wraps
@@ -54,9 +55,9 @@ class Column:
 
 @dataclass
 class Report:
-    title: str                      # e.g. "整改进度表"
+    title: str  # e.g. "整改进度表"
     columns: list[Column]
-    rows: list[dict[str, Any]]      # values: str, int, float, bool, None, datetime.date
+    rows: list[dict[str, Any]]  # values: str, int, float, bool, None, datetime.date
     meta: dict[str, str] = field(default_factory=dict)
     light_key: Optional[str] = None  # column whose values are "green"/"yellow"/"red"
     chart: list[tuple[str, float]] = field(default_factory=list)  # (unit name, % verified)
@@ -190,8 +191,7 @@ def _line_width(line: str) -> int:
 def is_numeric_column(report: Report, column: Column) -> bool:
     values = [shown_value(column, row) for row in report.rows]
     present = [v for v in values if v is not None]
-    return bool(present) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+    return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
 
 
 def meta_line(report: Report) -> str:
@@ -211,7 +211,7 @@ def unique_name(name: str, taken: Any, limit: int = 1000) -> str:
     candidate, n = name[:limit], 1
     while candidate.casefold() in folded:
         n += 1
-        candidate = f"{name[:limit - len(str(n)) - 2]}({n})"
+        candidate = f"{name[: limit - len(str(n)) - 2]}({n})"
     return candidate
 
 

@@ -8,6 +8,7 @@ what is shown (U+202A–U+202E, U+2066–U+2069, and the marks U+200E, U+200F, U
 escapes: ``\\x1b``, ``\\u202e``. ``str.isprintable()`` alone would miss the bidi controls.
 :func:`json_safe` does the same for JSON text, as ``\\uXXXX`` escapes.
 """
+
 from __future__ import annotations
 
 import re

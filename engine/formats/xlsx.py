@@ -7,6 +7,7 @@ sort and count; booleans are words (是/否 under zh); strings are always text,
 never formulas. States fill their cells (board) and headers (summary) with
 the state's colour; readiness puts its verdict, red or green, in row 1.
 """
+
 from __future__ import annotations
 
 import datetime

@@ -6,6 +6,7 @@ event breaks the chain at the first bad position, and a cut-off tail is found
 by checking that a head published earlier (``--anchor``) is still there.
 Every store (SQLite, PostgreSQL) seals events here, so all keep the same bytes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,21 @@ from engine.errors import Refused, StoreError
 from engine.i18n import _
 
 GENESIS = "0" * 64
-EVENT_COLUMNS = ("seq", "item", "trigger", "from_state", "to_state", "actor", "os_user",
-                 "recorded_at", "note", "data", "checklist_sha256", "prev_hash", "hash")
+EVENT_COLUMNS = (
+    "seq",
+    "item",
+    "trigger",
+    "from_state",
+    "to_state",
+    "actor",
+    "os_user",
+    "recorded_at",
+    "note",
+    "data",
+    "checklist_sha256",
+    "prev_hash",
+    "hash",
+)
 BODY_COLUMNS = EVENT_COLUMNS[:-1]
 
 
@@ -88,8 +102,7 @@ class CurrentState(NamedTuple):  # a tuple: a province's journal has 100,000 of 
 
 def canonical(body: dict[str, Any]) -> bytes:
     """The hashed form of an event body: sorted keys, no spaces, UTF-8."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def data_text(data: dict[str, Any]) -> str:
@@ -104,16 +117,26 @@ def event_hash(body: dict[str, Any]) -> str:
 def seal(draft: Draft, seq: int, prev_hash: str, recorded_at: str, os_account: str) -> Event:
     """The event ``draft`` becomes at position ``seq`` after ``prev_hash``."""
     body: dict[str, Any] = {
-        "seq": seq, "item": draft.item, "trigger": draft.trigger, "from_state": draft.from_state,
-        "to_state": draft.to_state, "actor": draft.actor, "os_user": os_account,
-        "recorded_at": recorded_at, "note": draft.note, "data": draft.data,
-        "checklist_sha256": draft.checklist_sha256, "prev_hash": prev_hash}
+        "seq": seq,
+        "item": draft.item,
+        "trigger": draft.trigger,
+        "from_state": draft.from_state,
+        "to_state": draft.to_state,
+        "actor": draft.actor,
+        "os_user": os_account,
+        "recorded_at": recorded_at,
+        "note": draft.note,
+        "data": draft.data,
+        "checklist_sha256": draft.checklist_sha256,
+        "prev_hash": prev_hash,
+    }
     return Event(**body, hash=event_hash(body))
 
 
 def refuse_nul(draft: Draft) -> None:
     """A NUL character is refused by every store alike (PostgreSQL text cannot hold one), naming
     the field, before anything is written."""
+
     def has_nul(value: Any) -> bool:
         if isinstance(value, str):
             return "\x00" in value

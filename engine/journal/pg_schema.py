@@ -19,6 +19,7 @@ event goes through the function, which
   against its own before it commits);
 - appends the event and upserts the item's current row.
 """
+
 from __future__ import annotations
 
 SCHEMA_NAME = "rectify"
@@ -38,7 +39,9 @@ END $$
 """
 
 S = SCHEMA_NAME
-TABLES = [f"CREATE TABLE IF NOT EXISTS {S}.meta (key text PRIMARY KEY, value text NOT NULL)", f"""
+TABLES = [
+    f"CREATE TABLE IF NOT EXISTS {S}.meta (key text PRIMARY KEY, value text NOT NULL)",
+    f"""
 CREATE TABLE IF NOT EXISTS {S}.events (
     seq bigint PRIMARY KEY CHECK (seq > 0),
     item text NOT NULL,
@@ -54,8 +57,9 @@ CREATE TABLE IF NOT EXISTS {S}.events (
     prev_hash text NOT NULL,
     hash text NOT NULL
 )""",  # the position is the key: a second event at one position (a fork) is refused by it; unique
-       # indexes on the random hashes would cost every append random pages and add nothing
-    f"CREATE INDEX IF NOT EXISTS events_by_item ON {S}.events (item, seq)", f"""
+    # indexes on the random hashes would cost every append random pages and add nothing
+    f"CREATE INDEX IF NOT EXISTS events_by_item ON {S}.events (item, seq)",
+    f"""
 CREATE TABLE IF NOT EXISTS {S}.current (
     item text PRIMARY KEY,
     state text NOT NULL,
@@ -63,20 +67,24 @@ CREATE TABLE IF NOT EXISTS {S}.current (
     trigger text NOT NULL,
     recorded_at text NOT NULL,
     returns integer NOT NULL DEFAULT 0
-)""", f"""
+)""",
+    f"""
 CREATE TABLE IF NOT EXISTS {S}.people (
     person text PRIMARY KEY,
     login text NOT NULL UNIQUE,
     may_import boolean NOT NULL DEFAULT false
-)""", f"""
+)""",
+    f"""
 CREATE TABLE IF NOT EXISTS {S}.files (
     sha256 text PRIMARY KEY,
     content bytea NOT NULL CHECK (encode(sha256(content), 'hex') = sha256)
-)""", f"""
+)""",
+    f"""
 CREATE TABLE IF NOT EXISTS {S}.checklists (
     sha256 text PRIMARY KEY,
     source bytea NOT NULL CHECK (encode(sha256(source), 'hex') = sha256)
-)""", f"""
+)""",
+    f"""
 CREATE OR REPLACE FUNCTION {S}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the journal is append-only: events cannot be %', lower(TG_OP) || 'd'
@@ -87,7 +95,8 @@ END $$""",
     f"""CREATE OR REPLACE TRIGGER events_no_delete BEFORE DELETE ON {S}.events
     FOR EACH ROW EXECUTE FUNCTION {S}.refuse_change()""",
     f"""CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON {S}.events
-    FOR EACH STATEMENT EXECUTE FUNCTION {S}.refuse_change()"""]
+    FOR EACH STATEMENT EXECUTE FUNCTION {S}.refuse_change()""",
+]
 # The triggers audit expects, by name (enabled, on events).
 TRIGGERS = ("events_no_update", "events_no_delete", "events_no_truncate")
 
@@ -188,7 +197,8 @@ END $fn$
 
 # The evidence store: a file's bytes by their sha256 (computed here, not given).
 KEEP_FILE_FUNCTION = KEEP_CHECKLIST_FUNCTION.replace("rectify_keep_checklist", "rectify_keep_file").replace(
-    f"{S}.checklists", f"{S}.files")
+    f"{S}.checklists", f"{S}.files"
+)
 
 GRANTS = [
     f"REVOKE ALL ON ALL TABLES IN SCHEMA {S} FROM PUBLIC",

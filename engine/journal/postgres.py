@@ -9,6 +9,7 @@ Reads need only SELECT.
 A write transaction takes the same advisory lock before it reads anything, so the rules an
 operation checks (state, separation of duties) hold on the state its append will follow.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,10 @@ from engine.journal.evidence import StoredFile, open_regular
 
 S = pg_schema.SCHEMA_NAME
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM {S}.events"
-CURRENT_SQL = (f"SELECT item, state, seq, trigger, recorded_at, returns, "
-               f"to_char(recorded_at::timestamptz, 'YYYY-MM-DD HH24:MI') FROM {S}.current")
+CURRENT_SQL = (
+    f"SELECT item, state, seq, trigger, recorded_at, returns, "
+    f"to_char(recorded_at::timestamptz, 'YYYY-MM-DD HH24:MI') FROM {S}.current"
+)
 APPEND_SQL = f"SELECT seq, recorded_at, prev_hash, hash FROM {S}.rectify_append({', '.join(['%s'] * 11)})"
 FETCH_ROWS = 10_000
 # A transaction that writes WAL (a transactional logical message, which any login may emit and
@@ -65,7 +68,8 @@ def redacted(url: str) -> str:
         return "postgresql://…"
     user, host, dbname = params.get("user", ""), params.get("host", ""), params.get("dbname", "")
     return f"postgresql://{user}{'@' if user else ''}{'' if str(host).startswith('/') else host}/{dbname}" + (
-        f"?host={host}" if str(host).startswith("/") else "")
+        f"?host={host}" if str(host).startswith("/") else ""
+    )
 
 
 def local_zone() -> str:
@@ -85,8 +89,11 @@ def connect(url: str) -> psycopg.Connection[Any]:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as e:
-        raise StoreError(_("{url}: cannot connect to the journal database: {reason}").format(
-            url=redacted(url), reason=_first_line(e))) from e
+        raise StoreError(
+            _("{url}: cannot connect to the journal database: {reason}").format(
+                url=redacted(url), reason=_first_line(e)
+            )
+        ) from e
     try:
         conn.execute("SELECT set_config('TimeZone', %s, false)", (local_zone(),))
     except psycopg.Error:
@@ -141,7 +148,8 @@ class PostgresReader:
     def last_notes(self) -> dict[str, str]:
         """Item -> the note of its latest event that has one."""
         rows = self.conn.execute(  # type: ignore[call-overload]
-            f"SELECT DISTINCT ON (item) item, note FROM {S}.events WHERE note <> '' ORDER BY item, seq DESC")
+            f"SELECT DISTINCT ON (item) item, note FROM {S}.events WHERE note <> '' ORDER BY item, seq DESC"
+        )
         return dict(rows.fetchall())
 
     def events_under(self, prefix: str) -> list[Event]:
@@ -153,7 +161,8 @@ class PostgresReader:
         """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
         rows = self.conn.execute(  # the LIKE spares parsing the JSON of every other event
             f"SELECT item, data::jsonb ->> 'deadline' FROM {S}.events WHERE data LIKE '%%\"deadline\":%%' "
-            "AND data::jsonb ->> 'deadline' IS NOT NULL ORDER BY seq").fetchall()
+            "AND data::jsonb ->> 'deadline' IS NOT NULL ORDER BY seq"
+        ).fetchall()
         return dict(rows)  # type: ignore[arg-type]
 
     def head(self) -> tuple[int, str]:
@@ -163,8 +172,8 @@ class PostgresReader:
     def append_only_guards(self) -> set[str]:
         """Names of the enabled triggers on the events table (a disabled one guards nothing)."""
         rows = self.conn.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
-            (f"{S}.events",)).fetchall()
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'", (f"{S}.events",)
+        ).fetchall()
         return {r[0] for r in rows}
 
     def missing_triggers(self) -> list[str]:
@@ -175,8 +184,11 @@ class PostgresReader:
     def open_file(self, sha256: str) -> BinaryIO:
         row = self.conn.execute(f"SELECT content FROM {S}.files WHERE sha256 = %s", (sha256,)).fetchone()
         if row is None:
-            raise StoreError(_("evidence file {digest} is missing from {path}: {reason}").format(
-                digest=sha256, path=f"{S}.files", reason=_("not in the table")))
+            raise StoreError(
+                _("evidence file {digest} is missing from {path}: {reason}").format(
+                    digest=sha256, path=f"{S}.files", reason=_("not in the table")
+                )
+            )
         return io.BytesIO(row[0])
 
     def stored_files(self) -> Iterator[StoredFile]:
@@ -191,8 +203,11 @@ class PostgresReader:
         digest = hashlib.sha256(content).hexdigest()
         kept = self.conn.execute(f"SELECT {S}.rectify_keep_file(%s)", (content,)).fetchone()
         if not kept or kept[0] != digest:
-            raise StoreError(_("{file}: the server kept the file under another digest than {digest}").format(
-                file=os.fspath(path), digest=digest))
+            raise StoreError(
+                _("{file}: the server kept the file under another digest than {digest}").format(
+                    file=os.fspath(path), digest=digest
+                )
+            )
         return StoredFile(digest, len(content))
 
     def checklist_source(self, sha256: str) -> Optional[bytes]:
@@ -210,32 +225,54 @@ class PostgresTransaction(PostgresReader):
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
-        if self.source and draft.checklist_sha256 == self.source_sha256 and self.checklist_source(
-                self.source_sha256) is None:
+        if (
+            self.source
+            and draft.checklist_sha256 == self.source_sha256
+            and self.checklist_source(self.source_sha256) is None
+        ):
             self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (self.source,))
         account = os_user()
-        params = (draft.item, draft.trigger, draft.from_state, draft.to_state, draft.actor, account,
-                  draft.note, data_text(draft.data), draft.checklist_sha256,
-                  row.state if row else None, row.returns if row else 0)
+        params = (
+            draft.item,
+            draft.trigger,
+            draft.from_state,
+            draft.to_state,
+            draft.actor,
+            account,
+            draft.note,
+            data_text(draft.data),
+            draft.checklist_sha256,
+            row.state if row else None,
+            row.returns if row else 0,
+        )
         try:
             seq, recorded_at, prev_hash, server_hash = self.conn.execute(APPEND_SQL, params).fetchone()  # type: ignore[misc]
         except psycopg.errors.InsufficientPrivilege as e:
-            raise Refused([_("the journal server refused the event: {reason}").format(
-                reason=_first_line(e))]) from e
+            raise Refused([_("the journal server refused the event: {reason}").format(reason=_first_line(e))]) from e
         except psycopg.errors.SerializationFailure as e:
             raise Refused([_first_line(e)]) from e
         event = seal(draft, seq, prev_hash, recorded_at, account)
         if event.hash != server_hash:
-            raise StoreError(_("event {seq}: the server hashed it as {server}, this client as {client}; "
-                               "nothing was recorded").format(seq=seq, server=server_hash, client=event.hash))
+            raise StoreError(
+                _(
+                    "event {seq}: the server hashed it as {server}, this client as {client}; nothing was recorded"
+                ).format(seq=seq, server=server_hash, client=event.hash)
+            )
         return event
 
 
 class PostgresStore(PostgresReader):
     """A journal in a PostgreSQL database prepared by ``rectify db init``."""
 
-    def __init__(self, url: str, checklist_id: str, create: bool = True, *, read_only: bool = False,
-                 checklist_source: bytes = b""):
+    def __init__(
+        self,
+        url: str,
+        checklist_id: str,
+        create: bool = True,
+        *,
+        read_only: bool = False,
+        checklist_source: bytes = b"",
+    ):
         self.url = url
         self.location = redacted(url)
         self.read_only = read_only
@@ -249,8 +286,9 @@ class PostgresStore(PostgresReader):
             self._check_journal(checklist_id)
         except psycopg.Error as e:
             self.conn.close()
-            raise StoreError(_("{url}: cannot open the journal: {reason}").format(
-                url=self.location, reason=_first_line(e))) from e
+            raise StoreError(
+                _("{url}: cannot open the journal: {reason}").format(url=self.location, reason=_first_line(e))
+            ) from e
         except StoreError:
             self.conn.close()
             raise
@@ -258,12 +296,19 @@ class PostgresStore(PostgresReader):
     def _check_journal(self, checklist_id: str) -> None:
         known = self.conn.execute("SELECT to_regclass(%s)", (f"{S}.meta",)).fetchone()
         if not known or known[0] is None:
-            raise StoreError(_("{url}: no rectify journal in this database; an administrator creates "
-                               "it with: rectify -c CHECKLIST db init --db URL").format(url=self.location))
+            raise StoreError(
+                _(
+                    "{url}: no rectify journal in this database; an administrator creates "
+                    "it with: rectify -c CHECKLIST db init --db URL"
+                ).format(url=self.location)
+            )
         row = self.conn.execute(f"SELECT value FROM {S}.meta WHERE key = 'checklist_id'").fetchone()
         if row and row[0] != checklist_id:
-            raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
-                path=self.location, other=row[0], mine=checklist_id))
+            raise StoreError(
+                _("{path} is the journal of checklist {other!r}, not {mine!r}").format(
+                    path=self.location, other=row[0], mine=checklist_id
+                )
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresTransaction]:
@@ -285,8 +330,11 @@ class PostgresStore(PostgresReader):
                 yield PostgresTransaction(self.conn, self.source)
             self.conn.execute(FLUSH_SQL)  # autocommit, synchronous: waits for the flush
         except psycopg.Error as e:
-            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
-                path=self.location, reason=_first_line(e))) from e
+            raise StoreError(
+                _("{path}: the journal could not be written: {reason}").format(
+                    path=self.location, reason=_first_line(e)
+                )
+            ) from e
 
     @contextmanager
     def snapshot(self) -> Iterator[PostgresReader]:
@@ -296,8 +344,9 @@ class PostgresStore(PostgresReader):
                 self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 yield PostgresReader(self.conn)
         except psycopg.Error as e:
-            raise StoreError(_("{path}: the journal could not be read: {reason}").format(
-                path=self.location, reason=_first_line(e))) from e
+            raise StoreError(
+                _("{path}: the journal could not be read: {reason}").format(path=self.location, reason=_first_line(e))
+            ) from e
 
     def person_of_login(self) -> Optional[str]:
         row = self.conn.execute(f"SELECT person FROM {S}.people WHERE login = session_user").fetchone()
@@ -311,8 +360,11 @@ class PostgresStore(PostgresReader):
         try:
             self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (source,))
         except psycopg.Error as e:
-            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
-                path=self.location, reason=_first_line(e))) from e
+            raise StoreError(
+                _("{path}: the journal could not be written: {reason}").format(
+                    path=self.location, reason=_first_line(e)
+                )
+            ) from e
 
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into an empty journal as they are (``db copy``).
@@ -323,21 +375,28 @@ class PostgresStore(PostgresReader):
             with self.conn.transaction():
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (pg_schema.LOCK_KEY,))
                 if self.head() != (0, GENESIS):
-                    raise StoreError(_("{url}: the journal is not empty; db copy writes only into an empty "
-                                       "one").format(url=self.location))
+                    raise StoreError(
+                        _("{url}: the journal is not empty; db copy writes only into an empty one").format(
+                            url=self.location
+                        )
+                    )
                 with self.conn.cursor() as cursor:
                     with cursor.copy(f"COPY {S}.events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
                         for event in events:
                             values = [getattr(event, c) for c in EVENT_COLUMNS]
                             values[EVENT_COLUMNS.index("data")] = data_text(event.data)
                             copy.write_row(values)
-                    with cursor.copy(f"COPY {S}.current (item, state, seq, trigger, recorded_at, returns) "
-                                     "FROM STDIN") as copy:
+                    with cursor.copy(
+                        f"COPY {S}.current (item, state, seq, trigger, recorded_at, returns) FROM STDIN"
+                    ) as copy:
                         for row in current:
                             copy.write_row(row[:6])
         except psycopg.Error as e:
-            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
-                path=self.location, reason=_first_line(e))) from e
+            raise StoreError(
+                _("{path}: the journal could not be written: {reason}").format(
+                    path=self.location, reason=_first_line(e)
+                )
+            ) from e
 
 
 def initialise(url: str, checklist_id: str, people: Iterable[tuple[str, str, bool]]) -> list[str]:
@@ -350,22 +409,33 @@ def initialise(url: str, checklist_id: str, people: Iterable[tuple[str, str, boo
         with conn.transaction():
             encoding = conn.execute("SELECT current_setting('server_encoding')").fetchone()[0]  # type: ignore[index]
             if encoding != "UTF8":
-                raise StoreError(_("{url}: the database's encoding is {encoding}; a journal needs UTF8 "
-                                   "(CREATE DATABASE … ENCODING 'UTF8')").format(url=redacted(url), encoding=encoding))
+                raise StoreError(
+                    _(
+                        "{url}: the database's encoding is {encoding}; a journal needs UTF8 "
+                        "(CREATE DATABASE … ENCODING 'UTF8')"
+                    ).format(url=redacted(url), encoding=encoding)
+                )
             conn.execute(pg_schema.ROLES)
             existing = conn.execute("SELECT to_regclass(%s)", (f"{S}.meta",)).fetchone()[0]  # type: ignore[index]
             if existing is not None:
                 row = conn.execute(f"SELECT value FROM {S}.meta WHERE key = 'checklist_id'").fetchone()
                 if row and row[0] != checklist_id:
-                    raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
-                        path=redacted(url), other=row[0], mine=checklist_id))
+                    raise StoreError(
+                        _("{path} is the journal of checklist {other!r}, not {mine!r}").format(
+                            path=redacted(url), other=row[0], mine=checklist_id
+                        )
+                    )
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {S} AUTHORIZATION {pg_schema.OWNER}")
             conn.execute(f"SET LOCAL ROLE {pg_schema.OWNER}")
-            for statement in [*pg_schema.TABLES, pg_schema.APPEND_FUNCTION, pg_schema.KEEP_CHECKLIST_FUNCTION,
-                              pg_schema.KEEP_FILE_FUNCTION, *pg_schema.GRANTS]:
+            for statement in [
+                *pg_schema.TABLES,
+                pg_schema.APPEND_FUNCTION,
+                pg_schema.KEEP_CHECKLIST_FUNCTION,
+                pg_schema.KEEP_FILE_FUNCTION,
+                *pg_schema.GRANTS,
+            ]:
                 conn.execute(statement)  # type: ignore[arg-type]
-            conn.execute(f"INSERT INTO {S}.meta VALUES ('checklist_id', %s) ON CONFLICT DO NOTHING",
-                         (checklist_id,))
+            conn.execute(f"INSERT INTO {S}.meta VALUES ('checklist_id', %s) ON CONFLICT DO NOTHING", (checklist_id,))
             done.append(_("journal of checklist {id} ready").format(id=checklist_id))
             done.extend(_sync_people(conn, list(people)))
     except psycopg.Error as e:
@@ -386,6 +456,9 @@ def _sync_people(conn: psycopg.Connection[Any], people: list[tuple[str, str, boo
     for person in sorted(set(before) | set(after)):
         if before.get(person) != after.get(person):
             login = (after.get(person) or before[person])[0]
-            changes.append(_("login {login} → person {person}").format(login=login, person=person)
-                           if person in after else _("login {login} removed").format(login=login))
+            changes.append(
+                _("login {login} → person {person}").format(login=login, person=person)
+                if person in after
+                else _("login {login} removed").format(login=login)
+            )
     return changes

@@ -6,6 +6,7 @@ event. Writers take ``BEGIN IMMEDIATE`` (Python's implicit deferred
 transactions fail at once under contention); WAL with ``synchronous=FULL``
 keeps every acknowledged commit across a crash or power loss.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -79,14 +80,17 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot
 """
 
 # SQLite converts the times in C: in Python it was a quarter of a province's status listing.
-CURRENT_SQL = ("SELECT item, state, seq, trigger, recorded_at, returns, "
-               "strftime('%Y-%m-%d %H:%M', recorded_at, 'localtime') FROM current")
+CURRENT_SQL = (
+    "SELECT item, state, seq, trigger, recorded_at, returns, "
+    "strftime('%Y-%m-%d %H:%M', recorded_at, 'localtime') FROM current"
+)
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 INSERT_EVENT = f"INSERT INTO events VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 UPSERT_CURRENT = (
     "INSERT INTO current (item, state, seq, trigger, recorded_at, returns) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (item) DO UPDATE SET state = excluded.state, seq = excluded.seq, "
-    "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns")
+    "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns"
+)
 
 
 def evidence_folder(journal_path: str) -> Path:
@@ -104,9 +108,13 @@ def _event(row: tuple) -> Event:
         if not isinstance(values[9], dict):
             raise TypeError
     except (TypeError, ValueError):
-        raise CorruptEvent(values[0], _("position {seq}: the stored row is not an event rectify wrote "
-                                        "(a value of the wrong type, or data that is not a JSON object)")
-                           .format(seq=values[0])) from None
+        raise CorruptEvent(
+            values[0],
+            _(
+                "position {seq}: the stored row is not an event rectify wrote "
+                "(a value of the wrong type, or data that is not a JSON object)"
+            ).format(seq=values[0]),
+        ) from None
     return Event(*values)
 
 
@@ -157,15 +165,18 @@ class SQLiteReader:
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
         with _reading(self.location):
-            rows = self.conn.execute(EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq",
-                                     (prefix, prefix + "\U0010ffff")).fetchall()
+            rows = self.conn.execute(
+                EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq", (prefix, prefix + "\U0010ffff")
+            ).fetchall()
         return [_event(r) for r in rows]
 
     def deadlines(self) -> dict[str, str]:
         """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
         with _reading(self.location):
-            rows = self.conn.execute("SELECT item, json_extract(data, '$.deadline') FROM events "
-                                     "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq")
+            rows = self.conn.execute(
+                "SELECT item, json_extract(data, '$.deadline') FROM events "
+                "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq"
+            )
             return dict(rows)
 
     def head(self) -> tuple[int, str]:
@@ -184,8 +195,12 @@ class SQLiteReader:
     def append_only_guards(self) -> set[str]:
         """The names of the database triggers present that refuse changing or deleting events."""
         with _reading(self.location):
-            return {name for (name,) in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+            return {
+                name
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+                )
+            }
 
     def open_file(self, sha256: str) -> BinaryIO:
         return self.files.open(sha256)
@@ -198,8 +213,10 @@ class SQLiteReader:
 
     def _has_table(self, name: str) -> bool:
         with _reading(self.location):
-            return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                     (name,)).fetchone() is not None
+            return (
+                self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+                is not None
+            )
 
 
 class SQLiteTransaction(SQLiteReader):
@@ -207,8 +224,7 @@ class SQLiteTransaction(SQLiteReader):
 
     _last: Optional[Event] = None  # the event this transaction appended last: the head, under our lock
 
-    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder,
-                 checklist: tuple[str, bytes]):
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder, checklist: tuple[str, bytes]):
         super().__init__(conn, location, files)
         self._checklist = checklist  # (sha256, bytes) of the version in use, kept at its first event
         self._kept = False
@@ -219,20 +235,19 @@ class SQLiteTransaction(SQLiteReader):
         if self._last is not None:
             seq, prev_hash, previous_time = self._last.seq + 1, self._last.hash, self._last.recorded_at
         else:
-            head = self.conn.execute(
-                "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            head = self.conn.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash, previous_time = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS, None)
         event = seal(draft, seq, prev_hash, not_before(previous_time, utc_now()), os_user())
         values = [getattr(event, c) for c in EVENT_COLUMNS]
         values[EVENT_COLUMNS.index("data")] = data_text(event.data)
         self.conn.execute(INSERT_EVENT, values)
         if row is not None:
-            self.conn.execute(UPSERT_CURRENT, (event.item, row.state, seq, event.trigger,
-                                               event.recorded_at, row.returns))
+            self.conn.execute(
+                UPSERT_CURRENT, (event.item, row.state, seq, event.trigger, event.recorded_at, row.returns)
+            )
         sha256, source = self._checklist
         if not self._kept and source and draft.checklist_sha256 == sha256:
-            self.conn.execute("CREATE TABLE IF NOT EXISTS checklists "
-                              "(sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
+            self.conn.execute("CREATE TABLE IF NOT EXISTS checklists (sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
             self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)", (sha256, source))
             self._kept = True
         self._last = event
@@ -244,13 +259,11 @@ class SQLiteStore(SQLiteReader):
 
     login: Optional[str] = None  # the actor is declared (--as): one trust domain
 
-    def __init__(self, path: str, checklist_id: str, *, read_only: bool = False,
-                 checklist_source: bytes = b""):
+    def __init__(self, path: str, checklist_id: str, *, read_only: bool = False, checklist_source: bytes = b""):
         self.read_only = read_only
         self._checklist = (hashlib.sha256(checklist_source).hexdigest(), checklist_source)
         if not os.path.exists(path):
-            raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(
-                path=path))
+            raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(path=path))
         try:
             super().__init__(self._connect(path, read_only), path, EvidenceFolder(evidence_folder(path)))
             self._check(checklist_id)
@@ -271,8 +284,11 @@ class SQLiteStore(SQLiteReader):
                 created = "meta" not in tables
                 if created and tables:
                     conn.execute("ROLLBACK")
-                    raise StoreError(_("{path} is not a rectify journal (no events table with the expected "
-                                       "columns)").format(path=path))
+                    raise StoreError(
+                        _("{path} is not a rectify journal (no events table with the expected columns)").format(
+                            path=path
+                        )
+                    )
                 if created:
                     for statement in SCHEMA.split(";\n"):  # executescript would COMMIT our transaction
                         if statement.strip():
@@ -335,12 +351,18 @@ class SQLiteStore(SQLiteReader):
         columns = tuple(r[1] for r in self.conn.execute("PRAGMA table_info(events)"))
         meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if columns != EVENT_COLUMNS or not meta:
-            raise StoreError(_("{path} is not a rectify journal (no events table with the expected columns)")
-                             .format(path=self.location))
+            raise StoreError(
+                _("{path} is not a rectify journal (no events table with the expected columns)").format(
+                    path=self.location
+                )
+            )
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'checklist_id'").fetchone()
         if row and row[0] != checklist_id:
-            raise StoreError(_("{path} is the journal of checklist {other!r}, not {mine!r}").format(
-                path=self.location, other=row[0], mine=checklist_id))
+            raise StoreError(
+                _("{path} is the journal of checklist {other!r}, not {mine!r}").format(
+                    path=self.location, other=row[0], mine=checklist_id
+                )
+            )
 
     @contextmanager
     def _begin(self, statement: str) -> Iterator[None]:
@@ -361,8 +383,9 @@ class SQLiteStore(SQLiteReader):
             with self._begin("BEGIN IMMEDIATE"):
                 yield SQLiteTransaction(self.conn, self.location, self.files, self._checklist)
         except sqlite3.Error as e:
-            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
-                path=self.location, reason=e)) from e
+            raise StoreError(
+                _("{path}: the journal could not be written: {reason}").format(path=self.location, reason=e)
+            ) from e
 
     @contextmanager
     def snapshot(self) -> Iterator[SQLiteReader]:
@@ -374,8 +397,9 @@ class SQLiteStore(SQLiteReader):
         """Keep a checklist version's bytes by their sha256 (db copy carries them over)."""
         with self._begin("BEGIN IMMEDIATE"):
             self.conn.execute("CREATE TABLE IF NOT EXISTS checklists (sha256 TEXT PRIMARY KEY, source BLOB NOT NULL)")
-            self.conn.execute("INSERT OR IGNORE INTO checklists VALUES (?, ?)",
-                              (hashlib.sha256(source).hexdigest(), source))
+            self.conn.execute(
+                "INSERT OR IGNORE INTO checklists VALUES (?, ?)", (hashlib.sha256(source).hexdigest(), source)
+            )
 
     def load(self, events: Iterable[Event], current: Iterable[CurrentState]) -> None:
         """Write verified events and current rows into this empty journal as they are (``db copy``)."""
@@ -384,16 +408,20 @@ class SQLiteStore(SQLiteReader):
         try:
             with self._begin("BEGIN IMMEDIATE"):
                 if self.head() != (0, GENESIS):
-                    raise StoreError(_("{url}: the journal is not empty; db copy writes only into an empty "
-                                       "one").format(url=self.location))
+                    raise StoreError(
+                        _("{url}: the journal is not empty; db copy writes only into an empty one").format(
+                            url=self.location
+                        )
+                    )
                 for event in events:
                     values = [getattr(event, c) for c in EVENT_COLUMNS]
                     values[EVENT_COLUMNS.index("data")] = data_text(event.data)
                     self.conn.execute(INSERT_EVENT, values)
                 self.conn.executemany(UPSERT_CURRENT, (row[:6] for row in current))
         except sqlite3.Error as e:
-            raise StoreError(_("{path}: the journal could not be written: {reason}").format(
-                path=self.location, reason=e)) from e
+            raise StoreError(
+                _("{path}: the journal could not be written: {reason}").format(path=self.location, reason=e)
+            ) from e
 
     def close(self) -> None:
         self.conn.close()

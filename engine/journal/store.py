@@ -5,6 +5,7 @@ The operations see only these protocols: a :class:`Store` hands out
 transaction commits or rolls back together (an import, a round's draw).
 Nothing outside ``engine/journal/`` writes SQL.
 """
+
 from __future__ import annotations
 
 import os
@@ -126,8 +127,11 @@ def journal_path(url: Optional[str], checklist_path: str) -> str:
         return default_db_path(checklist_path)
     path = url.removeprefix("sqlite:").removeprefix("//") if url.startswith("sqlite:") else url
     if not path.strip() or path.strip() == ":memory:" or "mode=memory" in path:
-        raise StoreError(_("{url!r} is not a journal file: a journal in memory would lose every event "
-                           "it records; give a file path").format(url=url))
+        raise StoreError(
+            _(
+                "{url!r} is not a journal file: a journal in memory would lose every event it records; give a file path"
+            ).format(url=url)
+        )
     return path
 
 
@@ -159,8 +163,14 @@ def _is_postgres(url: Optional[str]) -> bool:
     return bool(url) and url.startswith(("postgresql:", "postgres:"))  # type: ignore[union-attr]
 
 
-def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, read_only: bool = False,
-               checklist_source: bytes = b"") -> Store:
+def open_store(
+    url: Optional[str],
+    checklist_path: str,
+    checklist_id: str,
+    *,
+    read_only: bool = False,
+    checklist_source: bytes = b"",
+) -> Store:
     """Open the existing journal named by ``--db``, else the one beside the checklist.
 
     A missing journal is refused (``rectify init`` creates it), so a mistyped ``--db`` never
@@ -172,10 +182,10 @@ def open_store(url: Optional[str], checklist_path: str, checklist_id: str, *, re
     if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
-        return PostgresStore(str(url), checklist_id, False, read_only=read_only,
-                             checklist_source=checklist_source)
-    return SQLiteStore(journal_path(url, checklist_path), checklist_id, read_only=read_only,
-                       checklist_source=checklist_source)
+        return PostgresStore(str(url), checklist_id, False, read_only=read_only, checklist_source=checklist_source)
+    return SQLiteStore(
+        journal_path(url, checklist_path), checklist_id, read_only=read_only, checklist_source=checklist_source
+    )
 
 
 def init_store(url: Optional[str], checklist_path: str, checklist_id: str) -> tuple[Store, bool]:

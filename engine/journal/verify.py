@@ -3,6 +3,7 @@
 ``--anchor`` takes a head published earlier: the bare hash (either case) or the pasted
 ``head N HASH`` line, blanks around it ignored. Each way it can fail has its own message.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,11 @@ def parse_anchor(text: str) -> Anchor:
     line = _HEAD_LINE.fullmatch(cleaned)
     if line:
         return Anchor(line.group(2), int(line.group(1)))
-    raise UsageProblem(_("--anchor {value!r}: expected a 64-hex head hash, or the line 'head N HASH' that "
-                         "audit printed").format(value=text))
+    raise UsageProblem(
+        _("--anchor {value!r}: expected a 64-hex head hash, or the line 'head N HASH' that audit printed").format(
+            value=text
+        )
+    )
 
 
 @dataclass
@@ -62,9 +66,12 @@ def missing_guards(present: set[str]) -> list[str]:
     return [name for name in APPEND_ONLY_GUARDS if name not in present]
 
 
-def verify_chain(events: Iterable[Event], anchor: Optional[Anchor] = None,
-                 visit: Callable[[Event], None] = lambda event: None,
-                 report: Optional[AuditReport] = None) -> AuditReport:
+def verify_chain(
+    events: Iterable[Event],
+    anchor: Optional[Anchor] = None,
+    visit: Callable[[Event], None] = lambda event: None,
+    report: Optional[AuditReport] = None,
+) -> AuditReport:
     """Check every event in order, calling ``visit`` on each good one; with ``anchor``, also
     that this earlier head is still present. Stops at the first bad position."""
     report = report if report is not None else AuditReport()
@@ -75,11 +82,17 @@ def verify_chain(events: Iterable[Event], anchor: Optional[Anchor] = None,
     for event in events:
         broken = True
         if event.seq != expected_seq:
-            report.fail(expected_seq, _("position {seq}: missing (the next event present is at position {found})").format(
-                seq=expected_seq, found=event.seq))
+            report.fail(
+                expected_seq,
+                _("position {seq}: missing (the next event present is at position {found})").format(
+                    seq=expected_seq, found=event.seq
+                ),
+            )
         elif event.prev_hash != prev_hash:
-            report.fail(event.seq, _("position {seq}: does not follow its predecessor "
-                                     "(prev_hash differs)").format(seq=event.seq))
+            report.fail(
+                event.seq,
+                _("position {seq}: does not follow its predecessor (prev_hash differs)").format(seq=event.seq),
+            )
         elif event_hash(event.body()) != event.hash:
             report.fail(event.seq, _("position {seq}: content changed (hash differs)").format(seq=event.seq))
         else:
@@ -102,12 +115,23 @@ def verify_chain(events: Iterable[Event], anchor: Optional[Anchor] = None,
 def _judge_anchor(anchor: Anchor, seen: bool, found_at: Optional[str], report: AuditReport) -> None:
     if anchor.seq is None:
         if not seen and anchor.hash != GENESIS:
-            report.fail(report.head_seq + 1, _(
-                "anchor {anchor}: not a head of this journal: cut off, or from another journal").format(
-                anchor=anchor.hash))
+            report.fail(
+                report.head_seq + 1,
+                _("anchor {anchor}: not a head of this journal: cut off, or from another journal").format(
+                    anchor=anchor.hash
+                ),
+            )
     elif anchor.seq > report.head_seq:
-        report.fail(report.head_seq + 1, _("anchor head {seq} {anchor}: the journal was cut off after {last}")
-                    .format(seq=anchor.seq, anchor=anchor.hash, last=report.head_seq))
+        report.fail(
+            report.head_seq + 1,
+            _("anchor head {seq} {anchor}: the journal was cut off after {last}").format(
+                seq=anchor.seq, anchor=anchor.hash, last=report.head_seq
+            ),
+        )
     elif (found_at or GENESIS) != anchor.hash:
-        report.fail(anchor.seq, _("anchor head {seq} {anchor}: the journal was rewritten at or before {seq}")
-                    .format(seq=anchor.seq, anchor=anchor.hash))
+        report.fail(
+            anchor.seq,
+            _("anchor head {seq} {anchor}: the journal was rewritten at or before {seq}").format(
+                seq=anchor.seq, anchor=anchor.hash
+            ),
+        )

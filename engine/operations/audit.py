@@ -11,6 +11,7 @@
 
 Memory is bounded by the number of items: one small record per item, never the event list.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,29 +51,40 @@ class Replayed:
         return (self.state, self.seq, self.trigger, self.recorded_at, self.returns)
 
     def facts(self) -> Facts:
-        return Facts(self.state, dict(self.values), dict(self.evidence), frozenset(self.participants),
-                     self.returns, frozenset(self.files), self.deadline)
+        return Facts(
+            self.state,
+            dict(self.values),
+            dict(self.evidence),
+            frozenset(self.participants),
+            self.returns,
+            frozenset(self.files),
+            self.deadline,
+        )
 
 
 class Auditor:
     """Visits each event of the chain once, in order."""
 
-    def __init__(self, reader: Reader, checklist: Optional[Checklist], report: AuditReport,
-                 judge_rules: bool = True):
+    def __init__(self, reader: Reader, checklist: Optional[Checklist], report: AuditReport, judge_rules: bool = True):
         self.reader, self.checklist, self.report = reader, checklist, report
         self.judge_rules = judge_rules
         self.items: dict[str, Replayed] = {}
         self.journal_wide: list[Event] = []  # draws, notices, imports: few; checked at the end
         self.versions: dict[str, Optional[Checklist]] = (
-            {checklist.sha256: checklist} if judge_rules and checklist is not None else {})
+            {checklist.sha256: checklist} if judge_rules and checklist is not None else {}
+        )
         self.not_judged: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
         self.last_time = ""
 
     def visit(self, event: Event) -> None:
         if event.recorded_at < self.last_time:
-            self.report.fail(event.seq, _("position {seq}: time runs backwards ({time} is before {previous})")
-                             .format(seq=event.seq, time=event.recorded_at, previous=self.last_time))
+            self.report.fail(
+                event.seq,
+                _("position {seq}: time runs backwards ({time} is before {previous})").format(
+                    seq=event.seq, time=event.recorded_at, previous=self.last_time
+                ),
+            )
         self.last_time = max(self.last_time, event.recorded_at)
         if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
             self.journal_wide.append(event)
@@ -100,8 +112,9 @@ class Auditor:
             data = self.reader.checklist_source(sha256)
             checklist = None
             if data is not None and hashlib.sha256(data).hexdigest() != sha256:
-                self.report.fail(None, _("checklist version {sha}: the stored bytes were changed").format(
-                    sha=sha256[:12]))
+                self.report.fail(
+                    None, _("checklist version {sha}: the stored bytes were changed").format(sha=sha256[:12])
+                )
             elif data is not None:
                 try:
                     checklist = load_bytes_cached(f"<journal:{sha256[:12]}>", data)
@@ -117,10 +130,15 @@ class Auditor:
             return
         reasons = self._unlawful(checklist, event, replayed)
         if reasons:
-            self.report.fail(event.seq, _("position {seq}: {item} {trigger} by {actor} would have been refused "
-                                          "under its checklist version: {reasons}").format(
-                seq=event.seq, item=event.item, trigger=event.trigger, actor=event.actor,
-                reasons="; ".join(reasons)))
+            self.report.fail(
+                event.seq,
+                _(
+                    "position {seq}: {item} {trigger} by {actor} would have been refused "
+                    "under its checklist version: {reasons}"
+                ).format(
+                    seq=event.seq, item=event.item, trigger=event.trigger, actor=event.actor, reasons="; ".join(reasons)
+                ),
+            )
 
     def _unlawful(self, checklist: Checklist, event: Event, replayed: Replayed) -> list[str]:
         item = checklist.item(event.item)
@@ -132,8 +150,11 @@ class Auditor:
         workflow = checklist.workflow_of(item)
         state = replayed.state if replayed.seq else workflow.initial
         if event.from_state != state:
-            return [_("it starts from {claimed!r}, but the item was in {state!r}").format(
-                claimed=event.from_state, state=state)]
+            return [
+                _("it starts from {claimed!r}, but the item was in {state!r}").format(
+                    claimed=event.from_state, state=state
+                )
+            ]
         facts = replayed.facts()
         if event.trigger in REPORTING_TRIGGERS:
             reasons = [] if event.to_state == state else [_("a report cannot change the state")]
@@ -144,40 +165,55 @@ class Auditor:
             return reasons
         transition = next((t for t in workflow.transitions_from(state) if t.trigger == event.trigger), None)
         if transition is None:
-            return [_("no step {trigger!r} is declared from state {state!r}").format(
-                trigger=event.trigger, state=state)]
+            return [
+                _("no step {trigger!r} is declared from state {state!r}").format(trigger=event.trigger, state=state)
+            ]
         reasons = unmet(Attempt(item, transition, actor, event.note, facts, checklist.role_labels))
         if transition.dest_from(state) != event.to_state:
-            reasons.append(_("it goes to {claimed!r}, the step goes to {dest!r}").format(
-                claimed=event.to_state, dest=transition.dest_from(state)))
+            reasons.append(
+                _("it goes to {claimed!r}, the step goes to {dest!r}").format(
+                    claimed=event.to_state, dest=transition.dest_from(state)
+                )
+            )
         elif bool(event.data.get("returned")) != transition.is_return:
             reasons.append(_("it is wrongly counted as a return, or not counted"))
         return reasons
 
     def compare_current(self) -> None:
-        current = {item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns)
-                   for item, c in self.reader.current().items()}
+        current = {
+            item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns) for item, c in self.reader.current().items()
+        }
         for item in sorted(set(current) | set(self.items)):
             replayed = self.items[item].row() if item in self.items else None
             if current.get(item) != replayed:
                 seq = (replayed or current.get(item) or ("", 0))[1]
-                self.report.fail(seq, _("item {item}: the current-state table says {table}, the journal says "
-                                        "{journal}").format(item=item, table=current.get(item), journal=replayed))
+                self.report.fail(
+                    seq,
+                    _("item {item}: the current-state table says {table}, the journal says {journal}").format(
+                        item=item, table=current.get(item), journal=replayed
+                    ),
+                )
 
     def warn(self) -> None:
         for sha256, count in sorted(self.not_judged.items()):
-            self.report.warnings.append(_(
-                "warning: {count} events taken under checklist version {sha} were not judged: the journal "
-                "does not keep that version (a journal older than that rule)").format(count=count, sha=sha256[:12]))
+            self.report.warnings.append(
+                _(
+                    "warning: {count} events taken under checklist version {sha} were not judged: the journal "
+                    "does not keep that version (a journal older than that rule)"
+                ).format(count=count, sha=sha256[:12])
+            )
         if self.undeclared:
             listed = ", ".join(f"{item} ({n})" for item, n in sorted(self.undeclared.items()))
-            self.report.warnings.append(_(
-                "warning: {count} events belong to items the checklist no longer declares: {items}").format(
-                count=sum(self.undeclared.values()), items=listed))
+            self.report.warnings.append(
+                _("warning: {count} events belong to items the checklist no longer declares: {items}").format(
+                    count=sum(self.undeclared.values()), items=listed
+                )
+            )
 
 
-def audit(store: Store, checklist: Optional[Checklist] = None, anchor: Optional[str] = None,
-          judge_rules: bool = True) -> AuditReport:
+def audit(
+    store: Store, checklist: Optional[Checklist] = None, anchor: Optional[str] = None, judge_rules: bool = True
+) -> AuditReport:
     """Audit the journal in one snapshot; ``judge_rules=False`` checks chain, time, guards, the
     current table, draws and notice numbers only (bench/ measures the rule replay apart). Without
     ``checklist`` steps are judged by the versions the journal keeps."""
@@ -188,8 +224,12 @@ def audit(store: Store, checklist: Optional[Checklist] = None, anchor: Optional[
         try:
             missing = missing_guards(reader.append_only_guards())
             if missing:
-                report.fail(None, _("the append-only triggers are missing: {names}; events could have been "
-                                    "changed or deleted").format(names=", ".join(missing)))
+                report.fail(
+                    None,
+                    _(
+                        "the append-only triggers are missing: {names}; events could have been changed or deleted"
+                    ).format(names=", ".join(missing)),
+                )
             verify_chain(reader.events(), published, auditor.visit, report)
             if not report.chain_broken:
                 auditor.compare_current()

@@ -1,4 +1,5 @@
 """``rectify db init`` and ``db copy``: prepare a shared journal, move a journal between stores."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,11 @@ def login_map(checklist: Checklist) -> list[tuple[str, str, bool]]:
         if person.login is None:
             continue
         if person.login in seen:
-            problems.append(_("login {login!r} is given to both {first} and {second}").format(
-                login=person.login, first=seen[person.login], second=person.id))
+            problems.append(
+                _("login {login!r} is given to both {first} and {second}").format(
+                    login=person.login, first=seen[person.login], second=person.id
+                )
+            )
         seen[person.login] = person.id
     if problems:
         raise Refused(problems, _("one login per person:"))
@@ -42,8 +46,9 @@ def login_map(checklist: Checklist) -> list[tuple[str, str, bool]]:
 def init_database(checklist: Checklist, url: Optional[str]) -> list[str]:
     """Create (or bring up to date) the shared journal at ``url`` for this checklist."""
     if not is_postgres_url(url):
-        raise Refused([_("db init prepares a PostgreSQL journal: give --db postgresql://…; a SQLite "
-                         "journal needs no preparing")])
+        raise Refused(
+            [_("db init prepares a PostgreSQL journal: give --db postgresql://…; a SQLite journal needs no preparing")]
+        )
     people = login_map(checklist)
     done = initialise(str(url), checklist.id, people)
     if not people:
@@ -73,8 +78,11 @@ def _copy_files(source: Store, target: Store) -> None:
             with source.open_file(stored.sha256) as blob, open(path, "wb") as out:
                 shutil.copyfileobj(blob, out)
             if target.put_file(path).sha256 != stored.sha256:
-                raise StoreError(_("evidence file {digest}: its bytes do not match its digest in {path}").format(
-                    digest=stored.sha256, path=source.location))
+                raise StoreError(
+                    _("evidence file {digest}: its bytes do not match its digest in {path}").format(
+                        digest=stored.sha256, path=source.location
+                    )
+                )
             os.unlink(path)
 
 
@@ -83,8 +91,11 @@ def _verified(events: Iterable[Event], location: str, versions: set[str]) -> Ite
     expected_seq, prev_hash = 1, GENESIS
     for event in events:
         if event.seq != expected_seq or event.prev_hash != prev_hash or event_hash(event.body()) != event.hash:
-            raise StoreError(_("{path}: not copied: the journal does not verify at position {seq} "
-                               "(run rectify audit on it)").format(path=location, seq=expected_seq))
+            raise StoreError(
+                _("{path}: not copied: the journal does not verify at position {seq} (run rectify audit on it)").format(
+                    path=location, seq=expected_seq
+                )
+            )
         versions.add(event.checklist_sha256)
         yield event
         expected_seq, prev_hash = event.seq + 1, event.hash

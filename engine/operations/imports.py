@@ -289,9 +289,18 @@ def _check_columns(checklist: Checklist, table: Table) -> list[Located]:
     first: dict[str, int] = {}
     for index, name in enumerate(table.fields):
         if name and name in first:  # two cells would compete for one field: which one meant?
-            problems.append(Located(table.file, table.sheet, table.header_row, column_letter(index), name,
-                                    _("column {name!r} appears twice (first in column {column})").format(
-                                        name=name, column=column_letter(first[name]))))
+            problems.append(
+                Located(
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    column_letter(index),
+                    name,
+                    _("column {name!r} appears twice (first in column {column})").format(
+                        name=name, column=column_letter(first[name])
+                    ),
+                )
+            )
             continue
         first.setdefault(name, index)
         if not name or name in INPUT_FIELDS or name in INFO_FIELDS:
@@ -336,8 +345,16 @@ def _apply_row(
     row = _Row(table, sheet_row, cells)
     beyond = [i for i in range(len(table.fields), len(sheet_row.cells)) if strip_quote(sheet_row.cells[i])]
     if beyond:  # data under no header would be silently dropped
-        return [Located(table.file, table.sheet, sheet_row.number, column_letter(beyond[0]), "",
-                        _("a value in a column with no field id in the header row"))]
+        return [
+            Located(
+                table.file,
+                table.sheet,
+                sheet_row.number,
+                column_letter(beyond[0]),
+                "",
+                _("a value in a column with no field id in the header row"),
+            )
+        ]
     values = {k[len(VALUE_PREFIX) :]: v for k, v in cells.items() if k.startswith(VALUE_PREFIX) and v}
     evidence = {k[len(EVIDENCE_PREFIX) :]: v for k, v in cells.items() if k.startswith(EVIDENCE_PREFIX) and v}
     step, note, deadline = cells.get("trigger", ""), cells.get("note", ""), cells.get("deadline", "")

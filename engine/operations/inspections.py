@@ -6,6 +6,7 @@ it; a second draw is refused unless it is an explicit redraw with a note.
 Results of a round are ordinary events carrying ``round`` in their data, and
 are refused for an item outside the round (outside its draw, once drawn).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -40,9 +41,15 @@ def permitted_person(checklist: Checklist, actor_id: Optional[str], action: str)
         raise Refused([_("unknown person {person!r}: not declared under people").format(person=actor_id)])
     allowed = checklist.permissions.get(action, ())
     if not any(role in person.roles for role in allowed):
-        raise Refused([_("only {roles} may {action}; {person} is not").format(
-            roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"),
-            action=action, person=person.name)])
+        raise Refused(
+            [
+                _("only {roles} may {action}; {person} is not").format(
+                    roles=", ".join(checklist.role_labels.get(r, r) for r in allowed) or _("nobody"),
+                    action=action,
+                    person=person.name,
+                )
+            ]
+        )
     return person
 
 
@@ -54,11 +61,21 @@ def round_tag(checklist: Checklist, reader: Reader, round_id: Optional[str], ite
     in_force = draw_in_force(reader.item_events(round_item_id(inspection.id)))
     if in_force is not None:
         if item.id not in in_force.drawn:
-            raise Refused([_("{item} was not drawn for round {round} (draw #{seq}); drawn: {drawn}").format(
-                item=item.id, round=inspection.name, seq=in_force.seq, drawn=", ".join(in_force.drawn))])
+            raise Refused(
+                [
+                    _("{item} was not drawn for round {round} (draw #{seq}); drawn: {drawn}").format(
+                        item=item.id, round=inspection.name, seq=in_force.seq, drawn=", ".join(in_force.drawn)
+                    )
+                ]
+            )
     elif item.id not in {i.id for i in round_items(checklist, inspection)}:
-        raise Refused([_("{item} is outside round {round}: its unit is not in the round's scope").format(
-            item=item.id, round=inspection.name)])
+        raise Refused(
+            [
+                _("{item} is outside round {round}: its unit is not in the round's scope").format(
+                    item=item.id, round=inspection.name
+                )
+            ]
+        )
     return {"round": inspection.id}
 
 
@@ -69,26 +86,46 @@ class DrawResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def draw_round(checklist: Checklist, tx: Transaction, actor_id: Optional[str], round_id: str,
-               seed: Optional[int] = None, redraw: bool = False, note: str = "") -> DrawResult:
+def draw_round(
+    checklist: Checklist,
+    tx: Transaction,
+    actor_id: Optional[str],
+    round_id: str,
+    seed: Optional[int] = None,
+    redraw: bool = False,
+    note: str = "",
+) -> DrawResult:
     """Draw the round's sample and record it as one event (``@round/ID``, trigger ``draw``)."""
     inspection = resolve_round(checklist, round_id)
     actor = permitted_person(checklist, actor_id, "draw")
     if inspection.sample is None:
-        raise Refused([_("round {round} declares no sample: all of its items are in scope, "
-                         "nothing is drawn").format(round=inspection.name)])
+        raise Refused(
+            [
+                _("round {round} declares no sample: all of its items are in scope, nothing is drawn").format(
+                    round=inspection.name
+                )
+            ]
+        )
     earlier = draw_in_force(tx.item_events(round_item_id(inspection.id)))
     if earlier is not None and not redraw:
-        raise Refused([_("round {round} was already drawn (#{seq}, seed {seed}); to draw again give "
-                         "--redraw --note WHY").format(round=inspection.name, seq=earlier.seq, seed=earlier.seed)])
+        raise Refused(
+            [
+                _(
+                    "round {round} was already drawn (#{seq}, seed {seed}); to draw again give --redraw --note WHY"
+                ).format(round=inspection.name, seq=earlier.seq, seed=earlier.seed)
+            ]
+        )
     if redraw and not note.strip():
         raise Refused([_("a redraw needs a note saying why (--note)")])
     population = tuple(item.id for item in round_items(checklist, inspection))
     k = sample_size(inspection.sample, len(population))
     warnings = []
     if k >= len(population):
-        warnings.append(_("warning: the sample ({k}) is not smaller than the round's {n} items: "
-                          "all are taken").format(k=k, n=len(population)))
+        warnings.append(
+            _("warning: the sample ({k}) is not smaller than the round's {n} items: all are taken").format(
+                k=k, n=len(population)
+            )
+        )
         k = len(population)
     if seed is None:
         seed = secrets.randbits(63)
@@ -108,13 +145,24 @@ def draw_problems(events: Iterable[Event]) -> list[tuple[int, str]]:
             recorded = Draw.from_event(event)
             again = recorded.recomputed()
         except (KeyError, TypeError, ValueError):
-            problems.append((event.seq, _("position {seq}: the draw of {item} is malformed").format(
-                seq=event.seq, item=event.item)))
+            problems.append(
+                (event.seq, _("position {seq}: the draw of {item} is malformed").format(seq=event.seq, item=event.item))
+            )
             continue
         if list(recorded.drawn) != again:
-            problems.append((event.seq, _(
-                "position {seq}: the draw of {item} is not what its seed {seed} gives "
-                "(recorded {recorded}; the seed gives {again})").format(
-                seq=event.seq, item=event.item, seed=recorded.seed, recorded=", ".join(recorded.drawn),
-                again=", ".join(again))))
+            problems.append(
+                (
+                    event.seq,
+                    _(
+                        "position {seq}: the draw of {item} is not what its seed {seed} gives "
+                        "(recorded {recorded}; the seed gives {again})"
+                    ).format(
+                        seq=event.seq,
+                        item=event.item,
+                        seed=recorded.seed,
+                        recorded=", ".join(recorded.drawn),
+                        again=", ".join(again),
+                    ),
+                )
+            )
     return problems

@@ -5,6 +5,7 @@ separation of duties, evidence, indicators) runs inside the store's write
 transaction, so two clerks acting at the same moment cannot both slip past
 a rule that only one of them may pass.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,9 +52,16 @@ def resolve_actor(checklist: Checklist, actor_text: Optional[str]) -> Person:
     return checklist.person_by_id[checklist.person_id(actor_text)]
 
 
-def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-            trigger: str, note: str = "", deadline: Optional[str] = None,
-            round_id: Optional[str] = None) -> Event:
+def advance(
+    checklist: Checklist,
+    tx: Transaction,
+    actor_id: Optional[str],
+    item_id: str,
+    trigger: str,
+    note: str = "",
+    deadline: Optional[str] = None,
+    round_id: Optional[str] = None,
+) -> Event:
     """Fire ``trigger``; ``deadline`` is the new one a ``sets: [deadline]`` step (延期) needs,
     ``round_id`` the inspection round whose result this step is."""
     item = resolve_item(checklist, item_id)
@@ -72,8 +80,9 @@ def advance(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item
     try:  # the Machine's condition runs the rules once; a refusal carries every reason
         dest = machine.fire(facts.state, trigger, check)
     except Refused as refused:
-        raise Refused(refused.reasons, _("{item}: step {step} refused:").format(
-            item=item.id, step=transition.label)) from None
+        raise Refused(
+            refused.reasons, _("{item}: step {step} refused:").format(item=item.id, step=transition.label)
+        ) from None
     returned = transition.is_return  # ``return: true``: nothing else counts as a return
     if returned:
         data["returned"] = True
@@ -85,24 +94,33 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
     """The event data of an extension (延期): the new deadline, later than the one in force."""
     if "deadline" not in transition.sets:
         if deadline is not None:
-            raise Refused([_("step {step} does not change the deadline; drop --deadline").format(
-                step=transition.label)])
+            raise Refused(
+                [_("step {step} does not change the deadline; drop --deadline").format(step=transition.label)]
+            )
         return {}
     if deadline is None:
-        raise Refused([_("step {step} sets a new deadline: give --deadline YYYY-MM-DD").format(
-            step=transition.label)])
+        raise Refused([_("step {step} sets a new deadline: give --deadline YYYY-MM-DD").format(step=transition.label)])
     try:
         day = parse_date(deadline)
     except ValueError:
         raise Refused([_("--deadline {value!r} is not a date YYYY-MM-DD").format(value=deadline)]) from None
     in_force = dt.date.fromisoformat(facts.deadline) if facts.deadline else item.duty.deadline
     if day <= in_force:
-        raise Refused([_("the new deadline {new} must be later than the one in force, {old}").format(
-            new=day.isoformat(), old=in_force.isoformat())])
+        raise Refused(
+            [
+                _("the new deadline {new} must be later than the one in force, {old}").format(
+                    new=day.isoformat(), old=in_force.isoformat()
+                )
+            ]
+        )
     if day.year > in_force.year + MAX_EXTENSION_YEARS:
-        raise Refused([_("the new deadline {new} is more than {years} years after the one in force, "
-                         "{old}: a typing mistake?").format(
-            new=day.isoformat(), years=MAX_EXTENSION_YEARS, old=in_force.isoformat())])
+        raise Refused(
+            [
+                _(
+                    "the new deadline {new} is more than {years} years after the one in force, {old}: a typing mistake?"
+                ).format(new=day.isoformat(), years=MAX_EXTENSION_YEARS, old=in_force.isoformat())
+            ]
+        )
     return {"deadline": day.isoformat(), "previous_deadline": in_force.isoformat()}
 
 
@@ -119,8 +137,9 @@ def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, ac
     workflow = checklist.workflow_of(item)
     reasons = unmet_action(item, action, permitted(checklist, action), actor, facts, checklist.role_labels)
     if workflow.state_by_id[facts.state].final:
-        reasons.append(_("the item is already {state}; reopen it first").format(
-            state=workflow.state_by_id[facts.state].label))
+        reasons.append(
+            _("the item is already {state}; reopen it first").format(state=workflow.state_by_id[facts.state].label)
+        )
     if reasons:
         raise Refused(reasons, _("{item}: refused:").format(item=item.id))
 
@@ -138,8 +157,11 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
         name, text = name.strip(" "), text.strip(" ")
         if not sep:
             known = ", ".join(f"{i.id} ({i.name})" for i in duty.indicators) or _("none")
-            reasons.append(_("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}")
-                           .format(text=assignment, known=known))
+            reasons.append(
+                _("{text!r}: expected NAME=VALUE, NAME an indicator of this duty: {known}").format(
+                    text=assignment, known=known
+                )
+            )
             continue
         try:
             indicator = duty.indicator_named(name)
@@ -154,10 +176,14 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
             reasons.append(_("{name}: given twice").format(name=indicator.name))
             continue
         if not indicator.accepts(number):
-            reasons.append(_("{name}: {value} is outside the values accepted ({low} to {high})").format(
-                name=indicator.name, value=format_number(number),
-                low=_("any") if indicator.min is None else format_number(indicator.min),
-                high=_("any") if indicator.max is None else format_number(indicator.max)))
+            reasons.append(
+                _("{name}: {value} is outside the values accepted ({low} to {high})").format(
+                    name=indicator.name,
+                    value=format_number(number),
+                    low=_("any") if indicator.min is None else format_number(indicator.min),
+                    high=_("any") if indicator.max is None else format_number(indicator.max),
+                )
+            )
             continue
         values[indicator.id] = number
     if not assignments:
@@ -167,8 +193,15 @@ def parse_values(item: Item, assignments: list[str]) -> dict[str, float]:
     return values
 
 
-def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           assignments: list[str], note: str = "", round_id: Optional[str] = None) -> Event:
+def record(
+    checklist: Checklist,
+    tx: Transaction,
+    actor_id: Optional[str],
+    item_id: str,
+    assignments: list[str],
+    note: str = "",
+    round_id: Optional[str] = None,
+) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
@@ -179,8 +212,15 @@ def record(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, RECORD, {"values": values, **tag}, note)
 
 
-def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str,
-           evidence_id: str, file_path: Optional[str] = None, note: str = "") -> Event:
+def attach(
+    checklist: Checklist,
+    tx: Transaction,
+    actor_id: Optional[str],
+    item_id: str,
+    evidence_id: str,
+    file_path: Optional[str] = None,
+    note: str = "",
+) -> Event:
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     evidence = item.duty.evidence_named(evidence_id)
@@ -194,8 +234,14 @@ def attach(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_
     return _append_report(checklist, tx, item, actor, facts, ATTACH, data, note)
 
 
-def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id: str, text: str,
-         round_id: Optional[str] = None) -> Event:
+def note(
+    checklist: Checklist,
+    tx: Transaction,
+    actor_id: Optional[str],
+    item_id: str,
+    text: str,
+    round_id: Optional[str] = None,
+) -> Event:
     """An observation on the item (督查意见): an event that changes nothing, tagged with its round."""
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
@@ -207,15 +253,29 @@ def note(checklist: Checklist, tx: Transaction, actor_id: Optional[str], item_id
     return _append_report(checklist, tx, item, actor, facts, NOTE, tag, text)
 
 
-def _append_report(checklist: Checklist, tx: Transaction, item: Item, actor: Person, facts: Facts,
-                   trigger: str, data: dict[str, object], text: str = "") -> Event:
+def _append_report(
+    checklist: Checklist,
+    tx: Transaction,
+    item: Item,
+    actor: Person,
+    facts: Facts,
+    trigger: str,
+    data: dict[str, object],
+    text: str = "",
+) -> Event:
     """Append an event that reports without moving the item (record, attach, note)."""
     draft = Draft(item.id, trigger, facts.state, facts.state, actor.id, text, checklist.sha256, data)
     return tx.append(draft, ItemRow(facts.state, facts.returns))
 
 
-def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional[str] = None,
-            actor_id: Optional[str] = None, note: str = "") -> tuple[str, list[Option]]:
+def explain(
+    checklist: Checklist,
+    store: Reader,
+    item_id: str,
+    trigger: Optional[str] = None,
+    actor_id: Optional[str] = None,
+    note: str = "",
+) -> tuple[str, list[Option]]:
     """The item's state and, for each step (or the one named), what it still lacks."""
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id) if actor_id else None
@@ -232,8 +292,14 @@ def explain(checklist: Checklist, store: Reader, item_id: str, trigger: Optional
         reasons = unmet(Attempt(item, transition, actor, note, facts, checklist.role_labels))
         if not here:
             reasons.insert(0, _("not allowed from state {state}").format(state=workflow.state_by_id[facts.state].label))
-        options.append(Option(transition.trigger, transition.label,
-                              workflow.state_by_id[transition.dest_from(facts.state)].label, tuple(reasons)))
+        options.append(
+            Option(
+                transition.trigger,
+                transition.label,
+                workflow.state_by_id[transition.dest_from(facts.state)].label,
+                tuple(reasons),
+            )
+        )
     return facts.state, options
 
 

@@ -5,6 +5,7 @@ Each row holds ids for the data formats (``owners``, ``support``, ``heads``,
 words people read: unit names (a whole group by its name), the heads' names,
 the materials with their paper copies (一式六份), the feedback's problems.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -46,10 +47,18 @@ def duty_row(checklist: Checklist, duty: Duty, verified: int) -> dict[str, Any]:
     findings = {f.id: f.text for f in checklist.findings}
     people = checklist.person_by_id
     return {
-        "ref": duty.ref, "duty": duty.id, "title": duty.title, "description": duty.description,
-        "owners": list(duty.owners), "support": list(duty.support), "heads": heads,
-        "deadline": duty.deadline, "evidence": [e.id for e in duty.evidence],
-        "findings": list(duty.answers), "verified": verified, "items": len(duty.owners),
+        "ref": duty.ref,
+        "duty": duty.id,
+        "title": duty.title,
+        "description": duty.description,
+        "owners": list(duty.owners),
+        "support": list(duty.support),
+        "heads": heads,
+        "deadline": duty.deadline,
+        "evidence": [e.id for e in duty.evidence],
+        "findings": list(duty.answers),
+        "verified": verified,
+        "items": len(duty.owners),
         "owners_text": units_words(checklist, duty.owners),
         "support_text": units_words(checklist, duty.support),
         "heads_text": _(", ").join(people[h].name if h in people else h for h in heads),

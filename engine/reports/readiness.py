@@ -9,6 +9,7 @@ if they are veto items. Aims (力争) not reached are listed too, and never bloc
 Each row is one finding about one item: ``kind`` says which (``failure``,
 ``planned``, ``no_target``, ``aim``) and ``blocks`` whether it stands in the way.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,12 +49,17 @@ class Readiness:
 
 
 def kind_label(kind: str) -> str:
-    labels = {FAILURE: _("failure"), PLANNED: _("continuing under a plan"),
-              NO_TARGET: _("no target"), AIM: _("aim not reached")}
+    labels = {
+        FAILURE: _("failure"),
+        PLANNED: _("continuing under a plan"),
+        NO_TARGET: _("no target"),
+        AIM: _("aim not reached"),
+    }
     return labels[kind]
 
 
 # -- which day, which items ------------------------------------------------------
+
 
 def default_day(checklist: Checklist, today: dt.date) -> dt.date:
     """The first day of the ``final`` inspection (the follow-up readiness is for), else today."""
@@ -63,12 +69,22 @@ def default_day(checklist: Checklist, today: dt.date) -> dt.date:
 
 # -- judging one item --------------------------------------------------------------
 
-def _row(entry: ItemState, kind: str, reason: str, blocks: bool,
-         indicator: Optional[Indicator] = None) -> dict[str, Any]:
-    return {"item": entry.id, "unit_name": entry.unit.name, "title": entry.duty.title,
-            "state_label": entry.state.label, "indicator": indicator.id if indicator else None,
-            "reason": reason, "kind": kind, "blocks": blocks,
-            "indicator_name": indicator.name if indicator else None, "kind_label": kind_label(kind)}
+
+def _row(
+    entry: ItemState, kind: str, reason: str, blocks: bool, indicator: Optional[Indicator] = None
+) -> dict[str, Any]:
+    return {
+        "item": entry.id,
+        "unit_name": entry.unit.name,
+        "title": entry.duty.title,
+        "state_label": entry.state.label,
+        "indicator": indicator.id if indicator else None,
+        "reason": reason,
+        "kind": kind,
+        "blocks": blocks,
+        "indicator_name": indicator.name if indicator else None,
+        "kind_label": kind_label(kind),
+    }
 
 
 def _final_steps(workflow: Workflow) -> Iterator[Transition]:
@@ -97,8 +113,11 @@ def _indicators_required(step: Transition, duty: Duty) -> list[Indicator]:
     if wanted is None:
         return []
     # an aim without a target never blocks, recorded or not (DESIGN): it is listed as an aim instead
-    return [i for i in duty.indicators
-            if (wanted == "met" or i.id in wanted) and not (i.target is None and i.aim is not None)]
+    return [
+        i
+        for i in duty.indicators
+        if (wanted == "met" or i.id in wanted) and not (i.target is None and i.aim is not None)
+    ]
 
 
 def _plan_states(workflow: Workflow) -> set[str]:
@@ -112,8 +131,9 @@ def _plan_filed(item: Item, workflow: Workflow, state: State, facts: Facts) -> l
     plan_ids: list[str] = []
     for step in workflow.transitions:
         if step.dest == state.id and isinstance(step.requires.evidence, tuple):
-            plan_ids += [e for e in step.requires.evidence
-                         if (ev := item.duty.evidence_by_id(e)) is not None and ev.optional]
+            plan_ids += [
+                e for e in step.requires.evidence if (ev := item.duty.evidence_by_id(e)) is not None and ev.optional
+            ]
     if not plan_ids or not all(e in facts.evidence for e in plan_ids):
         return []
     return [item.duty.evidence_by_id(e).name for e in dict.fromkeys(plan_ids)]  # type: ignore[union-attr]
@@ -127,40 +147,65 @@ def _veto_indicator_rows(entry: ItemState, facts: Facts) -> list[dict[str, Any]]
         value = facts.values.get(indicator.id)
         shown = _("no value") if value is None else format_number(value) + indicator.unit
         if indicator.target is None:
-            rows.append(_row(entry, NO_TARGET, _(
-                "veto indicator {name} ({value}) has no target: nothing can judge it (declare the "
-                "threshold the province sets)").format(name=indicator.name, value=shown), True, indicator))
+            rows.append(
+                _row(
+                    entry,
+                    NO_TARGET,
+                    _(
+                        "veto indicator {name} ({value}) has no target: nothing can judge it (declare the "
+                        "threshold the province sets)"
+                    ).format(name=indicator.name, value=shown),
+                    True,
+                    indicator,
+                )
+            )
         elif entry.state.final and not indicator.met_by(value):
-            rows.append(_row(entry, FAILURE, _("veto indicator {name}: {value}, target {target}").format(
-                name=indicator.name, value=shown, target=indicator.target), True, indicator))
+            rows.append(
+                _row(
+                    entry,
+                    FAILURE,
+                    _("veto indicator {name}: {value}, target {target}").format(
+                        name=indicator.name, value=shown, target=indicator.target
+                    ),
+                    True,
+                    indicator,
+                )
+            )
     return rows
 
 
 def judge_item(checklist: Checklist, store: Reader, entry: ItemState) -> list[dict[str, Any]]:
     item, state = Item(entry.unit, entry.duty), entry.state
     workflow = checklist.workflow_of(item)
-    needs_facts = (item.veto or entry.overdue or any(i.aim for i in item.duty.indicators)
-                   or state.id in _plan_states(workflow))
+    needs_facts = (
+        item.veto or entry.overdue or any(i.aim for i in item.duty.indicators) or state.id in _plan_states(workflow)
+    )
     facts = facts_of(store.item_events(item.id), workflow) if needs_facts else Facts(state.id)
     rows: list[dict[str, Any]] = []
     plan = [] if state.final else _plan_filed(item, workflow, state, facts)
     if plan:
         reason = _("continuing rectification ({state}) under a filed plan: {plan}").format(
-            state=state.label, plan=_(", ").join(plan))
+            state=state.label, plan=_(", ").join(plan)
+        )
         if entry.overdue:
             reason += "; " + _("past its deadline {deadline}").format(deadline=item.deadline.isoformat())
         rows.append(_row(entry, PLANNED, reason, item.veto))
     elif item.veto and not state.final:
         rows.append(_row(entry, FAILURE, _("veto item not verified (still {state})").format(state=state.label), True))
-        rows += [_row(entry, FAILURE, reason, True, indicator)
-                 for indicator, reason in _lacks_for_final(item, workflow, facts)]
+        rows += [
+            _row(entry, FAILURE, reason, True, indicator)
+            for indicator, reason in _lacks_for_final(item, workflow, facts)
+        ]
     if item.veto:
         rows += _veto_indicator_rows(entry, facts)
     if entry.overdue and not plan:
-        rows.append(_row(entry, FAILURE, _("overdue since {deadline}").format(deadline=item.deadline.isoformat()),
-                         True))
-    rows += [_row(entry, AIM, aim_words(indicator, facts.values.get(indicator.id)), False, indicator)
-             for indicator in aims_unmet(item.duty, facts.values)]
+        rows.append(
+            _row(entry, FAILURE, _("overdue since {deadline}").format(deadline=item.deadline.isoformat()), True)
+        )
+    rows += [
+        _row(entry, AIM, aim_words(indicator, facts.values.get(indicator.id)), False, indicator)
+        for indicator in aims_unmet(item.duty, facts.values)
+    ]
     return rows
 
 

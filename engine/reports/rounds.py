@@ -1,4 +1,5 @@
 """Rows of ``inspect ROUND`` (the round's items now) and ``inspect ROUND --report`` (its results)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,19 +18,36 @@ from engine.workflow.rounds import Draw, draw_in_force, previous_round, resolve_
 from engine.workflow.rules import Facts, lacks_for_final
 
 INSPECT_COLUMNS = [
-    ("item", N_("Item")), ("unit_name", N_("Unit")), ("ref", N_("Clause")), ("title", N_("Duty")),
-    ("state", N_("State id")), ("state_label", N_("State")), ("deadline", N_("Deadline")),
-    ("overdue", N_("Overdue")), ("level", N_("Level id")), ("level_label", N_("Escalation")),
+    ("item", N_("Item")),
+    ("unit_name", N_("Unit")),
+    ("ref", N_("Clause")),
+    ("title", N_("Duty")),
+    ("state", N_("State id")),
+    ("state_label", N_("State")),
+    ("deadline", N_("Deadline")),
+    ("overdue", N_("Overdue")),
+    ("level", N_("Level id")),
+    ("level_label", N_("Escalation")),
     ("lacks", N_("Still lacks")),
 ]
 RESULT_COLUMNS = [
-    ("item", N_("Item")), ("unit_name", N_("Unit")), ("title", N_("Duty")), ("checked", N_("Checked")),
-    ("outcome", N_("Outcome")), ("state_label", N_("State")), ("notes", N_("Notes")),
-    ("change", N_("Change id")), ("change_label", N_("Since the previous round")),
+    ("item", N_("Item")),
+    ("unit_name", N_("Unit")),
+    ("title", N_("Duty")),
+    ("checked", N_("Checked")),
+    ("outcome", N_("Outcome")),
+    ("state_label", N_("State")),
+    ("notes", N_("Notes")),
+    ("change", N_("Change id")),
+    ("change_label", N_("Since the previous round")),
 ]
 CHANGES = {
-    "returned": N_("returned"), "newly_verified": N_("newly verified"), "newly_overdue": N_("newly overdue"),
-    "still_open": N_("still open"), "verified": N_("still verified"), "reopened": N_("reopened"),
+    "returned": N_("returned"),
+    "newly_verified": N_("newly verified"),
+    "newly_overdue": N_("newly overdue"),
+    "still_open": N_("still open"),
+    "verified": N_("still verified"),
+    "reopened": N_("reopened"),
 }
 
 
@@ -57,14 +75,23 @@ def _standing(checklist: Checklist, item: Item, facts: Facts, today: dt.date) ->
 
 
 def _describe(checklist: Checklist, inspection: Inspection, everything: int, drawn: Optional[Draw]) -> list[str]:
-    lines = [_("{name} ({start} – {end}): {count} items").format(
-        name=inspection.name, start=inspection.start.isoformat(), end=inspection.end.isoformat(), count=everything)]
+    lines = [
+        _("{name} ({start} – {end}): {count} items").format(
+            name=inspection.name, start=inspection.start.isoformat(), end=inspection.end.isoformat(), count=everything
+        )
+    ]
     if drawn is not None:
-        lines.append(_("draw #{seq} in force: {k} of {n} items, seed {seed}").format(
-            seq=drawn.seq, k=len(drawn.drawn), n=len(drawn.population), seed=drawn.seed))
+        lines.append(
+            _("draw #{seq} in force: {k} of {n} items, seed {seed}").format(
+                seq=drawn.seq, k=len(drawn.drawn), n=len(drawn.population), seed=drawn.seed
+            )
+        )
     elif inspection.sample is not None:
-        lines.append(_("not drawn yet (sample {sample}): every item in scope is listed; draw with --draw --as PERSON")
-                     .format(sample=inspection.sample))
+        lines.append(
+            _("not drawn yet (sample {sample}): every item in scope is listed; draw with --draw --as PERSON").format(
+                sample=inspection.sample
+            )
+        )
     return lines
 
 
@@ -78,13 +105,21 @@ def inspect_round(checklist: Checklist, reader: Reader, round_name: str, today: 
         facts = facts_of(reader.item_events(item.id), workflow)
         state = workflow.state_by_id[facts.state]
         where = _standing(checklist, item, facts, today)
-        view.rows.append({
-            "item": item.id, "unit_name": item.unit.name, "ref": item.duty.ref or "", "title": item.duty.title,
-            "state": state.id, "state_label": state.label, "deadline": where.deadline.isoformat(),
-            "overdue": where.overdue, "level": where.level.level if where.level else "",
-            "level_label": where.level.label if where.level else "",
-            "lacks": "; ".join(lacks_for_final(item, workflow, facts)),
-        })
+        view.rows.append(
+            {
+                "item": item.id,
+                "unit_name": item.unit.name,
+                "ref": item.duty.ref or "",
+                "title": item.duty.title,
+                "state": state.id,
+                "state_label": state.label,
+                "deadline": where.deadline.isoformat(),
+                "overdue": where.overdue,
+                "level": where.level.level if where.level else "",
+                "level_label": where.level.label if where.level else "",
+                "lacks": "; ".join(lacks_for_final(item, workflow, facts)),
+            }
+        )
     return view
 
 
@@ -116,8 +151,11 @@ def round_results(checklist: Checklist, reader: Reader, round_name: str, today: 
     previous = previous_round(checklist, inspection)
     baseline = previous.end if previous else inspection.start - dt.timedelta(days=1)
     view = RoundView(inspection, items, drawn, lines=_describe(checklist, inspection, len(items), drawn))
-    view.lines.append(_("compared with {what} ({day})").format(
-        what=previous.name if previous else _("the day before the round"), day=baseline.isoformat()))
+    view.lines.append(
+        _("compared with {what} ({day})").format(
+            what=previous.name if previous else _("the day before the round"), day=baseline.isoformat()
+        )
+    )
     for item in items:
         workflow = checklist.workflow_of(item)
         events = reader.item_events(item.id)
@@ -128,23 +166,37 @@ def round_results(checklist: Checklist, reader: Reader, round_name: str, today: 
             last = tagged[-1]
             outcome = f"{step_label(checklist, item, last.trigger)} → {workflow.state_by_id[last.to_state].label}"
         change = _change(checklist, item, events, baseline, today)
-        view.rows.append({
-            "item": item.id, "unit_name": item.unit.name, "title": item.duty.title, "checked": bool(tagged),
-            "outcome": outcome, "state_label": state.label,
-            "notes": "; ".join(e.note for e in tagged if e.note.strip()),
-            "change": change, "change_label": _(CHANGES[change]),
-        })
+        view.rows.append(
+            {
+                "item": item.id,
+                "unit_name": item.unit.name,
+                "title": item.duty.title,
+                "checked": bool(tagged),
+                "outcome": outcome,
+                "state_label": state.label,
+                "notes": "; ".join(e.note for e in tagged if e.note.strip()),
+                "change": change,
+                "change_label": _(CHANGES[change]),
+            }
+        )
     checked = sum(1 for row in view.rows if row["checked"])
     view.lines.append(_("checked {checked} of {count}").format(checked=checked, count=len(view.rows)))
     return view
 
 
-def inspect_report(checklist: Checklist, reader: Reader, round_name: str, today: dt.date,
-                   results: bool = False) -> Report:
+def inspect_report(
+    checklist: Checklist, reader: Reader, round_name: str, today: dt.date, results: bool = False
+) -> Report:
     """``inspect ROUND`` (the items now) or, with ``results``, ``inspect ROUND --report``."""
     view = (round_results if results else inspect_round)(checklist, reader, round_name, today)
     pairs = RESULT_COLUMNS if results else INSPECT_COLUMNS
     title = (_("Results of {round}") if results else _("Inspection round {round}")).format(round=view.inspection.name)
     meta = {"checklist": checklist.title, "source": checklist.source or "", "date": today.isoformat()}
-    return Report(title, [Column(key, _(header)) for key, header in pairs], view.rows, meta,
-                  summary_lines=view.lines, landscape=True)
+    return Report(
+        title,
+        [Column(key, _(header)) for key, header in pairs],
+        view.rows,
+        meta,
+        summary_lines=view.lines,
+        landscape=True,
+    )

@@ -1,4 +1,5 @@
 """Rows for the listings: status, summary and board. No printing here."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,12 +32,14 @@ class StatusFilter:
     finding: Optional[str] = None  # a finding id: the items of the duties answering it
 
     def keeps(self, row: dict[str, Any]) -> bool:
-        return ((self.unit is None or row["unit"] == self.unit)
-                and (self.duty is None or row["duty"] == self.duty)
-                and (self.state is None or row["state"] == self.state)
-                and (not self.overdue or row["overdue"])
-                and (not self.veto or row["veto"])
-                and (self.level is None or row["level"] == self.level))
+        return (
+            (self.unit is None or row["unit"] == self.unit)
+            and (self.duty is None or row["duty"] == self.duty)
+            and (self.state is None or row["state"] == self.state)
+            and (not self.overdue or row["overdue"])
+            and (not self.veto or row["veto"])
+            and (self.level is None or row["level"] == self.level)
+        )
 
 
 NO_FILTER = StatusFilter()
@@ -81,9 +84,15 @@ class ItemState(NamedTuple):
         return item_id(self.unit.id, self.duty.id)
 
 
-def item_states(checklist: Checklist, states: Mapping[str, str], today: dt.date, unit: Optional[str] = None,
-                duty: Optional[str] = None, current: Optional[Mapping[str, Any]] = None,
-                deadlines: Optional[Mapping[str, str]] = None) -> Iterator[ItemState]:
+def item_states(
+    checklist: Checklist,
+    states: Mapping[str, str],
+    today: dt.date,
+    unit: Optional[str] = None,
+    duty: Optional[str] = None,
+    current: Optional[Mapping[str, Any]] = None,
+    deadlines: Optional[Mapping[str, str]] = None,
+) -> Iterator[ItemState]:
     """Every item (or those of one unit / duty) in the order of checklist.items, with its state.
 
     ``states`` maps item ids to state ids (``store.states()``); an item absent from it is still in
@@ -111,8 +120,9 @@ def extended_deadlines(checklist: Checklist, store: Reader) -> Mapping[str, str]
     return {}
 
 
-def status_rows(checklist: Checklist, store: Reader, today: dt.date,
-                keep: Optional[StatusFilter] = None) -> list[dict[str, Any]]:
+def status_rows(
+    checklist: Checklist, store: Reader, today: dt.date, keep: Optional[StatusFilter] = None
+) -> list[dict[str, Any]]:
     keep = keep or NO_FILTER
     notes = store.last_notes()
     labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
@@ -131,15 +141,24 @@ def status_rows(checklist: Checklist, store: Reader, today: dt.date,
         returns = now.returns if now else 0
         where = standing(checklist, Item(item.unit, duty), state.final, returns, deadlines.get(item_id), today)
         row: dict[str, Any] = {
-            "item": item_id, "unit": item.unit.id, "unit_name": item.unit.name,
-            "duty": duty.id, "title": duty.title, "ref": duty.ref, "state": state.id, "state_label": state.label,
+            "item": item_id,
+            "unit": item.unit.id,
+            "unit_name": item.unit.name,
+            "duty": duty.id,
+            "title": duty.title,
+            "ref": duty.ref,
+            "state": state.id,
+            "state_label": state.label,
             # dates, not text: xlsx writes date cells, json and csv ISO text
             "deadline": where.deadline,
-            "original_deadline": where.original_deadline if where.deadline != where.original_deadline
+            "original_deadline": where.original_deadline
+            if where.deadline != where.original_deadline
             else None,  # set once extended (延期)
             "days_left": None if state.final else where.days_left,  # 销号: nothing left to count
             "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
-            "overdue": where.overdue, "veto": veto[duty.id], "level": where.level.level if where.level else None,
+            "overdue": where.overdue,
+            "veto": veto[duty.id],
+            "level": where.level.level if where.level else None,
             "returns": returns,
             "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
             "last_at": now.recorded_local if now else "",
@@ -174,8 +193,7 @@ def _add_aims_unmet(checklist: Checklist, store: Reader, rows: list[dict[str, An
 
 def aims_unmet(duty: Duty, values: Mapping[str, float]) -> list[Indicator]:
     """The duty's indicators whose aim is not reached: no value yet, or one that misses it."""
-    return [i for i in duty.indicators
-            if i.aim is not None and (i.id not in values or not i.aim.met_by(values[i.id]))]
+    return [i for i in duty.indicators if i.aim is not None and (i.id not in values or not i.aim.met_by(values[i.id]))]
 
 
 def aim_words(indicator: Indicator, value: Optional[float]) -> str:
@@ -212,8 +230,14 @@ def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "un
         group = groups.get(owner.id)
         if group is None:
             group = groups[owner.id] = {
-                by: owner.id, name: item.unit.name if by == "unit" else item.duty.title, "items": 0,
-                **zeros, "verified_pct": 0.0, "overdue": 0, "veto_open": 0}
+                by: owner.id,
+                name: item.unit.name if by == "unit" else item.duty.title,
+                "items": 0,
+                **zeros,
+                "verified_pct": 0.0,
+                "overdue": 0,
+                "veto_open": 0,
+            }
         group["items"] += 1
         group[count_key[item.state.id]] += 1
         if item.level in level_keys:

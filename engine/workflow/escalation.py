@@ -9,6 +9,7 @@ A year the package does not know falls back to weekends, and says so once.
 An item's level is the highest rung of the ladder any of whose conditions
 holds (``returns`` >= N, or ``overdue_days`` >= N); final items have none.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,12 @@ def calendar_warnings() -> list[str]:
     if not new:
         return []
     years = str(new[0]) if len(new) == 1 else f"{new[0]}–{new[-1]}"
-    return [_("warning: the chinese-calendar package does not know {year}; counting Monday to Friday "
-              "as working days (upgrade it, or list holidays and workdays in the checklist)").format(year=years)]
+    return [
+        _(
+            "warning: the chinese-calendar package does not know {year}; counting Monday to Friday "
+            "as working days (upgrade it, or list holidays and workdays in the checklist)"
+        ).format(year=years)
+    ]
 
 
 def _china_working_day(day: dt.date) -> Optional[bool]:
@@ -68,8 +73,9 @@ def days_between(calendar: Optional[Calendar], start: dt.date, end: dt.date) -> 
     if calendar is None:
         return (end - start).days
     low, high, sign = (start, end, 1) if end >= start else (end, start, -1)
-    return sign * sum(1 for n in range(1, (high - low).days + 1)
-                      if is_working_day(calendar, low + dt.timedelta(days=n)))
+    return sign * sum(
+        1 for n in range(1, (high - low).days + 1) if is_working_day(calendar, low + dt.timedelta(days=n))
+    )
 
 
 def overdue_days(calendar: Optional[Calendar], deadline: dt.date, today: dt.date) -> int:
@@ -77,8 +83,7 @@ def overdue_days(calendar: Optional[Calendar], deadline: dt.date, today: dt.date
     return max(0, days_between(calendar, deadline, today))
 
 
-def level_of(ladder: Sequence[EscalationLevel], final: bool, returns: int,
-             late_days: int) -> Optional[EscalationLevel]:
+def level_of(ladder: Sequence[EscalationLevel], final: bool, returns: int, late_days: int) -> Optional[EscalationLevel]:
     """The highest level of the ladder whose condition holds, or None (final items: None)."""
     if final:
         return None
@@ -106,15 +111,23 @@ class Standing:
     level: Optional[EscalationLevel]
 
 
-def standing(checklist: Checklist, item: Item, final: bool, returns: int, extended: Optional[str],
-             today: dt.date) -> Standing:
+def standing(
+    checklist: Checklist, item: Item, final: bool, returns: int, extended: Optional[str], today: dt.date
+) -> Standing:
     """``extended``: the ISO deadline of the item's last extension, if any."""
     return _standing(checklist.calendar, checklist.escalation, item.duty.deadline, final, returns, extended, today)
 
 
 @lru_cache(maxsize=4096)  # a province's 100,000 items share a handful of (deadline, returns) pairs
-def _standing(calendar: Optional[Calendar], ladder: tuple[EscalationLevel, ...], original: dt.date, final: bool,
-              returns: int, extended: Optional[str], today: dt.date) -> Standing:
+def _standing(
+    calendar: Optional[Calendar],
+    ladder: tuple[EscalationLevel, ...],
+    original: dt.date,
+    final: bool,
+    returns: int,
+    extended: Optional[str],
+    today: dt.date,
+) -> Standing:
     deadline = dt.date.fromisoformat(extended) if extended else original
     overdue = today > deadline and not final
     late = overdue_days(calendar, deadline, today) if overdue else 0

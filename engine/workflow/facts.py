@@ -3,6 +3,7 @@
 Events come from the journal, a level beside this one, so they are read
 through the small :class:`Recorded` protocol rather than the journal's type.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -47,4 +48,3 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
     return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files), deadline)
-

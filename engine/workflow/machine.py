@@ -6,6 +6,7 @@ proxy model only while one step is taken. ``auto_transitions`` is off so
 that no ``to_<state>()`` shortcut bypasses the requirements; the condition
 of every transition is "the rules find no unmet requirement".
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,17 +36,26 @@ class _Step:
 
 def require_known_trigger(workflow: Workflow, trigger: str) -> None:
     if trigger not in workflow.triggers():
-        raise Refused([_("unknown trigger {trigger!r}; this workflow has: {known}").format(
-            trigger=trigger, known=", ".join(workflow.triggers()))])
+        raise Refused(
+            [
+                _("unknown trigger {trigger!r}; this workflow has: {known}").format(
+                    trigger=trigger, known=", ".join(workflow.triggers())
+                )
+            ]
+        )
 
 
 class CompiledWorkflow:
     def __init__(self, workflow: Workflow):
         self.workflow = workflow
         self.machine = Machine(
-            model=None, states=[s.id for s in workflow.states], initial=workflow.initial,
+            model=None,
+            states=[s.id for s in workflow.states],
+            initial=workflow.initial,
             transitions=[self._spec(t) for t in workflow.transitions],
-            auto_transitions=False, send_event=True)
+            auto_transitions=False,
+            send_event=True,
+        )
         # One proxy bound once and moved to each step's state: binding a model per step
         # (add_model/remove_model) was most of the cost of importing 100,000 rows.
         self._step = _Step(_no_check)
@@ -58,8 +68,12 @@ class CompiledWorkflow:
             step.reasons = step.check(transition)
             return not step.reasons
 
-        return {"trigger": transition.trigger, "source": list(transition.sources),
-                "dest": transition.dest, "conditions": [condition]}
+        return {
+            "trigger": transition.trigger,
+            "source": list(transition.sources),
+            "dest": transition.dest,
+            "conditions": [condition],
+        }
 
     def candidate(self, state: str, trigger: str) -> Transition:
         """The declared transition for ``trigger`` from ``state``, or Refused saying why not."""
@@ -71,8 +85,13 @@ class CompiledWorkflow:
         allowed = dict.fromkeys(t.label for t in self.workflow.transitions_from(state))
         label = self.workflow.state_by_id[state].label
         named = next(t.label for t in self.workflow.transitions if t.trigger == trigger)
-        raise Refused([_("{trigger!r} is not allowed from state {state}; allowed here: {allowed}").format(
-            trigger=named, state=label, allowed=", ".join(allowed) or _("nothing (final state)"))])
+        raise Refused(
+            [
+                _("{trigger!r} is not allowed from state {state}; allowed here: {allowed}").format(
+                    trigger=named, state=label, allowed=", ".join(allowed) or _("nothing (final state)")
+                )
+            ]
+        )
 
     def fire(self, state: str, trigger: str, check: Check) -> str:
         """Take ``trigger`` from ``state``; return the new state or raise Refused with every reason."""

@@ -5,6 +5,7 @@ item ids by ``sha256(f"{seed}:{item}")`` (hex, ascending) and take the
 first k. Nothing here reads the journal; draw events come in through the
 small :class:`Recorded` protocol of engine.workflow.facts.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,14 +83,26 @@ class Draw:
     note: str = ""
 
     def data(self) -> dict[str, Any]:
-        return {"round": self.round, "seed": self.seed, "sample": self.sample,
-                "population": list(self.population), "drawn": list(self.drawn)}
+        return {
+            "round": self.round,
+            "seed": self.seed,
+            "sample": self.sample,
+            "population": list(self.population),
+            "drawn": list(self.drawn),
+        }
 
     @classmethod
     def from_event(cls, event: Any) -> Draw:
         data = event.data
-        return cls(data["round"], data["seed"], data["sample"], tuple(data["population"]),
-                   tuple(data["drawn"]), event.seq, event.note)
+        return cls(
+            data["round"],
+            data["seed"],
+            data["sample"],
+            tuple(data["population"]),
+            tuple(data["drawn"]),
+            event.seq,
+            event.note,
+        )
 
     def recomputed(self) -> list[str]:
         return draw(self.seed, self.population, self.sample)

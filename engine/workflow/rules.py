@@ -5,6 +5,7 @@ reasons in the user's words and has no side effects (the explainer and the
 transitions condition both call it). A transition may be taken when the
 list is empty.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -52,9 +53,11 @@ def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
 
 def role_words(roles: tuple[str, ...], labels: Mapping[str, str]) -> str:
     """Roles as people say them: built-ins in words, declared roles by their label (督学)."""
-    names = {"owner": _("a person of the item's own unit"),
-             "support": _("a person of a support unit"),
-             "participant": _("someone who took an earlier step on this item")}
+    names = {
+        "owner": _("a person of the item's own unit"),
+        "support": _("a person of a support unit"),
+        "participant": _("someone who took an earlier step on this item"),
+    }
     return _(" or ").join(names.get(r) or labels.get(r) or r for r in roles)
 
 
@@ -67,17 +70,24 @@ def check_by(attempt: Attempt) -> list[str]:
         return [_("step {step} may be taken only by: {roles}").format(roles=roles, step=attempt.transition.label)]
     if any(holds_role(attempt.actor, role, attempt) for role in allowed):
         return []
-    return [_("step {step} may be taken only by: {roles}; {person} is not one of them").format(
-        person=attempt.actor.name, roles=roles, step=attempt.transition.label)]
+    return [
+        _("step {step} may be taken only by: {roles}; {person} is not one of them").format(
+            person=attempt.actor.name, roles=roles, step=attempt.transition.label
+        )
+    ]
 
 
 def check_not_by(attempt: Attempt) -> list[str]:
     if attempt.actor is None:
         return []
     actor = attempt.actor
-    return [_("separation of duties: {person} is {role} and may not take step {step}").format(
-        person=actor.name, role=role_words((role,), attempt.role_labels), step=attempt.transition.label)
-        for role in attempt.transition.not_by if holds_role(actor, role, attempt)]
+    return [
+        _("separation of duties: {person} is {role} and may not take step {step}").format(
+            person=actor.name, role=role_words((role,), attempt.role_labels), step=attempt.transition.label
+        )
+        for role in attempt.transition.not_by
+        if holds_role(actor, role, attempt)
+    ]
 
 
 def check_note(attempt: Attempt) -> list[str]:
@@ -89,8 +99,7 @@ def check_note(attempt: Attempt) -> list[str]:
 Declared = TypeVar("Declared", Evidence, Indicator)
 
 
-def _required(wanted: Union[str, tuple[str, ...], None], declared: tuple[Declared, ...],
-              every: str) -> list[Declared]:
+def _required(wanted: Union[str, tuple[str, ...], None], declared: tuple[Declared, ...], every: str) -> list[Declared]:
     """The declared records a requirement names: every one (``all``/``met``; optional evidence
     left out) or those listed that the duty declares (``undeclared`` reports the others)."""
     if wanted is None:
@@ -101,18 +110,25 @@ def _required(wanted: Union[str, tuple[str, ...], None], declared: tuple[Declare
     return [by_id[record_id] for record_id in wanted if record_id in by_id]
 
 
-def _undeclared(attempt: Attempt, kind: str, wanted: Union[str, tuple[str, ...], None],
-                declared: tuple[Declared, ...]) -> list[str]:
+def _undeclared(
+    attempt: Attempt, kind: str, wanted: Union[str, tuple[str, ...], None], declared: tuple[Declared, ...]
+) -> list[str]:
     """A step naming an id this duty lacks is unavailable for its items: say which."""
     if not isinstance(wanted, tuple):
         return []
     ids = {record.id for record in declared}
-    template = (_("step {step} is unavailable for duty {duty}: it needs evidence {id!r}, which this "
-                  "duty does not declare") if kind == "evidence" else
-                _("step {step} is unavailable for duty {duty}: it needs indicator {id!r}, which this "
-                  "duty does not declare"))
-    return [template.format(step=attempt.transition.label, duty=attempt.item.duty.title, id=record_id)
-            for record_id in wanted if record_id not in ids]
+    template = (
+        _("step {step} is unavailable for duty {duty}: it needs evidence {id!r}, which this duty does not declare")
+        if kind == "evidence"
+        else _(
+            "step {step} is unavailable for duty {duty}: it needs indicator {id!r}, which this duty does not declare"
+        )
+    )
+    return [
+        template.format(step=attempt.transition.label, duty=attempt.item.duty.title, id=record_id)
+        for record_id in wanted
+        if record_id not in ids
+    ]
 
 
 def check_evidence(attempt: Attempt) -> list[str]:
@@ -120,13 +136,19 @@ def check_evidence(attempt: Attempt) -> list[str]:
     reasons = _undeclared(attempt, "evidence", wanted, declared)
     for evidence in _required(wanted, declared, "all"):
         if evidence.file and evidence.id in attempt.facts.evidence and evidence.id not in attempt.facts.files:
-            reasons.append(_("missing evidence: {name} counts only when attached with a file "
-                             "(attach --file)").format(name=evidence.name))
+            reasons.append(
+                _("missing evidence: {name} counts only when attached with a file (attach --file)").format(
+                    name=evidence.name
+                )
+            )
         elif evidence.id in attempt.facts.evidence:
             continue
         elif evidence.copies:
-            reasons.append(_("missing evidence: {name} ({copies} paper copies due)").format(
-                name=evidence.name, copies=count_words(evidence.copies)))  # 一式六份 under zh
+            reasons.append(
+                _("missing evidence: {name} ({copies} paper copies due)").format(
+                    name=evidence.name, copies=count_words(evidence.copies)
+                )
+            )  # 一式六份 under zh
         else:
             reasons.append(_("missing evidence: {name}").format(name=evidence.name))
     return reasons
@@ -141,11 +163,15 @@ def check_indicators(attempt: Attempt) -> list[str]:
             continue  # an aim alone (力争) never blocks
         target = str(indicator.target) if indicator.target else _("any value")
         if value is None:
-            reasons.append(_("indicator {name}: no value recorded (target {target})").format(
-                name=indicator.name, target=target))
+            reasons.append(
+                _("indicator {name}: no value recorded (target {target})").format(name=indicator.name, target=target)
+            )
         else:
-            reasons.append(_("indicator {name}: {value}{unit} does not meet the target {target}").format(
-                name=indicator.name, value=format_number(value), unit=indicator.unit, target=target))
+            reasons.append(
+                _("indicator {name}: {value}{unit} does not meet the target {target}").format(
+                    name=indicator.name, value=format_number(value), unit=indicator.unit, target=target
+                )
+            )
     return reasons
 
 
@@ -183,10 +209,13 @@ def check_permission(attempt: Attempt) -> list[str]:
     roles, actor = attempt.transition.by, attempt.actor
     if actor is None or any(holds_role(actor, role, attempt) for role in roles):
         return []
-    return [_("only {roles} may {action} on this item; {person} is not").format(
-        roles=role_words(roles, attempt.role_labels) or _("nobody"),
-        action=_(ACTION_WORDS.get(attempt.transition.trigger, attempt.transition.trigger)),
-        person=actor.name)]
+    return [
+        _("only {roles} may {action} on this item; {person} is not").format(
+            roles=role_words(roles, attempt.role_labels) or _("nobody"),
+            action=_(ACTION_WORDS.get(attempt.transition.trigger, attempt.transition.trigger)),
+            person=actor.name,
+        )
+    ]
 
 
 #: The rules of the actions that are not transitions; their roles come from the checklist's
@@ -198,8 +227,9 @@ ACTION_RULES: dict[str, Callable[[Attempt], list[str]]] = {
 ACTION_WORDS = {"record": N_("record values"), "attach": N_("attach evidence"), "note": N_("add a note")}
 
 
-def unmet_action(item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts,
-                 role_labels: Mapping[str, str]) -> list[str]:
+def unmet_action(
+    item: Item, action: str, roles: tuple[str, ...], actor: Person, facts: Facts, role_labels: Mapping[str, str]
+) -> list[str]:
     """Every unmet rule of ``actor`` taking ``action`` on ``item``, ``roles`` being the
     checklist's ``permissions`` for it."""
     attempt = Attempt(item, Transition(action, action, (), None, by=roles), actor, "", facts, role_labels)

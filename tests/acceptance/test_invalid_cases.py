@@ -1,4 +1,5 @@
 """Every file in tests/cases/invalid/ is refused, at the line its header declares."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,11 +27,11 @@ def test_invalid_case_is_reported_where_declared(case: Expectation) -> None:
     problems = raised.value.problems
     assert problems, "a ChecklistError must carry at least one problem"
     assert {p.file for p in problems} == {str(case.path)}
-    at_place = [p for p in problems
-                if p.line == case.line and (case.col is None or p.col == case.col)]
+    at_place = [p for p in problems if p.line == case.line and (case.col is None or p.col == case.col)]
     where = f"{case.line}:{case.col}" if case.col is not None else f"line {case.line}"
     assert any(all(fragment in p.message for fragment in case.messages) for p in at_place), (
-        f"expected a problem at {where} containing {list(case.messages)}; got:\n{describe(problems)}")
+        f"expected a problem at {where} containing {list(case.messages)}; got:\n{describe(problems)}"
+    )
     if case.count is not None:
         assert len(problems) == case.count, f"expected {case.count} problem(s); got:\n{describe(problems)}"
     assert problems == sorted(problems, key=lambda p: (p.line, p.col, p.message))

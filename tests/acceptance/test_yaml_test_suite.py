@@ -4,6 +4,7 @@ Every case goes through the CLI, as a user would run it: exit 1 and at least
 one `FILE:LINE:COL: message` line, never exit 0, never a traceback or an
 internal error (exit 3), never a hang.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,8 @@ def test_the_corpus_is_complete() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", CASES or [pytest.param(None, marks=ABSENT)],
-    ids=[p.name for p in CASES] or ["corpus-absent"])
+    "path", CASES or [pytest.param(None, marks=ABSENT)], ids=[p.name for p in CASES] or ["corpus-absent"]
+)
 def test_yaml_test_suite_case_is_refused_with_a_location(path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(path)], catch_exceptions=False)
     assert result.exit_code == 1, result.output

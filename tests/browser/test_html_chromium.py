@@ -3,6 +3,7 @@
 Needs Debian's ``chromium`` and a CJK font (``fonts-wqy-microhei``); CI
 installs both. Skipped, with the reason, where chromium is missing.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -20,7 +21,8 @@ from engine.formats.report import Column, Report
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (apt-get install chromium fonts-wqy-microhei)")
+    CHROMIUM is None, reason="chromium not installed (apt-get install chromium fonts-wqy-microhei)"
+)
 
 UNITS = ["东山镇", "西湖乡", "区政府教育督导室"]
 RED_FILL = (0xFF, 0xC7, 0xCE)
@@ -31,10 +33,23 @@ def status_report() -> Report:
     lights = ["red", "yellow", "green"]
     return Report(
         title="整改进度表",
-        columns=[Column("unit_name", "单位"), Column("title", "整改事项"), Column("light", "进度灯"),
-                 Column("overdue", "逾期"), Column("deadline", "期限")],
-        rows=[{"unit_name": unit, "title": "抓控辍保学", "light": light, "overdue": light == "red",
-               "deadline": datetime.date(2026, 12, 15)} for unit, light in zip(UNITS, lights)],
+        columns=[
+            Column("unit_name", "单位"),
+            Column("title", "整改事项"),
+            Column("light", "进度灯"),
+            Column("overdue", "逾期"),
+            Column("deadline", "期限"),
+        ],
+        rows=[
+            {
+                "unit_name": unit,
+                "title": "抓控辍保学",
+                "light": light,
+                "overdue": light == "red",
+                "deadline": datetime.date(2026, 12, 15),
+            }
+            for unit, light in zip(UNITS, lights)
+        ],
         meta={"checklist": "双高普九跟踪督查整改", "source": "政教督[2025]17号", "date": "2026-11-29"},
         light_key="light",
         chart=[(unit, share) for unit, share in zip(UNITS, (40.0, 75.0, 100.0))],
@@ -43,15 +58,29 @@ def status_report() -> Report:
 
 
 def summary_report() -> Report:
-    return Report(title="整改汇总表", columns=[Column("unit_name", "单位"), Column("verified", "已销号")],
-                  rows=[{"unit_name": unit, "verified": n} for n, unit in enumerate(UNITS)])
+    return Report(
+        title="整改汇总表",
+        columns=[Column("unit_name", "单位"), Column("verified", "已销号")],
+        rows=[{"unit_name": unit, "verified": n} for n, unit in enumerate(UNITS)],
+    )
 
 
 def chromium(tmp_path: Path, page: Path, *args: str) -> bytes:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-               "--force-device-scale-factor=1", "--hide-scrollbars", *args, page.as_uri()]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--force-device-scale-factor=1",
+        "--hide-scrollbars",
+        *args,
+        page.as_uri(),
+    ]
     done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     return done.stdout
@@ -74,8 +103,8 @@ def png_pixels(data: bytes) -> list[tuple[int, ...]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     position, compressed = 8, b""
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -84,13 +113,13 @@ def png_pixels(data: bytes) -> list[tuple[int, ...]]:
     assert depth == 8 and interlace == 0 and colour in (2, 6)
     channels = 3 if colour == 2 else 4
     rows = unfilter(zlib.decompress(compressed), width * channels, channels)
-    return [tuple(row[i:i + 3]) for row in rows for i in range(0, len(row), channels)]
+    return [tuple(row[i : i + 3]) for row in rows for i in range(0, len(row), channels)]
 
 
 def unfilter(raw: bytes, stride: int, bpp: int) -> list[bytearray]:
     rows, previous = [], bytearray(stride)
     for start in range(0, len(raw), stride + 1):
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         for i in range(stride):
             left = line[i - bpp] if i >= bpp else 0
             up, corner = previous[i], (previous[i - bpp] if i >= bpp else 0)
@@ -143,6 +172,7 @@ def test_each_report_starts_a_printed_page(tmp_path):
 
 def test_chinese_glyphs_are_drawn_not_tofu(tmp_path):
     """Missing glyphs all draw the same box, so two different words would look alike."""
+
     def word_page(name: str, word: str) -> Path:
         report = Report(title=word, columns=[Column("unit_name", word)], rows=[])
         return write_page(tmp_path, [report], f"{name}.html")

@@ -5,6 +5,7 @@ Runs the CLI on tests/fixtures/clerk-week.yaml (frozen): two townships whose nam
 character (东山镇/西山镇), a duty title two duties share (加强学校安全工作), role labels (督学), an
 aim (力争) indicator and a material due in six copies (一式六份).
 """
+
 from __future__ import annotations
 
 import io
@@ -32,9 +33,16 @@ class Clerk:
     def __init__(self, directory: Path):
         self.checklist = directory / "clerk-week.yaml"
         shutil.copy(FIXTURE, self.checklist)
-        self.env = {"RECTIFY_CACHE_DIR": str(directory / "cache"), "RECTIFY_LANG": "en", "RECTIFY_TODAY": "2026-12-01",
-                    "RECTIFY_CHECKLIST": None, "RECTIFY_DB": None, "RECTIFY_ACTOR": None, "COLUMNS": None,
-                    "NO_COLOR": None}
+        self.env = {
+            "RECTIFY_CACHE_DIR": str(directory / "cache"),
+            "RECTIFY_LANG": "en",
+            "RECTIFY_TODAY": "2026-12-01",
+            "RECTIFY_CHECKLIST": None,
+            "RECTIFY_DB": None,
+            "RECTIFY_ACTOR": None,
+            "COLUMNS": None,
+            "NO_COLOR": None,
+        }
         self.runner = CliRunner()
         assert self("init").exit_code == 0
 
@@ -67,6 +75,7 @@ def clerk(tmp_path):
 
 # -- 1. names, not only ids -----------------------------------------------------------------------
 
+
 def test_every_step_accepts_chinese_names(clerk):
     clerk.ok("advance", ITEM_BY_NAME, "启动整改", actor="李华")
     clerk.ok("attach", "东山镇人民政府/kongchuo", "在外就读学生取证证明", actor="李华")
@@ -84,18 +93,25 @@ def test_every_step_accepts_chinese_names(clerk):
     assert clerk.status("--unit", "东山镇人民政府", "--state", "已申报待复核", "--duty", "抓控辍保学").keys() == {ITEM}
 
 
-@pytest.mark.parametrize("args, actor, words", [
-    (["status", "--duty", "加强学校安全工作"], None, ["ambiguous", "anquan", "xuexiao-anquan"]),
-    (["status", "--unit", "山镇人民政府"], None, ["did you mean", "dongshan (东山镇人民政府)", "xishan (西山镇人民政府)"]),
-    (["status", "--state", "整改"], None, ["did you mean", "in_progress (整改中)"]),
-    (["advance", ITEM, "start"], "李", ["unknown person '李'", "li (李华)"]),
-    (["advance", "东山镇/抓控辍保学", "start"], "li", ["unknown unit '东山镇'", "dongshan (东山镇人民政府)"]),
-    (["advance", "dongshan/抓控辍", "start"], "li", ["unknown duty '抓控辍'", "kongchuo (抓控辍保学)"]),
-    (["advance", "edu/kongchuo", "start"], "zhang", ["区教育局 has no item of duty 抓控辍保学"]),
-    (["advance", ITEM, "启动"], "li", ["unknown step '启动'", "start (启动整改)"]),
-    (["attach", ITEM, "取证"], "li", ["unknown evidence '取证'", "proof (在外就读学生取证证明)"]),
-    (["record", ITEM, "辍学率=1"], "li", ["unknown indicator '辍学率'", "dropout_rate (义务教育阶段辍学率)"]),
-])
+@pytest.mark.parametrize(
+    "args, actor, words",
+    [
+        (["status", "--duty", "加强学校安全工作"], None, ["ambiguous", "anquan", "xuexiao-anquan"]),
+        (
+            ["status", "--unit", "山镇人民政府"],
+            None,
+            ["did you mean", "dongshan (东山镇人民政府)", "xishan (西山镇人民政府)"],
+        ),
+        (["status", "--state", "整改"], None, ["did you mean", "in_progress (整改中)"]),
+        (["advance", ITEM, "start"], "李", ["unknown person '李'", "li (李华)"]),
+        (["advance", "东山镇/抓控辍保学", "start"], "li", ["unknown unit '东山镇'", "dongshan (东山镇人民政府)"]),
+        (["advance", "dongshan/抓控辍", "start"], "li", ["unknown duty '抓控辍'", "kongchuo (抓控辍保学)"]),
+        (["advance", "edu/kongchuo", "start"], "zhang", ["区教育局 has no item of duty 抓控辍保学"]),
+        (["advance", ITEM, "启动"], "li", ["unknown step '启动'", "start (启动整改)"]),
+        (["attach", ITEM, "取证"], "li", ["unknown evidence '取证'", "proof (在外就读学生取证证明)"]),
+        (["record", ITEM, "辍学率=1"], "li", ["unknown indicator '辍学率'", "dropout_rate (义务教育阶段辍学率)"]),
+    ],
+)
 def test_ambiguous_or_unknown_names_are_refused_with_candidates(clerk, args, actor, words):
     stderr = clerk.refused(*args, actor=actor)
     for word in words:
@@ -103,6 +119,7 @@ def test_ambiguous_or_unknown_names_are_refused_with_candidates(clerk, args, act
 
 
 # -- 2. Chinese all the way ------------------------------------------------------------------------
+
 
 def test_refusals_name_roles_by_their_labels(clerk):
     stderr = clerk.refused("advance", ITEM, "启动整改", actor="张伟", lang="zh")
@@ -148,6 +165,7 @@ def test_explain_writes_copies_in_chinese_numerals(clerk):
 
 # -- 3. tables that fit ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("args", [["status"], ["summary"], ["board"], ["readiness"], ["history", ITEM]])
 @pytest.mark.parametrize("width", [60, 80, 100])
 def test_every_table_fits_columns(clerk, args, width):
@@ -185,6 +203,7 @@ def test_board_is_glyphs_with_a_legend(clerk):
 
 # -- 4. colour ----------------------------------------------------------------------------------------
 
+
 def test_color_always_never_and_auto(clerk):
     clerk.ok("advance", ITEM, "start", actor="li")
     assert ANSI.search(clerk.ok("--color", "always", "status").stdout)
@@ -210,12 +229,15 @@ def test_auto_colour_on_a_terminal_unless_no_color_or_dumb(monkeypatch, env, exp
 
 # -- 5. -o FILE picks the format by its suffix ---------------------------------------------------
 
+
 def test_output_suffix_picks_the_format(clerk, tmp_path):
-    for name, check in [("s.xlsx", lambda p: openpyxl.load_workbook(p).worksheets[0]["A1"].value),
-                        ("s.csv", lambda p: p.read_text(encoding="utf-8-sig").lower().startswith("item,")),
-                        ("s.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
-                        ("s.html", lambda p: p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")),
-                        ("s.md", lambda p: p.read_text(encoding="utf-8").startswith("## "))]:
+    for name, check in [
+        ("s.xlsx", lambda p: openpyxl.load_workbook(p).worksheets[0]["A1"].value),
+        ("s.csv", lambda p: p.read_text(encoding="utf-8-sig").lower().startswith("item,")),
+        ("s.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+        ("s.html", lambda p: p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")),
+        ("s.md", lambda p: p.read_text(encoding="utf-8").startswith("## ")),
+    ]:
         clerk.ok("status", "-o", str(tmp_path / name))
         assert check(tmp_path / name), name
     result = clerk("status", "-o", str(tmp_path / "s.txt"))
@@ -225,6 +247,7 @@ def test_output_suffix_picks_the_format(clerk, tmp_path):
 
 
 # -- 6. sheets under zh ---------------------------------------------------------------------------------
+
 
 def test_zh_sheets_say_yes_no_and_lights_in_words_while_data_keeps_ids(clerk, tmp_path):
     clerk.ok("status", "-o", str(tmp_path / "s.xlsx"), lang="zh")
@@ -236,6 +259,7 @@ def test_zh_sheets_say_yes_no_and_lights_in_words_while_data_keeps_ids(clerk, tm
 
 
 # -- 7. right numbers, 8. notes ------------------------------------------------------------------------
+
 
 def walk_to_verified(clerk):
     clerk.ok("advance", ITEM, "start", actor="li")
@@ -256,8 +280,12 @@ def test_note_records_an_observation_without_moving_the_item(clerk):
     clerk.ok("advance", ITEM, "start", actor="li")
     clerk.ok("note", ITEM, "取证材料不全，需补充", actor="wang")
     last = clerk.events()[-1]
-    assert (last["trigger"], last["from"], last["to"], last["note"]) == ("note", "in_progress", "in_progress",
-                                                                          "取证材料不全，需补充")
+    assert (last["trigger"], last["from"], last["to"], last["note"]) == (
+        "note",
+        "in_progress",
+        "in_progress",
+        "取证材料不全，需补充",
+    )
     assert clerk.status()[ITEM]["last_note"] == "取证材料不全，需补充"
     assert "a note needs some text" in clerk.refused("note", ITEM, "  ", actor="wang")
     refused = clerk.refused("note", ITEM, "看过", actor="zhao", lang="zh")  # another township
@@ -277,9 +305,14 @@ def test_aims_unmet_until_the_aim_is_reached(clerk):
 
 # -- 9. completion ------------------------------------------------------------------------------------
 
+
 def complete(clerk, words: str) -> list[str]:
-    env = {**clerk.env, "_RECTIFY_COMPLETE": "bash_complete", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    env = {
+        **clerk.env,
+        "_RECTIFY_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
     result = clerk.runner.invoke(cli, [], prog_name="rectify", env=env)
     return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 

@@ -6,6 +6,7 @@
   as not reached (aims_unmet);
 - duties prints the 整改责任表 rows from the same file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,9 +68,12 @@ def test_a_value_no_target_can_judge_blocks_readiness_and_a_missed_aim_does_not(
     assert [(r["item"], r["indicator"], r["kind"], r["blocks"]) for r in rows] == [
         ("dongshan/dropout", "dropout_rate", "no_target", True),
         ("dongshan/dropout", "proof_rate", "aim", False),
-        ("xihe/dropout", "dropout_rate", "no_target", True)]
-    assert rows[0]["reason"] == ("veto indicator 义务教育阶段辍学率 (50%) has no target: nothing can judge it "
-                                 "(declare the threshold the province sets)")
+        ("xihe/dropout", "dropout_rate", "no_target", True),
+    ]
+    assert rows[0]["reason"] == (
+        "veto indicator 义务教育阶段辍学率 (50%) has no target: nothing can judge it "
+        "(declare the threshold the province sets)"
+    )
     assert rows[1]["reason"] == "取证到位率: 95%, aim >= 100"
     # the same findings under the round of the townships, on its first day
     assert len(json.loads(rectify("readiness", "--for", "township-review", "--format", "json", code=1).stdout)) == 3
@@ -85,11 +89,22 @@ def test_the_plan_path_is_listed_apart(rectify):
 
 def test_duties_is_the_responsibility_table_of_the_file(rectify):
     rows = list(csv.DictReader(io.StringIO(rectify("duties", "--format", "csv").stdout.removeprefix("\ufeff"))))
-    assert [(r["ref"], r["duty"], r["owners"], r["support"], r["heads"], r["findings"], r["verified"], r["items"])
-            for r in rows] == [("四(一)2", "dropout", "dongshan;xihe", "edu", "li;zhou", "f1", "0", "2"),
-                               ("四(二)1", "rectify", "edu", "dudao;dongshan", "zhangwei", "f2", "0", "1")]
+    assert [
+        (r["ref"], r["duty"], r["owners"], r["support"], r["heads"], r["findings"], r["verified"], r["items"])
+        for r in rows
+    ] == [
+        ("四(一)2", "dropout", "dongshan;xihe", "edu", "li;zhou", "f1", "0", "2"),
+        ("四(二)1", "rectify", "edu", "dudao;dongshan", "zhangwei", "f2", "0", "1"),
+    ]
     page = rectify("--lang", "zh", "duties", "--format", "markdown").stdout
-    for text in ("四(一)2", "各乡镇人民政府", "李华、周芳", "书面汇报材料一式六份", "部分乡镇在外就读学生取证不到位", "0/2"):
+    for text in (
+        "四(一)2",
+        "各乡镇人民政府",
+        "李华、周芳",
+        "书面汇报材料一式六份",
+        "部分乡镇在外就读学生取证不到位",
+        "0/2",
+    ):
         assert text in page
 
 

@@ -1,4 +1,5 @@
 """Every --format of the CLI offers exactly the formats of the one registry, engine.formats.FORMATS."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,6 +34,11 @@ def test_every_listing_format_option_offers_the_registry() -> None:
 
 def test_reading_the_registry_imports_no_renderer() -> None:
     code = "import sys, cli; print(sorted(m for m in sys.modules if m.startswith('engine.formats')))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert result.stdout.strip() == "['engine.formats']"

@@ -4,6 +4,7 @@ Walks the new user's path from the issue: a township reporter starts a duty, att
 records indicators; a supervisor's verify is refused with every missing piece listed and nothing
 recorded, then succeeds. Every refusal and every invalid name exits 1 and records nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -95,7 +96,8 @@ def test_an_office_supervisor_cannot_verify_the_offices_own_duty(rectify):
     for supervisor, name in [("wangming", "王明"), ("chenjing", "陈静"), ("liuyang", "刘洋")]:
         refused = rectify.refused("advance", OFFICE_ITEM, "verify", "--note", "自查合格", actor=supervisor)
         assert refused.stderr.splitlines()[1:] == [
-            f"  - separation of duties: {name} is a person of the item's own unit and may not take step 验收销号"]
+            f"  - separation of duties: {name} is a person of the item's own unit and may not take step 验收销号"
+        ]
     rectify.ok("advance", OFFICE_ITEM, "verify", "--note", "区政府验收合格", actor="zhaoguoqiang")
     assert [(e["trigger"], e["actor"]) for e in rectify.history(OFFICE_ITEM)][-1] == ("verify", "zhaoguoqiang")
 
@@ -118,35 +120,47 @@ def test_init_creates_an_empty_journal_once(rectify):
     assert rectify.head()[0] == 1
 
 
-@pytest.mark.parametrize("args, actor, message", [
-    (["advance", ITEM, "start"], "nobody", "unknown person 'nobody'"),
-    (["record", ITEM, "chuoxue-lv=1"], "nobody", "unknown person 'nobody'"),
-    (["attach", ITEM, "zerenshu"], "nobody", "unknown person 'nobody'"),
-    (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown duty 'no-such-duty'"),
-    (["advance", "xihe/dudao-jiancha", "start"], "wangming", "西河乡人民政府 has no item of duty"),
-    (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown unit 'nowhere'"),
-    (["attach", "kongchuo-baoxue", "zerenshu"], "lihua", "unknown item"),
-    (["advance", ITEM, "finish"], "lihua", "unknown step 'finish'"),
-    (["advance", ITEM, "verify", "--note", "x"], "wangming", "'验收销号' is not allowed from state 待整改"),
-    (["record", ITEM, "no-such-indicator=1"], "lihua", "unknown indicator 'no-such-indicator'"),
-    (["record", ITEM, "chuoxue-lv"], "lihua", "'chuoxue-lv'"),
-    (["record", ITEM], "lihua", "give at least one NAME=VALUE"),
-    (["record", ITEM, "quzheng-daowei=很多"], "lihua", "取证到位率: '很多' is not a number"),
-    (["record", ITEM, "quzheng-daowei=nan"], "lihua", "is not a number"),
-    (["record", ITEM, "chuoxue-lv=1", "quzheng-daowei=abc"], "lihua", "is not a number"),
-    (["attach", ITEM, "no-such-evidence"], "lihua", "unknown evidence 'no-such-evidence'"),
-    (["record", ITEM, "chuoxue-lv=1"], "huanglei", "only a person of the item's own unit or a person of a support unit or supervisor may record values on this item; 黄磊 is not"),
-    (["attach", ITEM, "zerenshu"], "zhangwei", "may attach evidence on this item; 张伟 is not"),
-    (["advance", ITEM, "start"], "huanglei", "启动整改 may be taken only by: a person of the item's own unit or supervisor; 黄磊 is not"),
-])
+@pytest.mark.parametrize(
+    "args, actor, message",
+    [
+        (["advance", ITEM, "start"], "nobody", "unknown person 'nobody'"),
+        (["record", ITEM, "chuoxue-lv=1"], "nobody", "unknown person 'nobody'"),
+        (["attach", ITEM, "zerenshu"], "nobody", "unknown person 'nobody'"),
+        (["advance", "dongshan/no-such-duty", "start"], "lihua", "unknown duty 'no-such-duty'"),
+        (["advance", "xihe/dudao-jiancha", "start"], "wangming", "西河乡人民政府 has no item of duty"),
+        (["record", "nowhere/kongchuo-baoxue", "chuoxue-lv=1"], "lihua", "unknown unit 'nowhere'"),
+        (["attach", "kongchuo-baoxue", "zerenshu"], "lihua", "unknown item"),
+        (["advance", ITEM, "finish"], "lihua", "unknown step 'finish'"),
+        (["advance", ITEM, "verify", "--note", "x"], "wangming", "'验收销号' is not allowed from state 待整改"),
+        (["record", ITEM, "no-such-indicator=1"], "lihua", "unknown indicator 'no-such-indicator'"),
+        (["record", ITEM, "chuoxue-lv"], "lihua", "'chuoxue-lv'"),
+        (["record", ITEM], "lihua", "give at least one NAME=VALUE"),
+        (["record", ITEM, "quzheng-daowei=很多"], "lihua", "取证到位率: '很多' is not a number"),
+        (["record", ITEM, "quzheng-daowei=nan"], "lihua", "is not a number"),
+        (["record", ITEM, "chuoxue-lv=1", "quzheng-daowei=abc"], "lihua", "is not a number"),
+        (["attach", ITEM, "no-such-evidence"], "lihua", "unknown evidence 'no-such-evidence'"),
+        (
+            ["record", ITEM, "chuoxue-lv=1"],
+            "huanglei",
+            "only a person of the item's own unit or a person of a support unit or supervisor may record values on this item; 黄磊 is not",
+        ),
+        (["attach", ITEM, "zerenshu"], "zhangwei", "may attach evidence on this item; 张伟 is not"),
+        (
+            ["advance", ITEM, "start"],
+            "huanglei",
+            "启动整改 may be taken only by: a person of the item's own unit or supervisor; 黄磊 is not",
+        ),
+    ],
+)
 def test_invalid_or_unknown_names_exit_1_and_record_nothing(rectify, args, actor, message):
     rectify.ok("record", "xihe/kongchuo-baoxue", "chuoxue-lv=0", actor="huanglei")  # a journal with one event
     refused = rectify.refused(*args, actor=actor)
     assert message in refused.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["advance", ITEM, "start"], ["record", ITEM, "chuoxue-lv=1"], ["attach", ITEM, "zerenshu"]])
+@pytest.mark.parametrize(
+    "args", [["advance", ITEM, "start"], ["record", ITEM, "chuoxue-lv=1"], ["attach", ITEM, "zerenshu"]]
+)
 def test_missing_actor_exits_1(rectify, args):
     refused = rectify.refused(*args)
     assert "--as" in refused.stderr
@@ -194,17 +208,26 @@ def test_status_json_fields(rectify):
     row = rows[ITEM]
     assert STATUS_FIELDS <= set(row)
     assert {k: row[k] for k in STATUS_FIELDS} == {
-        "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue",
-        "title": "抓控辍保学", "state": "in_progress", "state_label": "整改中", "deadline": "2026-12-15",
-        "overdue": False, "veto": True}
+        "item": ITEM,
+        "unit": "dongshan",
+        "unit_name": "东山镇人民政府",
+        "duty": "kongchuo-baoxue",
+        "title": "抓控辍保学",
+        "state": "in_progress",
+        "state_label": "整改中",
+        "deadline": "2026-12-15",
+        "overdue": False,
+        "veto": True,
+    }
     assert rows["dongshan/quzheng"]["veto"] is False
     assert rows["dongshan/canji-pucha"]["veto"] is True  # veto through the duty
     assert all(r["unit"] == "dongshan" for r in rows.values())
     assert len(rows) == 8  # the 7 township duties and the self-evaluation plan
 
 
-@pytest.mark.parametrize("today, overdue", [
-    ("2026-12-14", False), ("2026-12-15", False), ("2026-12-16", True), ("2027-01-01", True)])
+@pytest.mark.parametrize(
+    "today, overdue", [("2026-12-14", False), ("2026-12-15", False), ("2026-12-16", True), ("2027-01-01", True)]
+)
 def test_status_overdue_against_today(rectify, today, overdue):
     rectify.ok("advance", ITEM, "start", actor="lihua")
     rows = rectify.status("--unit", "dongshan", RECTIFY_TODAY=today)

@@ -6,6 +6,7 @@ verified by the district leader). In that copy 抓控辍保学 is due 2026-12-08
 2026-12-10 its open items are red (overdue), every other open item is yellow (3 working days to
 2026-12-15) and the verified ones are green.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,48 +41,205 @@ KONGCHUO_ITEMS = {i.id for i in MODEL.items if i.duty.id == "kongchuo-baoxue"}
 ANSI = re.compile(r"\x1b\[")
 MD_SEPARATOR = re.compile(r"^\|(:?-{3,}:?\|)+$")
 
-STATUS_EN = ["Item", "Unit id", "Unit", "Duty id", "Duty", "Clause", "State id", "State", "Deadline",
-             "Original deadline", "Days left", "Traffic light", "Overdue", "Veto", "Level", "Times returned",
-             "Last step", "Last step at", "Last note", "Aims not reached"]
-STATUS_ZH = ["整改事项", "单位编号", "责任单位", "任务编号", "整改任务", "序号", "状态编号", "状态", "整改时限",
-             "原定时限", "剩余天数", "预警灯", "逾期", "一票否决", "督办等级", "退回次数", "最近办理步骤",
-             "最近办理时间", "最近说明", "未达力争目标"]
+STATUS_EN = [
+    "Item",
+    "Unit id",
+    "Unit",
+    "Duty id",
+    "Duty",
+    "Clause",
+    "State id",
+    "State",
+    "Deadline",
+    "Original deadline",
+    "Days left",
+    "Traffic light",
+    "Overdue",
+    "Veto",
+    "Level",
+    "Times returned",
+    "Last step",
+    "Last step at",
+    "Last note",
+    "Aims not reached",
+]
+STATUS_ZH = [
+    "整改事项",
+    "单位编号",
+    "责任单位",
+    "任务编号",
+    "整改任务",
+    "序号",
+    "状态编号",
+    "状态",
+    "整改时限",
+    "原定时限",
+    "剩余天数",
+    "预警灯",
+    "逾期",
+    "一票否决",
+    "督办等级",
+    "退回次数",
+    "最近办理步骤",
+    "最近办理时间",
+    "最近说明",
+    "未达力争目标",
+]
 # DESIGN § Listings: the field ids of status, in order; csv headers and json keys in every language
-STATUS_KEYS = ["item", "unit", "unit_name", "duty", "title", "ref", "state", "state_label", "deadline",
-               "original_deadline", "days_left", "light", "overdue", "veto", "level", "returns", "last_step",
-               "last_at", "last_note", "aims_unmet"]
+STATUS_KEYS = [
+    "item",
+    "unit",
+    "unit_name",
+    "duty",
+    "title",
+    "ref",
+    "state",
+    "state_label",
+    "deadline",
+    "original_deadline",
+    "days_left",
+    "light",
+    "overdue",
+    "veto",
+    "level",
+    "returns",
+    "last_step",
+    "last_at",
+    "last_note",
+    "aims_unmet",
+]
 STATES = ["待整改", "整改中", "已销号"]
 SUMMARY_EN = ["Unit id", "Unit", "Items", *STATES, "% verified", "Overdue", "Open veto items"]
 SUMMARY_ZH = ["单位编号", "责任单位", "事项数", *STATES, "验收完成率（%）", "逾期", "未销号一票否决事项"]
-SUMMARY_KEYS = ["unit", "unit_name", "items", "state_pending", "state_in_progress", "state_verified",
-                "verified_pct", "overdue", "veto_open"]
+SUMMARY_KEYS = [
+    "unit",
+    "unit_name",
+    "items",
+    "state_pending",
+    "state_in_progress",
+    "state_verified",
+    "verified_pct",
+    "overdue",
+    "veto_open",
+]
 BY_DUTY_EN = ["Duty id", "Duty", *SUMMARY_EN[2:]]
 BY_DUTY_ZH = ["任务编号", "整改任务", *SUMMARY_ZH[2:]]
 # a duty title shared by two duties (加强学校安全工作) is told apart by its id
-DUTY_HEADERS = [d.title if [e.title for e in MODEL.duties].count(d.title) == 1 else f"{d.title} ({d.id})"
-                for d in MODEL.duties]
+DUTY_HEADERS = [
+    d.title if [e.title for e in MODEL.duties].count(d.title) == 1 else f"{d.title} ({d.id})" for d in MODEL.duties
+]
 BOARD_EN = ["Unit id", "Unit", *DUTY_HEADERS]
 BOARD_ZH = ["单位编号", "责任单位", *DUTY_HEADERS]
 READINESS_EN = ["Item", "Unit", "Duty", "State", "Indicator", "Problem", "Kind", "Blocks"]
 READINESS_ZH = ["整改事项", "责任单位", "整改任务", "状态", "指标", "存在问题", "类别", "影响迎检"]
 READINESS_KEYS = ["item", "unit_name", "title", "state_label", "indicator", "reason", "kind", "blocks"]
-HISTORY_EN = ["No.", "Recorded at", "Trigger", "Step", "From", "To", "From state", "To state", "Actor", "Name",
-              "OS user", "Note", "Data", "Details", "Checklist version",
-              "Under another checklist version"]
-HISTORY_ZH = ["序号", "记录时间", "操作代码", "办理步骤", "原状态编号", "新状态编号", "原状态", "新状态", "办理人编号",
-              "办理人", "系统用户", "说明", "数据", "详情", "清单版本", "非现行清单版本"]
-HISTORY_KEYS = ["seq", "recorded_at", "trigger", "step", "from", "to", "from_label", "to_label", "actor",
-                "actor_name", "os_user", "note", "data", "details", "checklist_sha256", "other_version"]
+HISTORY_EN = [
+    "No.",
+    "Recorded at",
+    "Trigger",
+    "Step",
+    "From",
+    "To",
+    "From state",
+    "To state",
+    "Actor",
+    "Name",
+    "OS user",
+    "Note",
+    "Data",
+    "Details",
+    "Checklist version",
+    "Under another checklist version",
+]
+HISTORY_ZH = [
+    "序号",
+    "记录时间",
+    "操作代码",
+    "办理步骤",
+    "原状态编号",
+    "新状态编号",
+    "原状态",
+    "新状态",
+    "办理人编号",
+    "办理人",
+    "系统用户",
+    "说明",
+    "数据",
+    "详情",
+    "清单版本",
+    "非现行清单版本",
+]
+HISTORY_KEYS = [
+    "seq",
+    "recorded_at",
+    "trigger",
+    "step",
+    "from",
+    "to",
+    "from_label",
+    "to_label",
+    "actor",
+    "actor_name",
+    "os_user",
+    "note",
+    "data",
+    "details",
+    "checklist_sha256",
+    "other_version",
+]
 BOARD_NUMBERS = [str(n) for n in range(1, len(MODEL.duties) + 1)]  # the terminal's headers
 # ids (unit, duty, state, trigger, actor ids) are for scripts: the human formats leave them out
-HIDDEN_EN = {"Unit id", "Duty id", "State id", "Trigger", "From", "To", "Actor", "OS user", "Data", "Checklist version",
-             "Under another checklist version"}
-DUTIES_EN = ["Clause", "Task", "Requirements", "Lead units", "Supporting units", "Responsible persons", "Deadline",
-             "Materials", "Problems answered", "Verified / items"]
-DUTIES_ZH = ["序号", "整改任务", "整改要求", "牵头单位", "配合单位", "责任人", "整改时限", "整改材料", "反馈问题",
-             "销号进度"]
-DUTIES_KEYS = ["ref", "duty", "title", "description", "owners", "support", "heads", "deadline", "evidence",
-               "findings", "verified", "items"]
+HIDDEN_EN = {
+    "Unit id",
+    "Duty id",
+    "State id",
+    "Trigger",
+    "From",
+    "To",
+    "Actor",
+    "OS user",
+    "Data",
+    "Checklist version",
+    "Under another checklist version",
+}
+DUTIES_EN = [
+    "Clause",
+    "Task",
+    "Requirements",
+    "Lead units",
+    "Supporting units",
+    "Responsible persons",
+    "Deadline",
+    "Materials",
+    "Problems answered",
+    "Verified / items",
+]
+DUTIES_ZH = [
+    "序号",
+    "整改任务",
+    "整改要求",
+    "牵头单位",
+    "配合单位",
+    "责任人",
+    "整改时限",
+    "整改材料",
+    "反馈问题",
+    "销号进度",
+]
+DUTIES_KEYS = [
+    "ref",
+    "duty",
+    "title",
+    "description",
+    "owners",
+    "support",
+    "heads",
+    "deadline",
+    "evidence",
+    "findings",
+    "verified",
+    "items",
+]
 HISTORY_TRIGGERS = ["start", *["attach"] * len(EVIDENCE), "record", "verify"]
 OPEN_VETO = VETO_ITEMS - {ITEM}
 # readiness on 2026-12-10: per open veto item, "not verified" and each missing material or value; the
@@ -99,21 +257,77 @@ class Listing:
 
 
 LISTINGS = {
-    "status": Listing(["status"], STATUS_EN, STATUS_ZH, STATUS_KEYS, len(MODEL.items), UNIT_NAMES,
-                      "Rectification status", "整改进展情况"),
-    "summary": Listing(["summary"], SUMMARY_EN, SUMMARY_ZH, SUMMARY_KEYS, len(OWNING_UNITS), UNIT_NAMES,
-                       "Summary by unit", "按责任单位汇总"),
-    "summary-by-duty": Listing(["summary", "--by", "duty"], BY_DUTY_EN, BY_DUTY_ZH, ["duty", "title", *SUMMARY_KEYS[2:]],
-                               len(MODEL.duties), [d.title for d in MODEL.duties], "Summary by duty", "按整改任务汇总"),
-    "board": Listing(["board"], BOARD_EN, BOARD_ZH, ["unit", "unit_name", *[d.id for d in MODEL.duties]],
-                     len(OWNING_UNITS), UNIT_NAMES, "Responsibility board", "整改"),
-    "readiness": Listing(["readiness"], READINESS_EN, READINESS_ZH, READINESS_KEYS, READINESS_ROWS,
-                         sorted({MODEL.unit_by_id[i.split("/")[0]].name for i in OPEN_VETO}) + [RETURNED],
-                         "Readiness for the follow-up inspection", "迎检", exit_code=1),
-    "duties": Listing(["duties"], DUTIES_EN, DUTIES_ZH, DUTIES_KEYS, len(MODEL.duties),
-                      [d.title for d in MODEL.duties], "Rectification responsibility table", "整改责任表"),
-    "history": Listing(["history", ITEM], HISTORY_EN, HISTORY_ZH, HISTORY_KEYS, len(HISTORY_TRIGGERS),
-                       [ITEM, "李华", "王明", "启动整改", "验收销号"], f"History of {ITEM}", ITEM),
+    "status": Listing(
+        ["status"],
+        STATUS_EN,
+        STATUS_ZH,
+        STATUS_KEYS,
+        len(MODEL.items),
+        UNIT_NAMES,
+        "Rectification status",
+        "整改进展情况",
+    ),
+    "summary": Listing(
+        ["summary"],
+        SUMMARY_EN,
+        SUMMARY_ZH,
+        SUMMARY_KEYS,
+        len(OWNING_UNITS),
+        UNIT_NAMES,
+        "Summary by unit",
+        "按责任单位汇总",
+    ),
+    "summary-by-duty": Listing(
+        ["summary", "--by", "duty"],
+        BY_DUTY_EN,
+        BY_DUTY_ZH,
+        ["duty", "title", *SUMMARY_KEYS[2:]],
+        len(MODEL.duties),
+        [d.title for d in MODEL.duties],
+        "Summary by duty",
+        "按整改任务汇总",
+    ),
+    "board": Listing(
+        ["board"],
+        BOARD_EN,
+        BOARD_ZH,
+        ["unit", "unit_name", *[d.id for d in MODEL.duties]],
+        len(OWNING_UNITS),
+        UNIT_NAMES,
+        "Responsibility board",
+        "整改",
+    ),
+    "readiness": Listing(
+        ["readiness"],
+        READINESS_EN,
+        READINESS_ZH,
+        READINESS_KEYS,
+        READINESS_ROWS,
+        sorted({MODEL.unit_by_id[i.split("/")[0]].name for i in OPEN_VETO}) + [RETURNED],
+        "Readiness for the follow-up inspection",
+        "迎检",
+        exit_code=1,
+    ),
+    "duties": Listing(
+        ["duties"],
+        DUTIES_EN,
+        DUTIES_ZH,
+        DUTIES_KEYS,
+        len(MODEL.duties),
+        [d.title for d in MODEL.duties],
+        "Rectification responsibility table",
+        "整改责任表",
+    ),
+    "history": Listing(
+        ["history", ITEM],
+        HISTORY_EN,
+        HISTORY_ZH,
+        HISTORY_KEYS,
+        len(HISTORY_TRIGGERS),
+        [ITEM, "李华", "王明", "启动整改", "验收销号"],
+        f"History of {ITEM}",
+        ITEM,
+    ),
 }
 
 
@@ -132,8 +346,9 @@ def shared(tmp_path_factory) -> Rectify:
     text = rectify.checklist.read_text(encoding="utf-8")
     old = "    deadline: 2026-12-15                # 在跟踪督查"
     assert text.count(old) == 1
-    rectify.checklist.write_text(text.replace(old, "    deadline: 2026-12-08                # 在跟踪督查"),
-                                 encoding="utf-8")
+    rectify.checklist.write_text(
+        text.replace(old, "    deadline: 2026-12-08                # 在跟踪督查"), encoding="utf-8"
+    )
     walk_kongchuo(rectify)
     rectify.ok("advance", RETURNED, "start", actor="huanglei")
     rectify.ok("advance", RETURNED, "return", "--note", "取证不全", actor="chenjing")
@@ -166,6 +381,7 @@ def listing_ids():
 
 
 # -- the matrix: each listing × each format ---------------------------------------
+
 
 @pytest.mark.parametrize("name", listing_ids())
 def test_table(shared, name):
@@ -309,17 +525,34 @@ def test_xlsx_fills_the_traffic_light_cells(shared, tmp_path):
 
 # -- content of the shared journal -------------------------------------------------
 
+
 def test_status_json_values(shared):
     rows = {row["item"]: row for row in shared.json("status")}
     assert [row["item"] for row in shared.json("status")] == [i.id for i in MODEL.items]
     for row in rows.values():
         assert isinstance(row["overdue"], bool) and isinstance(row["veto"], bool)
-    assert {k: rows[ITEM][k] for k in ("state", "state_label", "light", "days_left", "overdue", "veto", "last_step",
-                                       "returns", "last_note")} == {
-        "state": "verified", "state_label": "已销号", "light": None, "days_left": None, "overdue": False, "veto": True,
-        "last_step": "verify", "returns": 0, "last_note": "材料齐全，同意销号"}
+    assert {
+        k: rows[ITEM][k]
+        for k in ("state", "state_label", "light", "days_left", "overdue", "veto", "last_step", "returns", "last_note")
+    } == {
+        "state": "verified",
+        "state_label": "已销号",
+        "light": None,
+        "days_left": None,
+        "overdue": False,
+        "veto": True,
+        "last_step": "verify",
+        "returns": 0,
+        "last_note": "材料齐全，同意销号",
+    }
     assert {k: rows[RETURNED][k] for k in ("state", "light", "overdue", "days_left", "returns", "last_step")} == {
-        "state": "in_progress", "light": "red", "overdue": True, "days_left": -2, "returns": 1, "last_step": "return"}
+        "state": "in_progress",
+        "light": "red",
+        "overdue": True,
+        "days_left": -2,
+        "returns": 1,
+        "last_step": "return",
+    }
     markdown = shared("status", "--format", "markdown").stdout  # people read the steps' labels
     assert "| 验收销号 " in markdown and "| 退回整改 " in markdown and "| verify " not in markdown
     quzheng = rows["dongshan/quzheng"]
@@ -333,8 +566,14 @@ def test_summary_json_worst_first(shared):
     assert rows[-1]["unit"] == OFFICE_ITEM.split("/")[0] and rows[-1]["verified_pct"] == 100.0
     assert {r["unit"] for r in rows[:9]} == {i.split("/")[0] for i in KONGCHUO_ITEMS} - {"dongshan"}
     dongshan = next(r for r in rows if r["unit"] == "dongshan")
-    assert (dongshan["state_verified"], dongshan["state_in_progress"], dongshan["state_pending"], dongshan["verified_pct"],
-            dongshan["overdue"], dongshan["veto_open"]) == (1, 1, 6, 12.5, 0, 1)
+    assert (
+        dongshan["state_verified"],
+        dongshan["state_in_progress"],
+        dongshan["state_pending"],
+        dongshan["verified_pct"],
+        dongshan["overdue"],
+        dongshan["veto_open"],
+    ) == (1, 1, 6, 12.5, 0, 1)
     by_duty = {r["duty"]: r for r in shared.json("summary", "--by", "duty")}
     assert (by_duty["kongchuo-baoxue"]["state_verified"], by_duty["kongchuo-baoxue"]["overdue"]) == (1, 9)
 
@@ -348,7 +587,10 @@ def test_board_cells(shared, tmp_path):
     assert board["dongshan"]["canji-pucha"] == "pending"
     assert board["dudao"]["dudao-jiancha"] == "verified"
     assert board["dongshan"]["wenti-zhenggai"] is None  # a duty dongshan does not own: an empty cell
-    csv_rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(shared("board", "--format", "csv").stdout.removeprefix("\ufeff")))}
+    csv_rows = {
+        row["unit"]: row
+        for row in csv.DictReader(io.StringIO(shared("board", "--format", "csv").stdout.removeprefix("\ufeff")))
+    }
     assert csv_rows["xihe"]["kongchuo-baoxue"] == "in_progress" and csv_rows["dongshan"]["wenti-zhenggai"] == ""
     table = shared("board", COLUMNS="80").stdout  # glyphs, ! overdue, * veto, and a legend
     assert "●*" in table and "◐!*" in table and "○ 待整改" in table and "● 已销号" in table
@@ -366,7 +608,11 @@ def test_history_json_is_the_events_oldest_first(shared):
     assert [e["trigger"] for e in events] == HISTORY_TRIGGERS
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     assert (events[-1]["actor"], events[-1]["note"], events[-1]["from"], events[-1]["to"]) == (
-        "wangming", "材料齐全，同意销号", "in_progress", "verified")
+        "wangming",
+        "材料齐全，同意销号",
+        "in_progress",
+        "verified",
+    )
     assert events[-2]["data"] == {"values": {"chuoxue-lv": 0, "quzheng-daowei": 100, "quzheng-youxiao": 100}}
     # recorded_at is UTC, ISO 8601, in the data formats; people read local time to the minute
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", e["recorded_at"]) for e in events)
@@ -377,6 +623,7 @@ def test_history_json_is_the_events_oldest_first(shared):
 
 # -- languages ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", listing_ids())
 def test_lang_zh_gives_chinese_headers(shared, name, tmp_path):
     listing = LISTINGS[name]
@@ -386,8 +633,9 @@ def test_lang_zh_gives_chinese_headers(shared, name, tmp_path):
     header = [cell.strip() for cell in table_part(wide)[1].strip("|").split("|")]
     assert header == wide_headers(name, listing.zh, ["任务编号", "事项数"])
     # json keys stay the same in every language
-    assert all(list(row) == listing.keys for row in json.loads(shared(*listing.args, "--format", "json",
-                                                                       lang="zh").stdout))
+    assert all(
+        list(row) == listing.keys for row in json.loads(shared(*listing.args, "--format", "json", lang="zh").stdout)
+    )
     wide = shared(*listing.args, "--wide", lang="zh").stdout
     header = [cell.strip() for cell in table_part(wide)[1].strip("|").split("|")]
     assert header == wide_headers(name, listing.zh, ["任务编号", "事项数"])
@@ -428,7 +676,9 @@ def test_lang_zh_translates_the_lights_in_human_formats(shared):
     table = shared("status", lang="zh").stdout
     assert "红灯" in table and "黄灯" in table
     assert "整改进展情况" in table and "整改依据" in table
-    csv_rows = list(csv.DictReader(io.StringIO(shared("status", "--format", "csv", lang="zh").stdout.removeprefix("\ufeff"))))
+    csv_rows = list(
+        csv.DictReader(io.StringIO(shared("status", "--format", "csv", lang="zh").stdout.removeprefix("\ufeff")))
+    )
     assert {row["light"] for row in csv_rows} == {"red", "yellow", ""}  # data formats keep the ids; verified: none
     assert {row["overdue"] for row in csv_rows} == {"true", "false"}
     assert "是" in table and "否" in table
@@ -436,23 +686,25 @@ def test_lang_zh_translates_the_lights_in_human_formats(shared):
 
 # -- status filters and sorting ---------------------------------------------------------
 
+
 def test_status_filters(shared):
     assert {r["item"] for r in shared.json("status", "--overdue")} == KONGCHUO_ITEMS - {ITEM}
     assert {r["item"] for r in shared.json("status", "--veto")} == VETO_ITEMS
     assert [r["duty"] for r in shared.json("status", "--unit", "dongshan")] == [
-        i.duty.id for i in MODEL.items if i.unit.id == "dongshan"]
+        i.duty.id for i in MODEL.items if i.unit.id == "dongshan"
+    ]
     assert {r["item"] for r in shared.json("status", "--state", "in_progress")} == {RETURNED, "dongshan/quzheng"}
     assert {r["item"] for r in shared.json("status", "--state", "verified")} == {ITEM, OFFICE_ITEM}
     assert [r["item"] for r in shared.json("status", "--unit", "xihe", "--overdue", "--veto")] == [RETURNED]
     assert [r["unit"] for r in shared.json("status", "--duty", "canji-pucha")] == [
-        i.unit.id for i in MODEL.items if i.duty.id == "canji-pucha"]
+        i.unit.id for i in MODEL.items if i.duty.id == "canji-pucha"
+    ]
     assert shared.json("status", "--unit", "edu", "--overdue") == []
     table = shared("status", "--unit", "dongshan").stdout
     assert "东山镇人民政府" in table and "西河乡人民政府" not in table
 
 
-@pytest.mark.parametrize("option, value", [
-    ("--unit", "nowhere"), ("--state", "finished"), ("--duty", "no-such-duty")])
+@pytest.mark.parametrize("option, value", [("--unit", "nowhere"), ("--state", "finished"), ("--duty", "no-such-duty")])
 def test_unknown_filter_value_exits_1_naming_it(shared, option, value):
     result = shared("status", option, value)
     assert result.exit_code == 1
@@ -483,6 +735,7 @@ def test_status_sort_by_an_unknown_column_exits_1(shared):
 
 # -- readiness ---------------------------------------------------------------------------
 
+
 def test_readiness_names_exactly_the_open_veto_items_until_one_is_verified(tmp_path):
     rectify = Rectify(tmp_path, today=TODAY)
     rows = rectify.json("readiness", code=1)
@@ -504,13 +757,17 @@ def test_readiness_names_exactly_the_open_veto_items_until_one_is_verified(tmp_p
     # on the day of the follow-up everything still open is overdue as well
     late = rectify.json("readiness", "--on", "2026-12-16", code=1)
     assert {r["item"] for r in late} == {i.id for i in MODEL.items}  # ITEM: its no_target row
-    assert {r["item"] for r in late if r["reason"] == "overdue since 2026-12-15"} == {i.id for i in MODEL.items} - {ITEM}
+    assert {r["item"] for r in late if r["reason"] == "overdue since 2026-12-15"} == {i.id for i in MODEL.items} - {
+        ITEM
+    }
 
 
 TINY_CHANGES = [
-    ("  - {id: wang, name: 王明, unit: dudao, roles: [supervisor]}\n",
-     "  - {id: wang, name: 王明, unit: dudao, roles: [supervisor]}\n"
-     "  - {id: zhao, name: 赵强, unit: edu, roles: [reporter]}\n"),
+    (
+        "  - {id: wang, name: 王明, unit: dudao, roles: [supervisor]}\n",
+        "  - {id: wang, name: 王明, unit: dudao, roles: [supervisor]}\n"
+        "  - {id: zhao, name: 赵强, unit: edu, roles: [reporter]}\n",
+    ),
 ]
 
 
@@ -538,10 +795,13 @@ def test_readiness_exit_0_when_ready(tmp_path):
     assert rectify("readiness", "--format", "xlsx", RECTIFY_TODAY="2026-12-01").stdout_bytes[:2] == b"PK"
     # the bureau's duty, never started, is overdue after 12-15
     late = rectify.json("readiness", "--on", "2026-12-16", code=1)
-    assert [(r["item"], r["kind"], r["reason"]) for r in late] == [("edu/zhenggai", "failure", "overdue since 2026-12-15")]
+    assert [(r["item"], r["kind"], r["reason"]) for r in late] == [
+        ("edu/zhenggai", "failure", "overdue since 2026-12-15")
+    ]
 
 
 # -- a real browser ----------------------------------------------------------------------
+
 
 def _browser():
     try:

@@ -1,5 +1,6 @@
 """The office's instruments through the CLI: inspect (rounds, draws, results), notice, remind,
 advance --deadline, status --level/--finding; on the frozen fixture tests/fixtures/office-2026.yaml."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,15 +28,27 @@ def office(tmp_path):
 def test_the_november_round_over_the_townships(office):
     items = office.json("inspect", "township-review")
     assert len(items) == 80 and {row["item"].split("/")[0] for row in items} == {
-        "dongshan", "xihe", "nanling", "beiping", "shiqiao", "liuxi", "qingshan", "baisha", "longquan", "matou"}
+        "dongshan",
+        "xihe",
+        "nanling",
+        "beiping",
+        "shiqiao",
+        "liuxi",
+        "qingshan",
+        "baisha",
+        "longquan",
+        "matou",
+    }
     assert "在外就读学生取证证明" in next(r for r in items if r["item"] == DONGSHAN)["lacks"]
     office.ok("advance", DONGSHAN, "start", "--round", "township-review", actor="lihua")
     office.ok("advance", DONGSHAN, "return", "--note", "取证证明不全", "--round", "township-review", actor="chenjing")
     office.ok("record", XIHE, "取证到位率=85", "--round", "区教育督查小组对各乡镇评估", actor="huanglei")
     refused = office.refused("advance", "edu/neibu-guanli", "start", "--round", "township-review", actor="chenjing")
     assert "outside round" in refused.stderr
-    assert "unknown inspection round" in office.refused(
-        "advance", XIHE, "start", "--round", "nope", actor="huanglei").stderr
+    assert (
+        "unknown inspection round"
+        in office.refused("advance", XIHE, "start", "--round", "nope", actor="huanglei").stderr
+    )
     report = {row["item"]: row for row in office.json("inspect", "township-review", "--report")}
     assert report[DONGSHAN]["checked"] is True and report[DONGSHAN]["notes"] == "取证证明不全"
     assert report[DONGSHAN]["change"] == "returned" and report[DONGSHAN]["outcome"] == "退回整改 → 整改中"
@@ -50,12 +63,21 @@ def test_the_december_focus_round_lists_its_named_units_without_drawing(office):
 
 
 def test_a_drawn_round_rederived_from_its_recorded_seed(office):
-    result = office.ok("inspect", "spot-check", "--draw", "--seed", "20261201", "--format", "json",
-                       actor="wangming", today="2026-12-01")
+    result = office.ok(
+        "inspect",
+        "spot-check",
+        "--draw",
+        "--seed",
+        "20261201",
+        "--format",
+        "json",
+        actor="wangming",
+        today="2026-12-01",
+    )
     listed = [row["item"] for row in json.loads(result.stdout)]
     (draw,) = office.json("history", "@round/spot-check")
     data = draw["data"]
-    assert (data["seed"], data["sample"], len(data["population"])) == (20261201, 7, 21)   # ceil(0.3 × 21)
+    assert (data["seed"], data["sample"], len(data["population"])) == (20261201, 7, 21)  # ceil(0.3 × 21)
     again = sorted(data["population"], key=lambda i: hashlib.sha256(f"{data['seed']}:{i}".encode()).hexdigest())
     assert sorted(listed) == sorted(again[:7]) == sorted(data["drawn"])
     # a second draw is refused; a redraw needs a note; --seed without --draw is a usage error
@@ -63,10 +85,10 @@ def test_a_drawn_round_rederived_from_its_recorded_seed(office):
     assert office("inspect", "spot-check", "--seed", "3").exit_code == 2
     office.refused("inspect", "spot-check", "--draw", "--redraw", actor="wangming")
     office.ok("inspect", "spot-check", "--draw", "--redraw", "--note", "换人抽签", actor="wangming")
-    outside = next(i for i in data["population"] if i not in office.json("history", "@round/spot-check")[-1]
-                   ["data"]["drawn"])
-    assert "not drawn" in office.refused("advance", outside, "start", "--round", "spot-check",
-                                         actor="chenjing").stderr
+    outside = next(
+        i for i in data["population"] if i not in office.json("history", "@round/spot-check")[-1]["data"]["drawn"]
+    )
+    assert "not drawn" in office.refused("advance", outside, "start", "--round", "spot-check", actor="chenjing").stderr
 
 
 def returned_twice(office):
@@ -103,17 +125,31 @@ def test_an_extension_moves_the_light_and_overdue_flag_and_history_keeps_the_ori
     assert (late["light"], late["overdue"], late["deadline"], late["level"]) == ("red", True, "2026-12-15", "yellow")
     office.refused("advance", DONGSHAN, "extend", "--note", "申请延期", actor="wangming")
     office.refused("advance", DONGSHAN, "extend", "--note", "申请延期", "--deadline", "2026-12-15", actor="wangming")
-    office.ok("advance", DONGSHAN, "extend", "--note", "申请延期", "--deadline", "2026-12-31", actor="wangming",
-              today="2026-12-17")
+    office.ok(
+        "advance",
+        DONGSHAN,
+        "extend",
+        "--note",
+        "申请延期",
+        "--deadline",
+        "2026-12-31",
+        actor="wangming",
+        today="2026-12-17",
+    )
     (now,) = office.json("status", "--unit", "dongshan", "--duty", "kongchuo-baoxue", today="2026-12-17")
     assert (now["light"], now["overdue"], now["deadline"], now["original_deadline"], now["level"]) == (
-        "green", False, "2026-12-31", "2026-12-15", None)
+        "green",
+        False,
+        "2026-12-31",
+        "2026-12-15",
+        None,
+    )
     extension = office.json("history", DONGSHAN)[-1]
     assert extension["data"] == {"deadline": "2026-12-31", "previous_deadline": "2026-12-15"}
 
 
 def test_remind_per_unit_with_the_head_as_a_listing_and_one_file_per_unit(office, tmp_path):
-    rows = office.json("remind", today="2026-12-10")       # Thu: 3 working days to Tue 12-15
+    rows = office.json("remind", today="2026-12-10")  # Thu: 3 working days to Tue 12-15
     assert {r["unit"] for r in rows} >= {"xihe", "edu"}
     xihe = next(r for r in rows if r["item"] == XIHE)
     assert xihe["head"] == "黄磊(分管教育副乡长)" and xihe["days_left"] == 3 and "取证" in xihe["lacks"]
@@ -135,19 +171,26 @@ def test_note_with_a_round_is_an_observation_tagged_with_it(office):
     assert "added a note" in out.stdout
     event = office.json("history", DONGSHAN)[-1]
     assert (event["trigger"], event["note"], event["data"], event["from"], event["to"]) == (
-        "note", "取证材料已补齐一半", {"round": "township-review"}, "pending", "pending")
+        "note",
+        "取证材料已补齐一半",
+        {"round": "township-review"},
+        "pending",
+        "pending",
+    )
     report = {r["item"]: r for r in office.json("inspect", "township-review", "--report")}
     assert report[DONGSHAN]["checked"] and report[DONGSHAN]["notes"] == "取证材料已补齐一半"
     office.refused("note", "edu/neibu-guanli", "看过了", "--round", "township-review", actor="chenjing")
     office.refused("note", DONGSHAN, "  ", actor="chenjing")
-    office.refused("note", DONGSHAN, "x", actor="huanglei")          # not of dongshan, not a supervisor
+    office.refused("note", DONGSHAN, "x", actor="huanglei")  # not of dongshan, not a supervisor
 
 
 def test_a_notice_never_overwrites_the_journal_in_use(office, tmp_path):
     journal = tmp_path / "journal.html"  # an odd name, but the only way -o FILE.html could hit it
     base = ["-c", str(office.checklist), "--db", str(journal), "--as", "wangming"]
+
     def run(*args):
         return office.runner.invoke(cli, base + list(args), catch_exceptions=False, env=office.env)
+
     if run("init").exit_code != 0:
         assert run("note", XIHE, "x").exit_code == 0
     before = journal.read_bytes()

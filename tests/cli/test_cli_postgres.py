@@ -4,6 +4,7 @@ An administrator runs ``db init``; two logins, a township reporter and a supervi
 item; ``--as`` naming someone else is refused, and so is a login that is no person; the journal
 goes to SQLite and back with equal audit heads; tampering on the server is found by audit.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,18 @@ def office(tmp_path, pg_url):
     """The minimal checklist with logins for 王明 (wang) and 李华 (li), and a prepared journal."""
     text = MINIMAL.read_text(encoding="utf-8")
     text = text.replace("roles: [supervisor]}", "roles: [supervisor], login: wang}").replace(
-        "roles: [reporter]}", "roles: [reporter], login: li}")
+        "roles: [reporter]}", "roles: [reporter], login: li}"
+    )
     checklist = tmp_path / "office.yaml"
     checklist.write_text(text, encoding="utf-8")
-    env = {"RECTIFY_CACHE_DIR": str(tmp_path / "cache"), "RECTIFY_LANG": "en", "RECTIFY_CHECKLIST": str(checklist),
-           "RECTIFY_DB": None, "RECTIFY_ACTOR": None, "RECTIFY_TODAY": "2026-11-20"}
+    env = {
+        "RECTIFY_CACHE_DIR": str(tmp_path / "cache"),
+        "RECTIFY_LANG": "en",
+        "RECTIFY_CHECKLIST": str(checklist),
+        "RECTIFY_DB": None,
+        "RECTIFY_ACTOR": None,
+        "RECTIFY_TODAY": "2026-11-20",
+    }
 
     def rectify(*args: str, login: str | None = None, db: str | None = None):
         url = db or (with_params(pg_url, user=login) if login else pg_url)
@@ -44,8 +52,12 @@ def office(tmp_path, pg_url):
 
 
 def test_two_logins_one_verifies_the_other_s_item(office):
-    for args in (["advance", ITEM, "start"], ["attach", ITEM, "proof"], ["attach", ITEM, "report"],
-                 ["record", ITEM, "proof_rate=100"]):
+    for args in (
+        ["advance", ITEM, "start"],
+        ["attach", ITEM, "proof"],
+        ["attach", ITEM, "report"],
+        ["record", ITEM, "proof_rate=100"],
+    ):
         result = office(*args, login="li")
         assert result.exit_code == 0, result.stderr
     result = office("advance", ITEM, "verify", "--note", "材料齐全，同意销号", login="wang")
@@ -58,8 +70,10 @@ def test_two_logins_one_verifies_the_other_s_item(office):
 
 def test_as_naming_anyone_else_is_refused_and_nothing_is_recorded(office):
     assert office("advance", ITEM, "start", login="li").exit_code == 0
-    for args in (["--as", "wang", "advance", ITEM, "verify", "--note", "x"], ["--as", "王明", "record", ITEM,
-                                                                               "proof_rate=1"]):
+    for args in (
+        ["--as", "wang", "advance", ITEM, "verify", "--note", "x"],
+        ["--as", "王明", "record", ITEM, "proof_rate=1"],
+    ):
         result = office(*args, login="li")
         assert result.exit_code == 1
         assert "authenticates you as login 'li'" in result.stderr and "act only as yourself" in result.stderr
@@ -76,8 +90,11 @@ def test_a_login_that_is_no_person_may_read_but_not_act(office):
 
 
 def test_copy_to_sqlite_and_back_keeps_the_audit_head(office, tmp_path, pg_url):
-    for args, login in ((["advance", ITEM, "start"], "li"), (["record", ITEM, "proof_rate=90"], "li"),
-                        (["advance", "edu/zhenggai", "start"], "wang")):
+    for args, login in (
+        (["advance", ITEM, "start"], "li"),
+        (["record", ITEM, "proof_rate=90"], "li"),
+        (["advance", "edu/zhenggai", "start"], "wang"),
+    ):
         assert office(*args, login=login).exit_code == 0
     head = office("audit").stdout
     copy = tmp_path / "copy.db"
@@ -108,11 +125,14 @@ def test_db_init_wants_a_postgresql_url(office, tmp_path):
     assert "postgresql://" in result.stderr
 
 
-@pytest.mark.parametrize("tamper, position", [
-    ("UPDATE rectify.events SET note = '同意' WHERE seq = 2", 2),
-    ("DELETE FROM rectify.events WHERE seq = 1", 1),
-    ("UPDATE rectify.events SET actor = 'wang' WHERE seq = 3", 3),
-])
+@pytest.mark.parametrize(
+    "tamper, position",
+    [
+        ("UPDATE rectify.events SET note = '同意' WHERE seq = 2", 2),
+        ("DELETE FROM rectify.events WHERE seq = 1", 1),
+        ("UPDATE rectify.events SET actor = 'wang' WHERE seq = 3", 3),
+    ],
+)
 def test_tampering_on_the_server_is_found_by_audit(office, pg_url, tamper, position):
     for args in (["advance", ITEM, "start"], ["record", ITEM, "proof_rate=90"], ["attach", ITEM, "proof"]):
         assert office(*args, login="li").exit_code == 0

@@ -1,4 +1,5 @@
 """readiness --on/--for and duties through the CLI, on the minimal checklist."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def test_an_unknown_round_prints_no_verdict(rectify):
     result = rectify("readiness", "--for", "reveiw")
     assert result.exit_code == 1
     assert result.stdout == ""  # an error is no verdict: neither READY nor NOT READY
-    assert result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review (乡镇评估), spot-check (重点抽查)"
+    assert (
+        result.stderr.strip() == "unknown inspection round 'reveiw'; rounds: review (乡镇评估), spot-check (重点抽查)"
+    )
 
 
 def test_for_a_round_judges_its_items_on_its_first_day(rectify):
@@ -56,7 +59,9 @@ def test_without_a_final_round_the_day_is_today(rectify):
 def test_duties_lists_one_row_per_duty_in_every_format(rectify, tmp_path):
     rows = json.loads(rectify("duties", "--format", "json").stdout)
     assert [(r["duty"], r["owners"], r["items"], r["verified"]) for r in rows] == [
-        ("kongchuo", ["dongshan", "xihe"], 2, 0), ("zhenggai", ["edu"], 1, 0)]
+        ("kongchuo", ["dongshan", "xihe"], 2, 0),
+        ("zhenggai", ["edu"], 1, 0),
+    ]
     assert rows[0]["evidence"] == ["proof", "report"] and rows[0]["deadline"] == "2026-12-10"
     table = rectify("duties").stdout
     assert "各乡镇人民政府" in table and "书面汇报材料, 6 paper copies" in table and "0/2" in table

@@ -5,6 +5,7 @@ scratch directory on the frozen copy of the bundled checklist, with the README's
 output printed under it in the README must be what the command prints, clock times and hashes
 aside. ``RECTIFY_README_UPDATE=1`` rewrites the README's outputs instead of comparing.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,15 @@ REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 FROZEN = REPO / "tests" / "fixtures" / "shuanggao-frozen.yaml"
 BLOCK = re.compile(r"(<!-- walkthrough -->\n```console\n)(.*?)(```\n<!-- /walkthrough -->)", re.S)
-ENV = {"RECTIFY_CHECKLIST": "shuanggao-2026.yaml", "RECTIFY_LANG": "zh", "COLUMNS": "80",
-       "RECTIFY_TODAY": "2026-12-01", "RECTIFY_DB": None, "RECTIFY_ACTOR": None, "NO_COLOR": None}
+ENV = {
+    "RECTIFY_CHECKLIST": "shuanggao-2026.yaml",
+    "RECTIFY_LANG": "zh",
+    "COLUMNS": "80",
+    "RECTIFY_TODAY": "2026-12-01",
+    "RECTIFY_DB": None,
+    "RECTIFY_ACTOR": None,
+    "NO_COLOR": None,
+}
 MASKS = [(re.compile(r"\b[0-9a-f]{64}\b"), "<HASH>"), (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d"), "<TIME>")]
 
 
@@ -68,9 +76,10 @@ def test_the_walkthrough_outputs_are_the_real_ones(tmp_path, monkeypatch):
     assert len(pairs) >= 8
     outputs = run_walkthrough(tmp_path, monkeypatch, [command for command, _shown in pairs])
     if os.environ.get("RECTIFY_README_UPDATE"):
-        block = "".join(f"$ {command}\n" + (f"{output}\n" if output else "")
-                        for (command, _shown), output in zip(pairs, outputs))
-        README.write_text(text[:match.start(2)] + block + text[match.end(2):], encoding="utf-8")
+        block = "".join(
+            f"$ {command}\n" + (f"{output}\n" if output else "") for (command, _shown), output in zip(pairs, outputs)
+        )
+        README.write_text(text[: match.start(2)] + block + text[match.end(2) :], encoding="utf-8")
         return
     for (command, shown), output in zip(pairs, outputs):
         assert masked(shown) == masked(output), f"README output of `{command}` drifted:\n{output}"
@@ -80,6 +89,8 @@ def test_the_readme_stands_on_its_own():
     text = README.read_text(encoding="utf-8")
     assert "../shared" not in text  # a clone has no ../shared
     for anchor in re.findall(r"\]\(#([a-z0-9-]+)\)", text):  # every link to a section finds it
-        headings = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
-                    for h in re.findall(r"^#+ (.*)$", text, re.M)}
+        headings = {
+            re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
+            for h in re.findall(r"^#+ (.*)$", text, re.M)
+        }
         assert anchor in headings, anchor

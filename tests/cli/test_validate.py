@@ -1,4 +1,5 @@
 """`rectify validate` through click's CliRunner: output streams and exit codes."""
+
 from __future__ import annotations
 
 import re
@@ -41,9 +42,13 @@ def test_the_bundled_checklist_is_valid() -> None:
     assert all(": warning: " in w and "veto indicator" in w and "no target" in w for w in warnings)
     (summary,) = result.stdout.splitlines()
     assert summary.startswith(f"{BUNDLED}: ok")
-    for word, count in [("units", len(checklist.units)), ("people", len(checklist.people)),
-                        ("duties", len(checklist.duties)), ("items", len(checklist.items)),
-                        ("workflows", len(checklist.workflows))]:
+    for word, count in [
+        ("units", len(checklist.units)),
+        ("people", len(checklist.people)),
+        ("duties", len(checklist.duties)),
+        ("items", len(checklist.items)),
+        ("workflows", len(checklist.workflows)),
+    ]:
         assert re.search(rf"\b{count} {word}\b|\b{word} {count}\b", summary), (word, count, summary)
     assert len(checklist.units) >= 20 and len(checklist.items) >= 100
 

@@ -1,4 +1,5 @@
 """A private copy of the frozen fixture checklist with its journal beside it, and ways to run rectify on it."""
+
 from __future__ import annotations
 
 import os
@@ -28,12 +29,19 @@ class Workspace:
 
     def command(self, *args: str, actor: str | None = None) -> list[str]:
         """The argv of one ``rectify`` run in its own process."""
-        return [sys.executable, str(REPO / "cli.py"), "-c", str(self.checklist),
-                *(["--as", actor] if actor else []), *args]
+        return [
+            sys.executable,
+            str(REPO / "cli.py"),
+            "-c",
+            str(self.checklist),
+            *(["--as", actor] if actor else []),
+            *args,
+        ]
 
     def run(self, *args: str, actor: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*args, actor=actor), env=self.env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            self.command(*args, actor=actor), env=self.env, capture_output=True, text=True, timeout=120
+        )
 
     def audit(self, *args: str) -> tuple[int, str, subprocess.CompletedProcess[str]]:
         """``rectify audit``; returns (head position, head hash, the finished process)."""

@@ -10,6 +10,7 @@
    message;
 12. a read-only journal (file and folder) can still be audited and listed.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,8 +87,10 @@ def test_audits_during_concurrent_writes_all_pass_and_nothing_is_lost(workspace)
 
 # -- 5: forged current columns, guards, broken rows -----------------------------------------------
 
-@pytest.mark.parametrize("column, value", [("returns", 3), ("trigger", "return"),
-                                           ("recorded_at", "2026-01-01T00:00:00.000000Z"), ("seq", 2)])
+
+@pytest.mark.parametrize(
+    "column, value", [("returns", 3), ("trigger", "return"), ("recorded_at", "2026-01-01T00:00:00.000000Z"), ("seq", 2)]
+)
 def test_every_current_column_is_checked_against_the_replay(workspace, column, value):
     build_journal(workspace)
     conn = attacker(workspace)
@@ -109,12 +112,15 @@ def test_dropped_append_only_triggers_fail_the_audit(workspace):
     assert "append-only triggers are missing: events_no_update" in result.stderr
 
 
-@pytest.mark.parametrize("tamper, message, position", [
-    ("DROP TABLE current", "no such table: current", None),
-    ("UPDATE events SET note = X'00ff1b' WHERE seq = 3", "position 3: the stored row is not an event", 3),
-    ("UPDATE events SET data = '{\"values\": ' WHERE seq = 6", "position 6: the stored row is not an event", 6),
-    ("UPDATE events SET data = '[1]' WHERE seq = 6", "position 6: the stored row is not an event", 6),
-])
+@pytest.mark.parametrize(
+    "tamper, message, position",
+    [
+        ("DROP TABLE current", "no such table: current", None),
+        ("UPDATE events SET note = X'00ff1b' WHERE seq = 3", "position 3: the stored row is not an event", 3),
+        ("UPDATE events SET data = '{\"values\": ' WHERE seq = 6", "position 6: the stored row is not an event", 6),
+        ("UPDATE events SET data = '[1]' WHERE seq = 6", "position 6: the stored row is not an event", 6),
+    ],
+)
 def test_broken_rows_and_tables_are_named_failures_not_internal_errors(workspace, tamper, message, position):
     build_journal(workspace)
     conn = attacker(workspace)
@@ -139,19 +145,37 @@ def test_a_journal_of_the_wrong_schema_is_refused_not_exit_3(workspace):
 
 # -- 5: correctly hashed events that break the rules ----------------------------------------------
 
-def forge(workspace, item: str, trigger: str, from_state: str, to_state: str, actor: str, note: str = "",
-          data: dict | None = None, recorded_at: str | None = None) -> int:
+
+def forge(
+    workspace,
+    item: str,
+    trigger: str,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    note: str = "",
+    data: dict | None = None,
+    recorded_at: str | None = None,
+) -> int:
     """Append a correctly hashed event (and its current row) straight into the file."""
     conn = sqlite3.connect(str(workspace.db), isolation_level=None)
     seq, prev, last_time, sha = conn.execute(
-        "SELECT seq, hash, recorded_at, checklist_sha256 FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    event = seal(Draft(item, trigger, from_state, to_state, actor, note, sha, data or {}), seq + 1, prev,
-                 recorded_at or last_time, "mallory")
+        "SELECT seq, hash, recorded_at, checklist_sha256 FROM events ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    event = seal(
+        Draft(item, trigger, from_state, to_state, actor, note, sha, data or {}),
+        seq + 1,
+        prev,
+        recorded_at or last_time,
+        "mallory",
+    )
     values = [getattr(event, c) for c in EVENT_COLUMNS]
     values[EVENT_COLUMNS.index("data")] = data_text(event.data)
     conn.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(values))})", values)
-    conn.execute("INSERT OR REPLACE INTO current (item, state, seq, trigger, recorded_at, returns) "
-                 "VALUES (?, ?, ?, ?, ?, 0)", (item, to_state, seq + 1, trigger, event.recorded_at))
+    conn.execute(
+        "INSERT OR REPLACE INTO current (item, state, seq, trigger, recorded_at, returns) VALUES (?, ?, ?, ?, ?, 0)",
+        (item, to_state, seq + 1, trigger, event.recorded_at),
+    )
     conn.close()
     return seq + 1
 
@@ -166,16 +190,40 @@ def office_ready(workspace) -> None:
 
 
 FORGERIES = {
-    "owner verifies own item": (dict(item=OFFICE, trigger="verify", from_state="in_progress", to_state="verified",
-                                     actor="chenjing", note="自己验收"), "separation of duties"),
-    "undeclared step": (dict(item=ITEM, trigger="verify", from_state="pending", to_state="verified",
-                             actor="wangming", note="x"), "no step 'verify' is declared from state 'pending'"),
-    "unknown person": (dict(item=ITEM, trigger="start", from_state="pending", to_state="in_progress",
-                            actor="mallory"), "'mallory' is not a declared person"),
-    "wrong starting state": (dict(item=OFFICE, trigger="return", from_state="verified", to_state="in_progress",
-                                  actor="wangming", note="x"), "it starts from 'verified'"),
-    "backdated": (dict(item=ITEM, trigger="start", from_state="pending", to_state="in_progress", actor="lihua",
-                       recorded_at="2020-01-01T00:00:00.000000Z"), "time runs backwards"),
+    "owner verifies own item": (
+        dict(
+            item=OFFICE,
+            trigger="verify",
+            from_state="in_progress",
+            to_state="verified",
+            actor="chenjing",
+            note="自己验收",
+        ),
+        "separation of duties",
+    ),
+    "undeclared step": (
+        dict(item=ITEM, trigger="verify", from_state="pending", to_state="verified", actor="wangming", note="x"),
+        "no step 'verify' is declared from state 'pending'",
+    ),
+    "unknown person": (
+        dict(item=ITEM, trigger="start", from_state="pending", to_state="in_progress", actor="mallory"),
+        "'mallory' is not a declared person",
+    ),
+    "wrong starting state": (
+        dict(item=OFFICE, trigger="return", from_state="verified", to_state="in_progress", actor="wangming", note="x"),
+        "it starts from 'verified'",
+    ),
+    "backdated": (
+        dict(
+            item=ITEM,
+            trigger="start",
+            from_state="pending",
+            to_state="in_progress",
+            actor="lihua",
+            recorded_at="2020-01-01T00:00:00.000000Z",
+        ),
+        "time runs backwards",
+    ),
 }
 
 
@@ -197,8 +245,10 @@ def test_steps_are_judged_under_the_checklist_version_they_were_taken_under(work
     text = workspace.checklist.read_text(encoding="utf-8")
     old = "by: [owner, supervisor]}"
     assert text.count(old) == 1
-    workspace.checklist.write_text(text.replace(old, "by: [district]}").replace(
-        "roles: [supervisor]}", "roles: [supervisor, district]}", 1), encoding="utf-8")
+    workspace.checklist.write_text(
+        text.replace(old, "by: [district]}").replace("roles: [supervisor]}", "roles: [supervisor, district]}", 1),
+        encoding="utf-8",
+    )
     assert workspace.run("validate").returncode == 0, workspace.run("validate").stderr
     result = run_audit(workspace)  # wangming's start was lawful then, and is judged by that version
     assert result.exit_code == 0, result.stderr
@@ -207,8 +257,7 @@ def test_steps_are_judged_under_the_checklist_version_they_were_taken_under(work
 
 def test_a_version_the_journal_does_not_keep_is_not_judged_a_warning(workspace):
     office_ready(workspace)
-    workspace.checklist.write_text(workspace.checklist.read_text(encoding="utf-8") + "# edited\n",
-                                   encoding="utf-8")
+    workspace.checklist.write_text(workspace.checklist.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     conn = sqlite3.connect(str(workspace.db))
     conn.execute("DROP TRIGGER checklists_no_delete")
     conn.execute("DELETE FROM checklists")
@@ -227,6 +276,7 @@ def test_the_stored_checklist_version_is_the_file_of_the_events(workspace):
 
 
 # -- 11: --anchor forms and messages --------------------------------------------------------------
+
 
 def test_anchor_accepts_the_pasted_line_blanks_and_either_case(workspace):
     head = build_journal(workspace)
@@ -255,6 +305,7 @@ def test_each_anchor_failure_has_its_own_message(workspace):
 
 
 # -- 12: a read-only journal ----------------------------------------------------------------------
+
 
 def freeze(paths: list[Path], on: bool) -> bool:
     """``chattr +i``: read-only even for root (the tests may run as root, which ignores modes)."""
@@ -286,19 +337,29 @@ def test_a_read_only_journal_can_be_audited_and_listed(workspace, tmp_path, leav
     if not freeze(frozen, True):
         pytest.skip("chattr +i is not available here")
     try:
-        audited = subprocess.run(workspace.command("--db", str(db), "audit"), env=workspace.env,
-                                 capture_output=True, text=True, timeout=60)
+        audited = subprocess.run(
+            workspace.command("--db", str(db), "audit"), env=workspace.env, capture_output=True, text=True, timeout=60
+        )
         assert audited.returncode == 0, audited.stderr
         assert audited.stdout.startswith(f"head {15 if leave_wal else 14} ")
         if not leave_wal:
             assert audited.stdout.strip() == f"head 14 {head}"
-        listed = subprocess.run(workspace.command("--db", str(db), "status", "--format", "json"),
-                                env=workspace.env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            workspace.command("--db", str(db), "status", "--format", "json"),
+            env=workspace.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert listed.returncode == 0, listed.stderr
         assert len(json.loads(listed.stdout)) > 10
-        refused = subprocess.run(workspace.command("--db", str(db), "advance", "xihe/kongchuo-baoxue", "start",
-                                                   actor="huanglei"), env=workspace.env, capture_output=True,
-                                 text=True, timeout=60)
+        refused = subprocess.run(
+            workspace.command("--db", str(db), "advance", "xihe/kongchuo-baoxue", "start", actor="huanglei"),
+            env=workspace.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
     finally:
         freeze(frozen, False)

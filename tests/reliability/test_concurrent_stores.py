@@ -4,6 +4,7 @@ On PostgreSQL each process is a real login appending through ``rectify_append``.
 run takes the advisory lock away (from the client and from the function): then at least one
 append must fail or fork the chain, which shows the first test could fail.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,10 +48,24 @@ def run_writers(tmp_path, url_of, lock: bool = True) -> list[dict]:
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
     start_at = time.time() + 3.0
-    processes = [subprocess.Popen(
-        [sys.executable, str(script), str(REPO), url_of(person), person, str(APPENDS), str(start_at),
-         "lock" if lock else "nolock"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for person in TEST_PEOPLE[:PROCESSES]]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(REPO),
+                url_of(person),
+                person,
+                str(APPENDS),
+                str(start_at),
+                "lock" if lock else "nolock",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for person in TEST_PEOPLE[:PROCESSES]
+    ]
     results = []
     for process in processes:
         out, err = process.communicate(timeout=240)

@@ -8,6 +8,7 @@
 13. strict ``RECTIFY_TODAY``, bounded ``copies``, honest messages, events of removed items
    announced, each event's checklist version in ``history``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,18 +42,25 @@ def edited(workspace, old: str, new: str, name: str = "edited.yaml"):
 
 # -- 6 ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("args", [("validate", "{fifo}"), ("-c", "{fifo}", "status"), ("-c", "{fifo}", "init")])
 def test_a_fifo_checklist_is_refused_at_once(bare_workspace, args):
     fifo = bare_workspace.dir / "pipe.yaml"
     os.mkfifo(fifo)
     argv = [a.format(fifo=fifo) for a in args]
-    done = subprocess.run([sys.executable, str(REPO / "cli.py"), *argv], env=bare_workspace.env,
-                          capture_output=True, text=True, timeout=20)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "cli.py"), *argv],
+        env=bare_workspace.env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert done.returncode == 1
     assert f"{fifo}:1:1: not a regular file" in done.stderr
 
 
 # -- 7 ----------------------------------------------------------------------------------------------
+
 
 def test_a_note_that_is_not_utf8_is_refused_and_nothing_recorded(workspace):
     done = run_bytes(workspace, "--as", "lihua", "advance", ITEM, "start", "--note", b"\xff\xfe")
@@ -73,12 +81,15 @@ def test_a_gbk_named_file_is_attached_with_its_chinese_name(workspace):
     assert workspace.audit()[2].returncode == 0
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("copies: 6}", "copies: " + "9" * 4400 + "}", "copies: a number of 4400 characters is too large"),
-    ("warning_days: 3", "warning_days: " + "9" * 4400, "warning_days: a number of 4400 characters is too large"),
-    ("copies: 6}", "copies: " + "9" * 40 + "}", "a number of about 41 digits is too large (maximum 100)"),
-    ("copies: 6}", "copies: 1e308}", "1e+308 is too large (maximum 100)"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("copies: 6}", "copies: " + "9" * 4400 + "}", "copies: a number of 4400 characters is too large"),
+        ("warning_days: 3", "warning_days: " + "9" * 4400, "warning_days: a number of 4400 characters is too large"),
+        ("copies: 6}", "copies: " + "9" * 40 + "}", "a number of about 41 digits is too large (maximum 100)"),
+        ("copies: 6}", "copies: 1e308}", "1e+308 is too large (maximum 100)"),
+    ],
+)
 def test_huge_numbers_are_located_errors(workspace, old, new, message):
     done = workspace.run("validate", str(edited(workspace, old, new)))
     assert done.returncode == 1, done.stderr
@@ -139,13 +150,24 @@ def test_a_planted_cache_entry_never_runs(workspace, monkeypatch, how):
 
 # -- 13 ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", ["20261130", "2026-W48-1", "2026-11-30T00:00", "2026-1-30"])
 def test_rectify_today_is_strict(workspace, value):
-    done = subprocess.run(workspace.command("status"), env={**workspace.env, "RECTIFY_TODAY": value},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        workspace.command("status"),
+        env={**workspace.env, "RECTIFY_TODAY": value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
-    ok = subprocess.run(workspace.command("status"), env={**workspace.env, "RECTIFY_TODAY": "2026-11-30"},
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        workspace.command("status"),
+        env={**workspace.env, "RECTIFY_TODAY": "2026-11-30"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0
 
 
@@ -194,11 +216,18 @@ def test_history_names_each_events_checklist_version(workspace):
     workspace.checklist.write_bytes(before + b"# edited after the first step\n")
     assert workspace.run("record", ITEM, "chuoxue-lv=1", actor="lihua").returncode == 0
     events = json.loads(workspace.run("history", ITEM, "--format", "json").stdout)
-    assert [e["checklist_sha256"] for e in events] == [hashlib.sha256(before).hexdigest(),
-                                                      hashlib.sha256(workspace.checklist.read_bytes()).hexdigest()]
+    assert [e["checklist_sha256"] for e in events] == [
+        hashlib.sha256(before).hexdigest(),
+        hashlib.sha256(workspace.checklist.read_bytes()).hexdigest(),
+    ]
     assert [e["other_version"] for e in events] == [True, False]
-    table = subprocess.run(workspace.command("history", ITEM, "--format", "markdown"), env=workspace.env,
-                           capture_output=True, text=True, timeout=60).stdout
+    table = subprocess.run(
+        workspace.command("history", ITEM, "--format", "markdown"),
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     rows = [line for line in table.splitlines() if line.startswith("|") and "李华" in line]
     assert len(rows) == 2 and "(earlier checklist version)" in rows[0]
     assert "(earlier checklist version)" not in rows[1]

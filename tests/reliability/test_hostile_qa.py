@@ -5,6 +5,7 @@
   full-width digits, the same indicator twice;
 - a listing whose stdout could not be written exited 3 (an internal error) instead of 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def test_o_onto_a_hard_link_of_the_journal_is_refused(workspace):
     assert workspace.run("audit").returncode == 0
 
 
-@pytest.mark.parametrize("assignment", ["chuoxue-lv\n=1", "chuoxue-lv=1_0", "chuoxue-lv=０.５", "chuoxue-lv=٣",
-                                        "chuoxue-lv=1e1"])
+@pytest.mark.parametrize(
+    "assignment", ["chuoxue-lv\n=1", "chuoxue-lv=1_0", "chuoxue-lv=０.５", "chuoxue-lv=٣", "chuoxue-lv=1e1"]
+)
 def test_record_refuses_what_it_would_have_to_guess(workspace, assignment):
     workspace.run("advance", ITEM, "start", actor="lihua")
     done = workspace.run("record", ITEM, assignment, actor="lihua")
@@ -48,7 +50,13 @@ def test_record_refuses_the_same_indicator_twice(workspace):
 
 def test_a_listing_to_a_full_disk_exits_1_with_one_line(workspace):
     with open("/dev/full", "wb") as full:
-        done = subprocess.run(workspace.command("summary", "--format", "csv"), env=workspace.env, stdout=full,
-                              stderr=subprocess.PIPE, text=True, timeout=60)
+        done = subprocess.run(
+            workspace.command("summary", "--format", "csv"),
+            env=workspace.env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 1, done.stderr
     assert "internal error" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

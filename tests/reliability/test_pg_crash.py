@@ -5,6 +5,7 @@ held through it) and the store then waits for the flush before it returns. This 
 private cluster (``pg_ctl stop -m immediate``) in the middle of appends, restarts it, and
 checks that every acknowledged event is there and the chain verifies.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ WRITER = textwrap.dedent("""
 
 
 def cluster(action: str, folder) -> str:
-    return subprocess.run([str(SCRIPT), action, str(folder)], capture_output=True, text=True, check=True,
-                          timeout=120).stdout
+    return subprocess.run(
+        [str(SCRIPT), action, str(folder)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
 
 
 @pytest.mark.slow
@@ -59,9 +61,15 @@ def test_a_killed_server_loses_no_acknowledged_event():
         init_journal(url, "c1")
         acked: dict[int, tuple[str, int]] = {}
         for trial in range(3):
-            writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(REPO), with_params(url, user=person),
-                                         person], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                       for person in TEST_PEOPLE[:4]]
+            writers = [
+                subprocess.Popen(
+                    [sys.executable, "-c", WRITER, str(REPO), with_params(url, user=person), person],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for person in TEST_PEOPLE[:4]
+            ]
             for writer in writers:
                 assert writer.stdout.readline() == "ready\n", writer.stderr.read()
             time.sleep(0.5 + 0.4 * trial)

@@ -5,6 +5,7 @@
 - an attacker with the file: any edit, removal or reordering is found at its position, and with
   a published head (--anchor) so is a cut-off tail.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,12 +35,20 @@ ACK = re.compile(r"^#(\d+) (\S+): ")
 
 # --- a. concurrent clerks ------------------------------------------------------------------------
 
-CLERKS = [("dongshan", "lihua"), ("xihe", "huanglei"), ("nanling", "linfang"), ("beiping", "yangfan"),
-          ("shiqiao", "luoqiang"), ("liuxi", "liangmin"), ("qingshan", "songtao"), ("baisha", "tangli")]
+CLERKS = [
+    ("dongshan", "lihua"),
+    ("xihe", "huanglei"),
+    ("nanling", "linfang"),
+    ("beiping", "yangfan"),
+    ("shiqiao", "luoqiang"),
+    ("liuxi", "liangmin"),
+    ("qingshan", "songtao"),
+    ("baisha", "tangli"),
+]
 SUPERVISORS = ["wangming", "chenjing", "liuyang", "zhaoguoqiang"]
-SHARED_START = "edu/wenti-zhenggai"       # every clerk tries to start it: exactly one may
+SHARED_START = "edu/wenti-zhenggai"  # every clerk tries to start it: exactly one may
 SHARED_VERIFY = "finance/caizheng-zhenggai"  # made ready beforehand; every clerk tries to verify it
-SHARED_RECORD = "matou/kongchuo-baoxue"   # everyone records values on it
+SHARED_RECORD = "matou/kongchuo-baoxue"  # everyone records values on it
 CLERK_SCRIPT = textwrap.dedent("""
     import json, subprocess, sys, time
     plan = json.loads(open(sys.argv[1], encoding="utf-8").read())
@@ -61,8 +70,13 @@ def clerk_plan(workspace, n: int, material: Path) -> list[dict]:
 
     def command(expect: str, actor: str, kind: str, item: str, *rest: str) -> dict:
         trigger = rest[0] if kind == "advance" else kind
-        return {"argv": workspace.command(kind, item, *rest, actor=actor), "expect": expect,
-                "actor": actor, "item": item, "trigger": trigger}
+        return {
+            "argv": workspace.command(kind, item, *rest, actor=actor),
+            "expect": expect,
+            "actor": actor,
+            "item": item,
+            "trigger": trigger,
+        }
 
     return [
         command("ok", reporter, "advance", own, "start"),
@@ -85,8 +99,12 @@ def clerk_plan(workspace, n: int, material: Path) -> list[dict]:
 
 def prepare_shared_verify(workspace) -> list[int]:
     """The finance item started and fully attached before the clerks begin: setup seqs."""
-    steps = [("advance", "start", "zhoujianhua"), ("attach", "zhenggai-fangan", "zhoujianhua"),
-             ("attach", "fujiafei", "zhoujianhua"), ("attach", "huibao", "zhoujianhua")]
+    steps = [
+        ("advance", "start", "zhoujianhua"),
+        ("attach", "zhenggai-fangan", "zhoujianhua"),
+        ("attach", "fujiafei", "zhoujianhua"),
+        ("attach", "huibao", "zhoujianhua"),
+    ]
     seqs = []
     for kind, arg, actor in steps:
         done = workspace.run(kind, SHARED_VERIFY, arg, actor=actor)
@@ -106,8 +124,10 @@ def test_concurrent_clerks_lose_nothing(workspace):
     clerks = []
     for n in range(len(CLERKS)):
         plan = workspace.dir / f"plan-{n}.json"
-        plan.write_text(json.dumps({"start_at": start_at, "env": workspace.env,
-                                    "commands": clerk_plan(workspace, n, material)}), encoding="utf-8")
+        plan.write_text(
+            json.dumps({"start_at": start_at, "env": workspace.env, "commands": clerk_plan(workspace, n, material)}),
+            encoding="utf-8",
+        )
         out = workspace.dir / f"results-{n}.json"
         clerks.append((subprocess.Popen([sys.executable, str(script), str(plan), str(out)]), out))
     for process, _out in clerks:
@@ -122,8 +142,10 @@ def test_concurrent_clerks_lose_nothing(workspace):
             assert r["rc"] == 0, r
         if r["expect"] == "refused":
             assert r["rc"] == 1 and "已销号" in r["stderr"], r
-    won = {item: [r for r in results if r["item"] == item and r["expect"] == "race" and r["rc"] == 0]
-           for item in (SHARED_START, SHARED_VERIFY)}
+    won = {
+        item: [r for r in results if r["item"] == item and r["expect"] == "race" and r["rc"] == 0]
+        for item in (SHARED_START, SHARED_VERIFY)
+    }
     assert len(won[SHARED_START]) == 1 and len(won[SHARED_VERIFY]) == 1
 
     acknowledged = {}
@@ -145,14 +167,19 @@ def test_concurrent_clerks_lose_nothing(workspace):
     head, _hash, done = workspace.audit()
     assert done.returncode == 0, done.stderr
     assert head == len(events) == len(acknowledged) + len(setup_seqs)
-    print(f"{len(CLERKS)} clerks x {len(results) // len(CLERKS)} commands: {len(acknowledged)} acknowledged, "
-          f"{len(results) - len(acknowledged)} refused, journal head {head}")
+    print(
+        f"{len(CLERKS)} clerks x {len(results) // len(CLERKS)} commands: {len(acknowledged)} acknowledged, "
+        f"{len(results) - len(acknowledged)} refused, journal head {head}"
+    )
 
 
 # --- b. crash -------------------------------------------------------------------------------------
 
-CRASH_ITEMS = [("dongshan/kongchuo-baoxue", "lihua"), ("xihe/kongchuo-baoxue", "huanglei"),
-               ("dudao/dudao-jiancha", "chenjing")]
+CRASH_ITEMS = [
+    ("dongshan/kongchuo-baoxue", "lihua"),
+    ("xihe/kongchuo-baoxue", "huanglei"),
+    ("dudao/dudao-jiancha", "chenjing"),
+]
 WRITER_SCRIPT = textwrap.dedent("""
     import random, sys
     sys.path.insert(0, sys.argv[1])
@@ -243,7 +270,10 @@ def test_a_killed_writer_loses_nothing_it_reported_done(workspace):
         with open(out, "w", encoding="utf-8") as stdout, open(f"{out}.err", "w") as stderr:
             process = subprocess.Popen(
                 [sys.executable, str(script), str(REPO), str(workspace.checklist), str(workspace.db), str(trial)],
-                stdout=stdout, stderr=stderr, env=workspace.env)
+                stdout=stdout,
+                stderr=stderr,
+                env=workspace.env,
+            )
         if trial % 6 == 5:  # now and then during start-up: opening or creating the journal
             delay = rng.uniform(0.0, 0.25)
         else:
@@ -262,8 +292,10 @@ def test_a_killed_writer_loses_nothing_it_reported_done(workspace):
             assert events >= len(acknowledged)
         else:
             assert not acknowledged
-        trials.append(f"trial {trial}: killed {delay:.3f}s after {'start' if trial % 6 == 5 else 'ready'}, "
-                      f"{len(acks)} acknowledged, journal {events} events")
+        trials.append(
+            f"trial {trial}: killed {delay:.3f}s after {'start' if trial % 6 == 5 else 'ready'}, "
+            f"{len(acks)} acknowledged, journal {events} events"
+        )
     print("\n".join(trials))
     assert killed_while_writing >= 15
     assert len(acknowledged) > 100
@@ -274,22 +306,23 @@ def test_a_killed_writer_loses_nothing_it_reported_done(workspace):
 
 # --- c. tamper -------------------------------------------------------------------------------------
 
+
 def build_journal(workspace) -> str:
     """14 events on three items through the engine; returns the published head hash."""
     checklist = load_checklist(str(workspace.checklist))
     store = SQLiteStore(str(workspace.db), checklist.id, checklist_source=checklist.file_bytes)
     item, office = "dongshan/kongchuo-baoxue", "dudao/dudao-jiancha"
-    ops.advance(checklist, store, "lihua", item, "start", "开始整改")                      # 1
-    for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):   # 2-5
+    ops.advance(checklist, store, "lihua", item, "start", "开始整改")  # 1
+    for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):  # 2-5
         ops.attach(checklist, store, "lihua", item, evidence)
     ops.record(checklist, store, "lihua", item, ["chuoxue-lv=0", "quzheng-daowei=99"])  # 6
-    ops.advance(checklist, store, "wangming", item, "return", "取证到位率不足")             # 7
+    ops.advance(checklist, store, "wangming", item, "return", "取证到位率不足")  # 7
     ops.record(checklist, store, "lihua", item, ["quzheng-daowei=100", "quzheng-youxiao=100"])  # 8
-    ops.advance(checklist, store, "wangming", item, "verify", "同意销号")                   # 9
-    ops.advance(checklist, store, "wangming", office, "start")                          # 10
-    ops.attach(checklist, store, "chenjing", office, "peixun")                          # 11
-    ops.attach(checklist, store, "chenjing", office, "ducha-jilu")                      # 12
-    ops.advance(checklist, store, "zhaoguoqiang", office, "verify", "区政府验收")          # 13
+    ops.advance(checklist, store, "wangming", item, "verify", "同意销号")  # 9
+    ops.advance(checklist, store, "wangming", office, "start")  # 10
+    ops.attach(checklist, store, "chenjing", office, "peixun")  # 11
+    ops.attach(checklist, store, "chenjing", office, "ducha-jilu")  # 12
+    ops.advance(checklist, store, "zhaoguoqiang", office, "verify", "区政府验收")  # 13
     ops.record(checklist, store, "huanglei", "xihe/kongchuo-baoxue", ["chuoxue-lv=2"])  # 14
     head = store.head()
     store.close()
@@ -303,8 +336,12 @@ class Attacker:
 
     def __init__(self, path: Path):
         self.conn = sqlite3.connect(str(path), isolation_level=None)
-        self.guards = [sql for (sql,) in self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")]
+        self.guards = [
+            sql
+            for (sql,) in self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+            )
+        ]
         self.conn.execute("DROP TRIGGER events_no_update")
         self.conn.execute("DROP TRIGGER events_no_delete")
 
@@ -324,8 +361,9 @@ def attacker(workspace) -> Attacker:
 def swap(conn: Attacker, a: int, b: int) -> None:
     """Two events trade places: every column moves with its event except the position it is stored at."""
     columns = [r[1] for r in conn.execute("PRAGMA table_info(events)") if r[1] != "seq"]
-    rows = {seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", (seq,)).fetchone()
-            for seq in (a, b)}
+    rows = {
+        seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", (seq,)).fetchone() for seq in (a, b)
+    }
     assignments = ", ".join(f"{c} = ?" for c in columns)
     conn.execute(f"UPDATE events SET {assignments} WHERE seq = ?", (*rows[b], a))
     conn.execute(f"UPDATE events SET {assignments} WHERE seq = ?", (*rows[a], b))
@@ -343,17 +381,25 @@ def insert_forged(conn: Attacker, at: int, copy_of: int) -> None:
 def rewrite_current_from_events(conn: Attacker) -> None:
     """A careful attacker also makes the current-state table agree with what is left."""
     conn.execute("DELETE FROM current")
-    conn.execute("INSERT INTO current (item, state, seq, trigger, recorded_at, returns) "
-                 "SELECT item, to_state, seq, trigger, recorded_at, 0 FROM events e "
-                 "WHERE seq = (SELECT max(seq) FROM events WHERE item = e.item)")
-    conn.execute("UPDATE current SET returns = (SELECT count(*) FROM events e WHERE e.item = current.item "
-                 "AND e.data LIKE '%\"returned\":true%')")
+    conn.execute(
+        "INSERT INTO current (item, state, seq, trigger, recorded_at, returns) "
+        "SELECT item, to_state, seq, trigger, recorded_at, 0 FROM events e "
+        "WHERE seq = (SELECT max(seq) FROM events WHERE item = e.item)"
+    )
+    conn.execute(
+        "UPDATE current SET returns = (SELECT count(*) FROM events e WHERE e.item = current.item "
+        "AND e.data LIKE '%\"returned\":true%')"
+    )
 
 
 TAMPERING = {
     "edited note": (7, lambda c: c.execute("UPDATE events SET note = '同意' WHERE seq = 7")),
-    "edited value": (6, lambda c: c.execute(
-        "UPDATE events SET data = '{\"values\": {\"chuoxue-lv\": 0.0, \"quzheng-daowei\": 100.0}}' WHERE seq = 6")),
+    "edited value": (
+        6,
+        lambda c: c.execute(
+            'UPDATE events SET data = \'{"values": {"chuoxue-lv": 0.0, "quzheng-daowei": 100.0}}\' WHERE seq = 6'
+        ),
+    ),
     "edited actor": (13, lambda c: c.execute("UPDATE events SET actor = 'wangming' WHERE seq = 13")),
     "edited hash": (4, lambda c: c.execute("UPDATE events SET hash = ? WHERE seq = 4", ("0f" * 32,))),
     "edited first event": (1, lambda c: c.execute("UPDATE events SET actor = 'wangming' WHERE seq = 1")),
@@ -374,8 +420,9 @@ def first_bad_position(stderr: str) -> int:
 
 
 def run_audit(workspace, *args: str):
-    return CliRunner().invoke(cli, ["-c", str(workspace.checklist), "audit", *args], catch_exceptions=False,
-                              env=workspace.env)
+    return CliRunner().invoke(
+        cli, ["-c", str(workspace.checklist), "audit", *args], catch_exceptions=False, env=workspace.env
+    )
 
 
 def test_an_untouched_journal_passes_the_audit(workspace):
@@ -467,7 +514,11 @@ def test_a_copy_of_the_journal_keeps_its_hashes(workspace, tmp_path):
     copy.mkdir()
     shutil.copy(workspace.checklist, copy / workspace.checklist.name)
     shutil.copy(workspace.db, copy / workspace.db.name)
-    result = CliRunner().invoke(cli, ["-c", str(copy / workspace.checklist.name), "audit", "--anchor", head],
-                                catch_exceptions=False, env=workspace.env)
+    result = CliRunner().invoke(
+        cli,
+        ["-c", str(copy / workspace.checklist.name), "audit", "--anchor", head],
+        catch_exceptions=False,
+        env=workspace.env,
+    )
     assert result.exit_code == 0
     assert result.stdout == f"head 14 {head}\n"

@@ -5,6 +5,7 @@ independent oracle written here from DESIGN.md; after every step the journal mus
 current-state table, every event must follow a declared transition, nobody may ever have closed
 their own unit's item, and a refused call must have recorded nothing.
 """
+
 from __future__ import annotations
 
 import operator
@@ -28,10 +29,12 @@ from engine.operations.audit import audit
 from engine.workflow.facts import facts_of
 
 CHECKLIST = load_checklist(FROZEN)
-ITEMS = ["dongshan/kongchuo-baoxue",  # township, veto, 4 evidence, 3 indicators (one without a target)
-         "dudao/dudao-jiancha",       # the office's own duty: only a supervisor outside dudao may verify
-         "dongshan/zuzhi-ruxue",      # indicators without targets
-         "xihe/canji-pucha"]          # another township's veto item
+ITEMS = [
+    "dongshan/kongchuo-baoxue",  # township, veto, 4 evidence, 3 indicators (one without a target)
+    "dudao/dudao-jiancha",  # the office's own duty: only a supervisor outside dudao may verify
+    "dongshan/zuzhi-ruxue",  # indicators without targets
+    "xihe/canji-pucha",
+]  # another township's veto item
 KEY_PEOPLE = ["lihua", "huanglei", "wangming", "chenjing", "liuyang", "zhaoguoqiang", "zhangwei", "sunli"]
 PEOPLE = st.sampled_from(KEY_PEOPLE) | st.sampled_from([p.id for p in CHECKLIST.people])
 TRIGGERS = st.sampled_from(CHECKLIST.workflow_by_id["default"].triggers() + ["bogus"])
@@ -97,8 +100,10 @@ class JournalMachine(RuleBasedStateMachine):
 
     def may_advance(self, item_id: str, actor_id: str, trigger: str, note: str) -> bool:
         item, actor, known = CHECKLIST.item(item_id), CHECKLIST.person_by_id[actor_id], self.known[item_id]
-        step = next((t for t in CHECKLIST.workflow_of(item).transitions
-                     if t.trigger == trigger and known.state in t.sources), None)
+        step = next(
+            (t for t in CHECKLIST.workflow_of(item).transitions if t.trigger == trigger and known.state in t.sources),
+            None,
+        )
         if step is None:
             return False
         holds = set(actor.roles)
@@ -108,13 +113,21 @@ class JournalMachine(RuleBasedStateMachine):
             holds.add("participant")
         wants = step.requires
         evidence = [e.id for e in item.duty.evidence] if wants.evidence == "all" else list(wants.evidence or ())
-        indicators = (item.duty.indicators if wants.indicators == "met" else
-                      [i for i in item.duty.indicators if i.id in (wants.indicators or ())])
-        return ((not step.by or bool(holds & set(step.by))) and not holds & set(step.not_by)
-                and (not wants.note or bool(note.strip()))
-                and all(e in known.evidence for e in evidence)
-                and all(i.id in known.values and (i.target is None or OPS[i.target.op](known.values[i.id], i.target.value))
-                        for i in indicators))
+        indicators = (
+            item.duty.indicators
+            if wants.indicators == "met"
+            else [i for i in item.duty.indicators if i.id in (wants.indicators or ())]
+        )
+        return (
+            (not step.by or bool(holds & set(step.by)))
+            and not holds & set(step.not_by)
+            and (not wants.note or bool(note.strip()))
+            and all(e in known.evidence for e in evidence)
+            and all(
+                i.id in known.values and (i.target is None or OPS[i.target.op](known.values[i.id], i.target.value))
+                for i in indicators
+            )
+        )
 
     # --- one step through the engine ------------------------------------------------------------
 
@@ -148,8 +161,13 @@ class JournalMachine(RuleBasedStateMachine):
         names = st.sampled_from([i.id for i in duty.indicators] + [i.name for i in duty.indicators] + ["bogus"])
         pairs = data.draw(st.lists(st.tuples(names, VALUES), max_size=3))
         parsed = [(indicator_id(duty, name), number(value)) for name, value in pairs]
-        expected = (bool(pairs) and all(accepted(duty, *pair) for pair in parsed)
-                    and self.may_report(item, actor))
+        named = [indicator for indicator, _value in parsed]
+        expected = (
+            bool(pairs)
+            and all(accepted(duty, *pair) for pair in parsed)
+            and len(set(named)) == len(named)  # the same indicator twice is refused, not guessed
+            and self.may_report(item, actor)
+        )
         assignments = [f"{name}={value}" for name, value in pairs]
         event = self.attempt(expected, lambda: ops.record(CHECKLIST, self.store, actor, item, assignments))
         if event is not None:
@@ -166,8 +184,12 @@ class JournalMachine(RuleBasedStateMachine):
             self.known[item].evidence.add(evidence)
             self.known[item].participants.add(actor)
 
-    @rule(item=st.sampled_from(ITEMS), supervisor=st.sampled_from(SUPERVISORS),
-          trigger=st.sampled_from(["verify", "return", "reopen"]), note=NOTES)
+    @rule(
+        item=st.sampled_from(ITEMS),
+        supervisor=st.sampled_from(SUPERVISORS),
+        trigger=st.sampled_from(["verify", "return", "reopen"]),
+        note=NOTES,
+    )
     def supervisor_acts(self, item, supervisor, trigger, note):
         """Closing, returning, reopening are rare among random steps; try them often."""
         self.advance(item, supervisor, trigger, note)
@@ -199,7 +221,11 @@ class JournalMachine(RuleBasedStateMachine):
             if events:
                 row = current[item_id]
                 assert (row.state, row.seq, row.trigger, row.returns) == (
-                    facts.state, events[-1].seq, events[-1].trigger, facts.returns)
+                    facts.state,
+                    events[-1].seq,
+                    events[-1].trigger,
+                    facts.returns,
+                )
             else:
                 assert item_id not in current
         assert set(current) <= set(ITEMS)
@@ -216,8 +242,10 @@ class JournalMachine(RuleBasedStateMachine):
                 assert event.to_state == event.from_state
                 assert not workflow.state_by_id[event.from_state].final
             else:
-                assert any(t.trigger == event.trigger and event.from_state in t.sources and t.dest == event.to_state
-                           for t in workflow.transitions), event
+                assert any(
+                    t.trigger == event.trigger and event.from_state in t.sources and t.dest == event.to_state
+                    for t in workflow.transitions
+                ), event
             state[event.item] = event.to_state
 
     @invariant()
@@ -227,7 +255,9 @@ class JournalMachine(RuleBasedStateMachine):
             actor = CHECKLIST.person_by_id[event.actor]
             step = next((t for t in CHECKLIST.workflow_of(item).transitions if t.trigger == event.trigger), None)
             if step is not None and "owner" in step.not_by:
-                assert actor.unit != item.unit.id, f"{event.actor} took {event.trigger} on their own unit's {event.item}"
+                assert actor.unit != item.unit.id, (
+                    f"{event.actor} took {event.trigger} on their own unit's {event.item}"
+                )
             if step is not None and step.by:
                 assert actor.unit == item.unit.id and "owner" in step.by or set(actor.roles) & set(step.by)
 
@@ -246,6 +276,5 @@ class _Fixed:
         return self.value
 
 
-JournalMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30, deadline=None,
-                                            database=None)
+JournalMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30, deadline=None, database=None)
 test_journal_state_machine = JournalMachine.TestCase

@@ -7,6 +7,7 @@
    journal in memory (``--db :memory:``, ``sqlite:``) is refused: it would lose what it acknowledges.
 4. Header rows follow the formula rule of data cells, in csv and in xlsx.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,9 @@ UNSAFE = ("\x1b", "\x07", "\u009b", "\u202e", "\x7f")
 def on_a_terminal(workspace, *args: str) -> str:
     """stdout of ``rectify ARGS`` when it is a real terminal (a pty), as text."""
     master, slave = pty.openpty()
-    process = subprocess.Popen(workspace.command(*args), env={**workspace.env, "COLUMNS": "400"}, stdout=slave,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        workspace.command(*args), env={**workspace.env, "COLUMNS": "400"}, stdout=slave, stderr=subprocess.DEVNULL
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -104,8 +106,10 @@ def test_xlsx_cells_show_escapes(noted, tmp_path):
 
 def hostile_labels(workspace) -> None:
     text = workspace.checklist.read_text(encoding="utf-8")
-    for old, new in [("{id: pending, label: 待整改}", '{id: pending, label: "\\e[2J待整改\\u202e"}'),
-                     ("label: 启动整改,", 'label: "\\e]0;PWNED\\a启动整改\\u009b",')]:
+    for old, new in [
+        ("{id: pending, label: 待整改}", '{id: pending, label: "\\e[2J待整改\\u202e"}'),
+        ("label: 启动整改,", 'label: "\\e]0;PWNED\\a启动整改\\u009b",'),
+    ]:
         assert text.count(old) == 1
         text = text.replace(old, new)
     workspace.checklist.write_text(text, encoding="utf-8")
@@ -123,8 +127,9 @@ def test_yaml_labels_reach_no_terminal_through_messages(workspace):
         assert_safe(result.stdout + result.stderr)
 
 
-@pytest.mark.parametrize("argv", [["\x1b[2J"], ["--lang", "\x1b[2J\u202e", "status"],
-                                  ["advance", "\x1b[2J/x\u202e", "start"]])
+@pytest.mark.parametrize(
+    "argv", [["\x1b[2J"], ["--lang", "\x1b[2J\u202e", "status"], ["advance", "\x1b[2J/x\u202e", "start"]]
+)
 def test_argv_echoed_in_errors_is_escaped(workspace, argv):
     result = workspace.run(*argv, actor="lihua")
     assert result.returncode in (1, 2)
@@ -134,22 +139,29 @@ def test_argv_echoed_in_errors_is_escaped(workspace, argv):
 
 # -- 3: -o never onto what is in use; no journal in memory ---------------------------------------
 
+
 def test_output_never_overwrites_the_checklist_or_the_journal(workspace, tmp_path):
     assert workspace.run("advance", ITEM, "start", actor="lihua").returncode == 0
     before = (workspace.checklist.read_bytes(), workspace.audit()[:2])
     (tmp_path / "sub").mkdir()
     alias = tmp_path / "alias.db"
     alias.symlink_to(workspace.db)
-    for target in (workspace.db, workspace.checklist, tmp_path / "sub" / ".." / workspace.db.name, alias,
-                   workspace.db.with_name(workspace.db.name + "-wal")):
+    for target in (
+        workspace.db,
+        workspace.checklist,
+        tmp_path / "sub" / ".." / workspace.db.name,
+        alias,
+        workspace.db.with_name(workspace.db.name + "-wal"),
+    ):
         result = workspace.run("status", "--format", "csv", "-o", str(target))
         assert result.returncode == 1, (target, result.stderr)
         assert "the checklist or the journal in use" in result.stderr
     assert (workspace.checklist.read_bytes(), workspace.audit()[:2]) == before
 
 
-@pytest.mark.parametrize("url", [":memory:", "sqlite:", "sqlite::memory:", "sqlite://:memory:",
-                                 "file::memory:?cache=shared&mode=memory"])
+@pytest.mark.parametrize(
+    "url", [":memory:", "sqlite:", "sqlite::memory:", "sqlite://:memory:", "file::memory:?cache=shared&mode=memory"]
+)
 def test_a_journal_in_memory_is_refused(workspace, url):
     result = workspace.run("--db", url, "advance", ITEM, "start", actor="lihua")
     assert result.returncode == 1
@@ -157,16 +169,23 @@ def test_a_journal_in_memory_is_refused(workspace, url):
 
 
 def test_dash_means_stdout(workspace):
-    result = subprocess.run(workspace.command("status", "--format", "json", "-o", "-"), env=workspace.env,
-                            capture_output=True, text=True, cwd=workspace.dir, timeout=60)
+    result = subprocess.run(
+        workspace.command("status", "--format", "json", "-o", "-"),
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        cwd=workspace.dir,
+        timeout=60,
+    )
     assert result.returncode == 0 and json.loads(result.stdout)
     assert not (workspace.dir / "-").exists()
 
 
 def test_csv_through_a_pipe_is_what_o_writes(workspace, tmp_path):
     assert workspace.run("advance", ITEM, "start", "--note", "a\nb", actor="lihua").returncode == 0
-    piped = subprocess.run(workspace.command("history", ITEM, "--format", "csv"), env=workspace.env,
-                           capture_output=True, timeout=60).stdout
+    piped = subprocess.run(
+        workspace.command("history", ITEM, "--format", "csv"), env=workspace.env, capture_output=True, timeout=60
+    ).stdout
     path = tmp_path / "h.csv"
     assert workspace.run("history", ITEM, "--format", "csv", "-o", str(path)).returncode == 0
     assert piped == path.read_bytes()

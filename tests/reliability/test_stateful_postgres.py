@@ -3,6 +3,7 @@
 Every step goes through the engine and ``rectify_append`` as the actor's own login; the oracle,
 the invariants and the rules are the same, so the two stores must agree step for step.
 """
+
 from __future__ import annotations
 
 from hypothesis import settings
@@ -27,6 +28,7 @@ class PostgresJournalMachine(JournalMachine):
 
 
 # fewer examples than on SQLite: each needs a database of its own
-PostgresJournalMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=30, deadline=None,
-                                                    database=None)
+PostgresJournalMachine.TestCase.settings = settings(
+    max_examples=15, stateful_step_count=30, deadline=None, database=None
+)
 test_postgres_journal_state_machine = PostgresJournalMachine.TestCase

@@ -4,6 +4,7 @@ Messages are extracted from the code with Babel and babel.cfg, exactly as
 ``pybabel extract`` does (README, i18n section), so a message added to the
 code without updating ``rectify.po`` fails here, naming file and line.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,7 +42,8 @@ def code_messages() -> dict[str, list[str]]:
         method_map, options_map = parse_mapping_cfg(f)
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(REPO), method_map, options_map, keywords=DEFAULT_KEYWORDS):
+        str(REPO), method_map, options_map, keywords=DEFAULT_KEYWORDS
+    ):
         msgid = message if isinstance(message, str) else message[0]
         found.setdefault(msgid, []).append(f"{filename}:{lineno}")
     return found
@@ -59,12 +61,16 @@ def live(catalog: Catalog) -> dict[str, object]:
 
 def fields(text: str) -> set[tuple[str, str, str]]:
     """The replacement fields of a message: {name!conv:spec} and %(name)s both."""
-    brace = {(name, conversion or "", spec or "")
-             for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None}
+    brace = {
+        (name, conversion or "", spec or "")
+        for _literal, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    }
     return brace | {(name, "%", kind) for name, kind in re.findall(r"%\((\w+)\)(\w)", text)}
 
 
 # -- (a) the rectify catalog is the code's ---------------------------------------
+
 
 def test_babel_cfg_finds_the_messages(code_messages: dict[str, list[str]]) -> None:
     assert "no such file" in code_messages
@@ -85,9 +91,11 @@ def test_the_catalog_keeps_no_message_the_code_lost(code_messages: dict[str, lis
 
 # -- (b) every entry translated, placeholders kept --------------------------------
 
+
 def test_no_entry_is_empty_or_fuzzy(catalog: Catalog) -> None:
-    wrong = [m.id for m in catalog if m.id and (m.fuzzy or not all(
-        m.string if isinstance(m.string, tuple) else (m.string,)))]
+    wrong = [
+        m.id for m in catalog if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple) else (m.string,)))
+    ]
     assert not wrong, f"{len(wrong)} zh_CN entries untranslated or fuzzy ({FIX}):\n" + "\n".join(map(repr, wrong))
     assert not catalog.fuzzy, "the catalog's header is marked fuzzy: pybabel compile would skip it"
 
@@ -100,8 +108,11 @@ def test_translations_keep_the_placeholders(catalog: Catalog) -> None:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         expected = set().union(*map(fields, ids))  # a plural's one form may use either form's fields
-        wrong += [f"{ids[0]!r} -> {text!r}" for text in strings if not fields(text) <= expected
-                  or (len(ids) == 1 and fields(text) != expected)]
+        wrong += [
+            f"{ids[0]!r} -> {text!r}"
+            for text in strings
+            if not fields(text) <= expected or (len(ids) == 1 and fields(text) != expected)
+        ]
     assert not wrong, "translations whose {placeholders} differ from the msgid:\n" + "\n".join(wrong)
 
 
@@ -112,6 +123,7 @@ def test_fields_see_conversions_specs_and_percent_names() -> None:
 
 
 # -- (c) compiled catalogs -------------------------------------------------------
+
 
 @pytest.mark.parametrize("domain", list(CATALOGS))
 def test_the_mo_file_is_compiled_from_the_po(domain: str) -> None:
@@ -125,16 +137,28 @@ def test_click_messages_are_in_their_catalog() -> None:
     """The messages click shows on every usage error are translated, spelled as click's source has them."""
     import click
 
-    shown = {"Usage:", "Error: {message}", "Try '{command} {option}' for help.", "Options", "Commands",
-             "Show this message and exit.", "No such command {name!r}.", "No such option {name!r}.",
-             "Missing argument", "Invalid value for {param_hint}: {message}"}
-    in_click = {message if isinstance(message, str) else message[0]
-                for *_place, message, _comments, _context in extract_from_dir(str(Path(click.__file__).parent))}
+    shown = {
+        "Usage:",
+        "Error: {message}",
+        "Try '{command} {option}' for help.",
+        "Options",
+        "Commands",
+        "Show this message and exit.",
+        "No such command {name!r}.",
+        "No such option {name!r}.",
+        "Missing argument",
+        "Invalid value for {param_hint}: {message}",
+    }
+    in_click = {
+        message if isinstance(message, str) else message[0]
+        for *_place, message, _comments, _context in extract_from_dir(str(Path(click.__file__).parent))
+    }
     assert shown <= in_click
     assert shown <= set(live(read_catalog(CATALOGS[i18n.CLICK_DOMAIN])))
 
 
 # -- (d) language selection -------------------------------------------------------
+
 
 def test_set_language_zh_translates() -> None:
     i18n.set_language("zh")

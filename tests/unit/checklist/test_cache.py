@@ -1,4 +1,5 @@
 """The compiled-checklist cache: hit without re-validating, miss on any change, never wrong."""
+
 from __future__ import annotations
 
 import shutil
@@ -45,7 +46,8 @@ def test_an_edit_is_a_miss_and_is_seen(checklist_file: Path, monkeypatch: pytest
 
 
 def test_the_same_bytes_elsewhere_share_the_entry_but_keep_their_path(
-        checklist_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checklist_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_cached(str(checklist_file))
     copy = tmp_path / "copy.yaml"
     shutil.copy(checklist_file, copy)
@@ -54,8 +56,9 @@ def test_the_same_bytes_elsewhere_share_the_entry_but_keep_their_path(
 
 
 def test_an_invalid_checklist_is_never_cached(checklist_file: Path) -> None:
-    checklist_file.write_text(checklist_file.read_text(encoding="utf-8").replace("format: rectify/1", "format: x"),
-                              encoding="utf-8")
+    checklist_file.write_text(
+        checklist_file.read_text(encoding="utf-8").replace("format: rectify/1", "format: x"), encoding="utf-8"
+    )
     for _attempt in range(2):
         with pytest.raises(ChecklistError):
             load_cached(str(checklist_file))
@@ -69,8 +72,7 @@ def test_a_corrupt_entry_is_ignored(checklist_file: Path) -> None:
     assert load_cached(str(checklist_file)) == expected
 
 
-def test_an_unwritable_cache_still_loads(checklist_file: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_cache_still_loads(checklist_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
     monkeypatch.setenv("RECTIFY_CACHE_DIR", str(blocker / "cache"))

@@ -3,6 +3,7 @@
 The schema is the one source of types, patterns and defaults; the tests below hold the
 reader, the loader and the hints to it.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,7 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
 
 
 # --- one source: the schema ---------------------------------------------------------------------
+
 
 def test_typed_keys_are_the_keys_the_schema_types_as_numbers_or_booleans():
     assert TYPED_KEYS == schema.typed_keys()
@@ -85,6 +87,7 @@ def test_no_role_id_is_written_in_the_engine():
 
 # --- every key into the model -----------------------------------------------------------------
 
+
 def test_every_key_is_loaded_into_the_model():
     checklist = load_checklist(EVERY_KEY)
     assert checklist.warnings == ()
@@ -96,7 +99,10 @@ def test_every_key_is_loaded_into_the_model():
     dropout = checklist.duty_by_id["dropout"]
     assert (dropout.ref, dropout.support, dropout.answers) == ("四(一)2", ("edu",), ("f1",))
     assert [(e.id, e.file, e.optional) for e in dropout.evidence] == [
-        ("proof", True, False), ("report", False, False), ("plan", False, True)]
+        ("proof", True, False),
+        ("report", False, False),
+        ("plan", False, True),
+    ]
     rate, proof_rate, returned = dropout.indicators
     assert (rate.target, rate.aim, rate.min, rate.max) == (Target("<=", 3.0), None, 0.0, 100.0)
     assert (proof_rate.target, proof_rate.aim) == (None, Target(">=", 100.0))
@@ -109,7 +115,10 @@ def test_every_key_is_loaded_into_the_model():
     review, spot, followup = checklist.inspections
     assert spot.targets == ("edu",) and not spot.final and followup.final
     assert [(e.level, e.returns, e.overdue_days, e.action) for e in checklist.escalation] == [
-        ("blue", 1, None, None), ("yellow", 2, 1, None), ("red", 3, 10, "约谈")]
+        ("blue", 1, None, None),
+        ("yellow", 2, 1, None),
+        ("red", 3, 10, "约谈"),
+    ]
     assert checklist.notices is not None and checklist.notices.number == "区教督〔{year}〕{n}号"
     assert checklist.calendar is not None and checklist.calendar.source == "china"
     assert checklist.permissions["draw"] == ("supervisor",)
@@ -135,13 +144,20 @@ def test_issued_is_optional(tmp_path):
 
 # --- warnings -----------------------------------------------------------------------------------
 
+
 def test_warnings_are_located_and_do_not_stop_the_load(tmp_path):
     text = edit(minimal_text(), "target: '>= 100'}", "veto: true}")
     text = edit(text, "duties:\n", "findings:\n  - {id: f1, text: 取证不到位}\nduties:\n")
-    text = edit(text, "      - {id: verified, label: 已销号, final: true}\n",
-                "      - {id: verified, label: 已销号, final: true}\n      - {id: stuck, label: 搁置}\n")
-    text = edit(text, "      - {trigger: reopen,", "      - {trigger: park, from: in_progress, to: stuck}\n"
-                "      - {trigger: reopen,")
+    text = edit(
+        text,
+        "      - {id: verified, label: 已销号, final: true}\n",
+        "      - {id: verified, label: 已销号, final: true}\n      - {id: stuck, label: 搁置}\n",
+    )
+    text = edit(
+        text,
+        "      - {trigger: reopen,",
+        "      - {trigger: park, from: in_progress, to: stuck}\n      - {trigger: reopen,",
+    )
     checklist = load_text(tmp_path, text)
     messages = [(p.line, p.message) for p in checklist.warnings]
     assert all(p.warning and str(p).count(": warning: ") == 1 for p in checklist.warnings)
@@ -168,10 +184,14 @@ def test_validate_prints_warnings_and_strict_makes_them_errors(tmp_path):
 
 # --- cross-checks -------------------------------------------------------------------------------
 
+
 def test_a_requires_id_one_duty_declares_is_not_an_error(tmp_path):
     """zhenggai has no 'report': the step is unavailable for its items, not a load error."""
-    text = edit(minimal_text(), "requires: {evidence: all, indicators: met, note: true}",
-                "requires: {evidence: [report], indicators: [proof_rate], note: true}")
+    text = edit(
+        minimal_text(),
+        "requires: {evidence: all, indicators: met, note: true}",
+        "requires: {evidence: [report], indicators: [proof_rate], note: true}",
+    )
     assert load_text(tmp_path, text).duties[1].evidence == ()
 
 
@@ -199,8 +219,11 @@ def test_an_unknown_key_is_cut_and_the_rest_of_its_record_still_checked(tmp_path
 
 def test_the_builder_reads_only_a_tree_the_schema_accepts(tmp_path):
     """Whatever was cut, what is left validates: the builder never sees a raw broken node."""
-    text = edit(minimal_text(), "  - {id: li, name: 李华, unit: dongshan, roles: [reporter]}\n",
-                "  - {id: li, name: 李华, unit: [dongshan], roles: reporter}\n")
+    text = edit(
+        minimal_text(),
+        "  - {id: li, name: 李华, unit: dongshan, roles: [reporter]}\n",
+        "  - {id: li, name: 李华, unit: [dongshan], roles: reporter}\n",
+    )
     root, _ = read_yaml(text.encode())
     from engine.checklist.load import _prune
 

@@ -1,4 +1,5 @@
 """engine.checklist.load: the bundled checklist, the valid cases, and how problems are collected."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +24,7 @@ def problems_of(path: Path) -> list:
 
 
 # -- the bundled checklist encodes the seed notice --------------------------
+
 
 @pytest.fixture(scope="module")
 def bundled() -> Checklist:
@@ -67,10 +69,8 @@ def test_bundled_has_evidence_in_6_copies(bundled: Checklist) -> None:
 
 
 def test_bundled_inspection_rounds_in_november_and_early_december(bundled: Checklist) -> None:
-    november = [r for r in bundled.inspections
-                if r.start >= dt.date(2026, 11, 1) and r.end <= dt.date(2026, 11, 30)]
-    early_december = [r for r in bundled.inspections
-                      if dt.date(2026, 12, 1) <= r.start <= dt.date(2026, 12, 10)]
+    november = [r for r in bundled.inspections if r.start >= dt.date(2026, 11, 1) and r.end <= dt.date(2026, 11, 30)]
+    early_december = [r for r in bundled.inspections if dt.date(2026, 12, 1) <= r.start <= dt.date(2026, 12, 10)]
     assert november and early_december
     assert all(r.scope for r in bundled.inspections)
     spot = {r.id: r for r in bundled.inspections}["spot-check"]
@@ -104,16 +104,16 @@ def test_bundled_path_and_digest(bundled: Checklist) -> None:
 def test_bundled_veto_only_where_the_notice_says(bundled: Checklist) -> None:
     """四(一)2 and 四(一)3 (七个“一票否决”项目之一), and their two rates: nothing else."""
     assert [(d.id, d.ref) for d in bundled.duties if d.is_veto] == [
-        ("kongchuo-baoxue", "四(一)2"), ("canji-pucha", "四(一)3")]
+        ("kongchuo-baoxue", "四(一)2"),
+        ("canji-pucha", "四(一)3"),
+    ]
     veto_indicators = [(d.id, i.name, i.target) for d in bundled.duties for i in d.indicators if i.veto]
-    assert veto_indicators == [("kongchuo-baoxue", "义务教育阶段辍学率", None),
-                               ("canji-pucha", "残疾少儿入学率", None)]
+    assert veto_indicators == [("kongchuo-baoxue", "义务教育阶段辍学率", None), ("canji-pucha", "残疾少儿入学率", None)]
     assert sum(item.veto for item in bundled.items) == 20  # 10 townships x 2
 
 
 def test_bundled_veto_rates_without_a_threshold_are_the_only_warnings(bundled: Checklist) -> None:
-    assert [p.message.split(":")[0] for p in bundled.warnings] == [
-        "duty 'kongchuo-baoxue'", "duty 'canji-pucha'"]
+    assert [p.message.split(":")[0] for p in bundled.warnings] == ["duty 'kongchuo-baoxue'", "duty 'canji-pucha'"]
     assert all("has no target" in p.message for p in bundled.warnings)
 
 
@@ -167,7 +167,10 @@ def test_bundled_workflow_is_the_notice_s_process(bundled: Checklist) -> None:
     steps = {t.trigger: t for t in workflow.transitions}
     assert [s.label for s in workflow.states] == ["待整改", "整改中", "已申报待复核", "持续整改", "已销号"]
     assert (steps["submit"].sources, steps["submit"].dest, steps["submit"].by) == (
-        ("in_progress", "planned"), "submitted", ("owner",))
+        ("in_progress", "planned"),
+        "submitted",
+        ("owner",),
+    )
     assert steps["verify"].not_by == ("owner",) and steps["verify"].sources == ("submitted",)
     assert [t for t, step in steps.items() if step.is_return] == ["return"]
     assert steps["extend"].dest is None and steps["extend"].sets == ("deadline",)
@@ -231,8 +234,10 @@ def test_bundled_a_veto_rate_nothing_can_judge_blocks_readiness(bundled: Checkli
         for evidence in item.duty.evidence:
             if not evidence.optional:
                 ops.attach(bundled, store, owner, item.id, evidence.id)
-        values = [f"{i.id}={50 if item.id == 'dongshan/kongchuo-baoxue' and i.id == 'chuoxue-lv' else 100}"
-                  for i in item.duty.indicators]
+        values = [
+            f"{i.id}={50 if item.id == 'dongshan/kongchuo-baoxue' and i.id == 'chuoxue-lv' else 100}"
+            for i in item.duty.indicators
+        ]
         if values:
             ops.record(bundled, store, owner, item.id, values)
         ops.advance(bundled, store, owner, item.id, "submit", "书面汇报已交")
@@ -252,6 +257,7 @@ def test_bundled_a_veto_rate_nothing_can_judge_blocks_readiness(bundled: Checkli
 
 # -- the valid cases --------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", valid_cases(), ids=lambda p: p.name)
 def test_valid_case_loads(path: Path) -> None:
     checklist = load_checklist(path)
@@ -261,7 +267,11 @@ def test_valid_case_loads(path: Path) -> None:
 
 def test_the_valid_folder_has_the_variants() -> None:
     assert {p.name for p in valid_cases()} >= {
-        "minimal.yaml", "list-from.yaml", "owners-selectors.yaml", "custom-workflow.yaml"}
+        "minimal.yaml",
+        "list-from.yaml",
+        "owners-selectors.yaml",
+        "custom-workflow.yaml",
+    }
 
 
 def test_minimal_case_defaults() -> None:
@@ -295,8 +305,12 @@ def test_owners_selectors_case() -> None:
         "xueji": ("yizhong",),
     }
     scopes = {r.id: r.scope for r in checklist.inspections}
-    assert scopes == {"by-unit": ("edu",), "by-units": ("edu", "canlian"),
-                      "by-group": ("dongshan", "xihe"), "by-kind": ("edu", "finance", "canlian")}
+    assert scopes == {
+        "by-unit": ("edu",),
+        "by-units": ("edu", "canlian"),
+        "by-group": ("dongshan", "xihe"),
+        "by-kind": ("edu", "finance", "canlian"),
+    }
     assert {r.id: r.sample for r in checklist.inspections}["by-kind"] == 2
 
 
@@ -323,7 +337,10 @@ def test_yaml11_scalars_case_keeps_text() -> None:
     checklist = load_checklist(REPO / "tests/cases/valid/yaml11-scalars.yaml")
     assert (checklist.id, checklist.title) == ("yes", "no")
     assert [(u.id, u.name, u.kind) for u in checklist.units] == [
-        ("010", "no", "on"), ("020", "1.10", "0x1f"), ("1e3", "1_000", "0o17")]
+        ("010", "no", "on"),
+        ("020", "1.10", "0x1f"),
+        ("1e3", "1_000", "0o17"),
+    ]
     person = checklist.people[0]
     assert (person.name, person.unit, person.roles) == ("1.10", "010", ("true",))
     assert checklist.duty_by_id["no"].owners == ("010",)
@@ -334,16 +351,22 @@ def test_yaml11_scalars_case_keeps_text() -> None:
 
 # -- every problem, sorted --------------------------------------------------
 
+
 def test_three_independent_cross_reference_errors_give_three_problems_sorted(write_checklist) -> None:
     # the loader finds them in the order people, workflows, inspections
-    edits = [("unit: dongshan, roles: [reporter]", "unit: dongshen, roles: [reporter]"),
-             ("initial: pending", "initial: waiting"),
-             ("from: 2026-11-01, to: 2026-11-30", "from: 2026-11-30, to: 2026-11-01")]
+    edits = [
+        ("unit: dongshan, roles: [reporter]", "unit: dongshen, roles: [reporter]"),
+        ("initial: pending", "initial: waiting"),
+        ("from: 2026-11-01, to: 2026-11-30", "from: 2026-11-30, to: 2026-11-01"),
+    ]
     path = write_checklist(*edits)
     text = path.read_text("utf-8")
     problems = problems_of(path)
     assert [(p.line, p.col) for p in problems] == [
-        locate(text, "waiting"), locate(text, "dongshen"), locate(text, "2026-11-01")]
+        locate(text, "waiting"),
+        locate(text, "dongshen"),
+        locate(text, "2026-11-01"),
+    ]
     assert "initial state 'waiting' is not declared" in problems[0].message
     assert "person 'li': unknown unit 'dongshen'" in problems[1].message
     assert "inspection 'review' ends before it starts" in problems[2].message
@@ -356,8 +379,7 @@ def test_yaml_and_schema_errors_are_reported_together_sorted(write_checklist) ->
     text = edit(text, "copies: 6", "copies: six")
     problems = problems_of(write_checklist(text=text))
     last_line = len(text.splitlines())
-    assert [(p.line, p.col) for p in problems] == [
-        locate(text, "2026/12/15"), locate(text, "six"), (last_line, 1)]
+    assert [(p.line, p.col) for p in problems] == [locate(text, "2026/12/15"), locate(text, "six"), (last_line, 1)]
     assert "is not a date written YYYY-MM-DD" in problems[0].message
     assert "expected a whole number, got 'six'" in problems[1].message
     assert "duplicate key 'format' (first at line 3)" in problems[2].message
@@ -375,6 +397,7 @@ def test_the_error_text_is_one_located_line_per_problem(write_checklist) -> None
 
 
 # -- files that are not checklists ------------------------------------------
+
 
 def test_a_zero_byte_file_is_empty(write_checklist) -> None:
     problems = problems_of(write_checklist(data=b""))
@@ -411,6 +434,7 @@ def test_a_directory(tmp_path: Path) -> None:
 
 
 # -- the JSON Schema --------------------------------------------------------
+
 
 def test_the_schema_is_valid_draft_2020_12() -> None:
     schema = load_schema()

@@ -4,6 +4,7 @@ Never another exception: a KeyError, TypeError or RecursionError escaping
 load_checklist would reach the user as an internal error. Every problem of a
 ChecklistError is located inside the file.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,28 +23,121 @@ from engine.errors import ChecklistError
 from engine.model import Checklist
 
 # $RECTIFY_PROPERTY_EXAMPLES raises the count for a longer hunt.
-FAST = settings(max_examples=int(os.environ.get("RECTIFY_PROPERTY_EXAMPLES", "200")), deadline=None,
-                database=None)  # no .hypothesis/ directory in the tree
+FAST = settings(
+    max_examples=int(os.environ.get("RECTIFY_PROPERTY_EXAMPLES", "200")), deadline=None, database=None
+)  # no .hypothesis/ directory in the tree
 
 # Keys of the rectify/1 format, so that generated mappings get past the
 # top-level checks and into the schema and cross-reference code.
 VOCABULARY = [
-    "format", "checklist", "calendar", "workflows", "units", "groups", "people", "duties",
-    "inspections", "id", "title", "name", "source", "issued", "deadline", "previous", "next",
-    "warning_days", "description", "holidays", "workdays", "initial", "states", "transitions",
-    "label", "final", "trigger", "from", "to", "by", "not_by", "requires", "note", "evidence",
-    "indicators", "kind", "members", "unit", "units", "group", "roles", "owners", "veto",
-    "workflow", "copies", "target", "scope", "sample", "default", "pending", "all", "met",
-    "ref", "support", "answers", "findings", "text", "head", "login", "permissions", "record",
-    "attach", "draw", "aim", "min", "max", "return", "sets", "file", "optional", "targets",
-    "escalation", "level", "when", "returns", "overdue_days", "action", "notices", "issuer",
-    "number", "carried_from", "china",
+    "format",
+    "checklist",
+    "calendar",
+    "workflows",
+    "units",
+    "groups",
+    "people",
+    "duties",
+    "inspections",
+    "id",
+    "title",
+    "name",
+    "source",
+    "issued",
+    "deadline",
+    "previous",
+    "next",
+    "warning_days",
+    "description",
+    "holidays",
+    "workdays",
+    "initial",
+    "states",
+    "transitions",
+    "label",
+    "final",
+    "trigger",
+    "from",
+    "to",
+    "by",
+    "not_by",
+    "requires",
+    "note",
+    "evidence",
+    "indicators",
+    "kind",
+    "members",
+    "unit",
+    "units",
+    "group",
+    "roles",
+    "owners",
+    "veto",
+    "workflow",
+    "copies",
+    "target",
+    "scope",
+    "sample",
+    "default",
+    "pending",
+    "all",
+    "met",
+    "ref",
+    "support",
+    "answers",
+    "findings",
+    "text",
+    "head",
+    "login",
+    "permissions",
+    "record",
+    "attach",
+    "draw",
+    "aim",
+    "min",
+    "max",
+    "return",
+    "sets",
+    "file",
+    "optional",
+    "targets",
+    "escalation",
+    "level",
+    "when",
+    "returns",
+    "overdue_days",
+    "action",
+    "notices",
+    "issuer",
+    "number",
+    "carried_from",
+    "china",
 ]
 keys = st.sampled_from(VOCABULARY) | st.text(max_size=6)
 scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.dates()
-    | st.sampled_from(["rectify/1", ">= 100", "no", "010", "1.10", "2026-02-30", "1e999", "owner",
-                       "supervisor", "pending", "edu", "all", "met", ""])
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.dates()
+    | st.sampled_from(
+        [
+            "rectify/1",
+            ">= 100",
+            "no",
+            "010",
+            "1.10",
+            "2026-02-30",
+            "1e999",
+            "owner",
+            "supervisor",
+            "pending",
+            "edu",
+            "all",
+            "met",
+            "",
+        ]
+    )
     | st.text(max_size=10)
 )
 yaml_values = st.recursive(
@@ -82,9 +176,12 @@ def test_any_text(case_file: Path, text: str) -> None:
     assert_checklist_or_located_error(case_file, text.encode("utf-8"))
 
 
-YAMLISH = st.lists(st.sampled_from(list(":-[]{}&*!|>'\"#%@`,?~ \n\t\r.0123456789ab")
-                                   + ["format: rectify/1\n", "- ", "  ", "&a ", "*a", "--- ", "<<: "])
-                   ).map("".join)
+YAMLISH = st.lists(
+    st.sampled_from(
+        list(":-[]{}&*!|>'\"#%@`,?~ \n\t\r.0123456789ab")
+        + ["format: rectify/1\n", "- ", "  ", "&a ", "*a", "--- ", "<<: "]
+    )
+).map("".join)
 
 
 @FAST

@@ -1,4 +1,5 @@
 """engine.checklist.read: YAML 1.1 surprises, typed keys, marks, and the safety caps."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,11 +28,34 @@ def read_fatal(data: bytes) -> Problem:
 
 # -- YAML 1.1 surprises: text stays the text typed -------------------------
 
-@pytest.mark.parametrize("typed", [
-    "no", "No", "NO", "yes", "off", "on", "y", "n", "true", "False",
-    "010", "0o17", "0x1f", "1_000", "1.10", "1e3", ".inf", ".nan", "2026-12-15",
-    "12:30:00", "null", "~",
-])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "no",
+        "No",
+        "NO",
+        "yes",
+        "off",
+        "on",
+        "y",
+        "n",
+        "true",
+        "False",
+        "010",
+        "0o17",
+        "0x1f",
+        "1_000",
+        "1.10",
+        "1e3",
+        ".inf",
+        ".nan",
+        "2026-12-15",
+        "12:30:00",
+        "null",
+        "~",
+    ],
+)
 def test_untyped_keys_keep_the_scalar_as_typed(typed: str) -> None:
     value = read_ok(f"name: {typed}\n")["name"]
     assert value == typed
@@ -68,34 +92,49 @@ def test_keys_stay_text() -> None:
 
 # -- typed keys: YAML 1.2 core rules ---------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("copies: 6", 6),
-    ("copies: 010", 10),          # decimal, never octal 8
-    ("copies: -3", -3),
-    ("veto: true", True),
-    ("veto: True", True),
-    ("veto: TRUE", True),
-    ("veto: false", False),
-    ("final: true", True),
-    ("note: true", True),
-    ("sample: 0.3", 0.3),
-    ("sample: .5", 0.5),
-    ("sample: 2", 2),
-    ("warning_days: 3", 3),
-    ("veto: ~", None),
-    ("veto:", None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("copies: 6", 6),
+        ("copies: 010", 10),  # decimal, never octal 8
+        ("copies: -3", -3),
+        ("veto: true", True),
+        ("veto: True", True),
+        ("veto: TRUE", True),
+        ("veto: false", False),
+        ("final: true", True),
+        ("note: true", True),
+        ("sample: 0.3", 0.3),
+        ("sample: .5", 0.5),
+        ("sample: 2", 2),
+        ("warning_days: 3", 3),
+        ("veto: ~", None),
+        ("veto:", None),
+    ],
+)
 def test_typed_keys_are_resolved(text: str, expected: Any) -> None:
     value = read_ok(text + "\n")[text.split(":")[0]]
     assert value == expected
     assert type(value) is type(expected)  # 6 is an int, not True; True is a bool, not 1
 
 
-@pytest.mark.parametrize("text", [
-    "veto: yes", "veto: no", "veto: on", "veto: off", "veto: y",
-    "copies: six", "copies: 0x6", "copies: 0o6", "copies: 1_000",
-    "sample: .inf", "sample: nan",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "veto: yes",
+        "veto: no",
+        "veto: on",
+        "veto: off",
+        "veto: y",
+        "copies: six",
+        "copies: 0x6",
+        "copies: 0o6",
+        "copies: 1_000",
+        "sample: .inf",
+        "sample: nan",
+    ],
+)
 def test_typed_keys_refuse_yaml_1_1_forms_by_leaving_them_text(text: str) -> None:
     key, typed = text.split(": ")
     assert read_ok(text + "\n")[key] == typed
@@ -115,7 +154,8 @@ def test_typed_keys_inside_flow_and_block_mappings() -> None:
         "  - id: table\n"
         "    copies: 2\n"
         "states:\n"
-        "  - {id: verified, final: true}\n")
+        "  - {id: verified, final: true}\n"
+    )
     assert root["evidence"][0]["copies"] == 6
     assert root["evidence"][1]["copies"] == 2
     assert root["states"][0]["final"] is True
@@ -126,6 +166,7 @@ def test_typed_keys_do_not_type_list_entries() -> None:
 
 
 # -- marks ------------------------------------------------------------------
+
 
 def test_marks_are_one_based_lines_and_columns() -> None:
     root = read_ok("format: rectify/1\nunits:\n  - {id: edu, name: 区教育局}\n  - id: finance\n    name: 财政局\n")
@@ -160,16 +201,18 @@ def test_a_byte_order_mark_is_accepted_and_not_counted() -> None:
 
 # -- duplicate keys: collected, all of them ---------------------------------
 
+
 def test_every_duplicate_key_is_reported_at_its_second_occurrence() -> None:
     text = (
-        "id: a\n"               # 1
-        "units:\n"              # 2
-        "  - id: edu\n"         # 3
-        "    name: 教育局\n"     # 4
-        "    id: edu2\n"        # 5  duplicate of line 3
+        "id: a\n"  # 1
+        "units:\n"  # 2
+        "  - id: edu\n"  # 3
+        "    name: 教育局\n"  # 4
+        "    id: edu2\n"  # 5  duplicate of line 3
         "  - {id: x, name: y, name: z}\n"  # 6  duplicate in a flow mapping
-        "id: b\n"               # 7  duplicate of line 1
-        "id: c\n")              # 8  duplicate of line 1 again
+        "id: b\n"  # 7  duplicate of line 1
+        "id: c\n"
+    )  # 8  duplicate of line 1 again
     root, problems = read_yaml(text.encode())
     assert root is not None, "duplicate keys are not fatal: reading goes on"
     assert [(p.line, p.col) for p in problems] == [(5, 5), (6, 22), (7, 1), (8, 1)]
@@ -193,6 +236,7 @@ def test_the_same_key_in_different_mappings_is_no_duplicate() -> None:
 
 # -- what a checklist never needs: refused, located -------------------------
 
+
 def test_an_alias_bomb_is_refused_while_reading() -> None:
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
@@ -209,10 +253,13 @@ def test_a_few_aliases_are_fine_and_shared() -> None:
     assert root["units"] == [{"name": "教育局"}, {"name": "教育局"}]
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("a: &x [1, *x]\n", "alias *x refers to itself"),
-    ("a: *nowhere\n", "unknown alias *nowhere"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a: &x [1, *x]\n", "alias *x refers to itself"),
+        ("a: *nowhere\n", "unknown alias *nowhere"),
+    ],
+)
 def test_bad_aliases(text: str, fragment: str) -> None:
     problem = read_fatal(text.encode())
     assert fragment in problem.message
@@ -229,7 +276,8 @@ def test_nesting_500_deep_is_refused_at_the_depth_cap() -> None:
 def test_nesting_10000_deep_is_a_located_error_whichever_libyaml() -> None:
     problem = read_fatal(("[" * 10_000 + "]" * 10_000).encode())
     assert f"nesting deeper than {yamlread.MAX_DEPTH} levels" in problem.message or (
-        "maximum nesting depth" in problem.message)
+        "maximum nesting depth" in problem.message
+    )
     assert problem.line == 1 and problem.col > yamlread.MAX_DEPTH
 
 
@@ -250,10 +298,20 @@ def test_nesting_exactly_at_the_cap_is_read() -> None:
     assert root == ["x"]
 
 
-@pytest.mark.parametrize("tag", [
-    "!!python/object:os.system", "!!python/object/apply:os.system", "!!binary", "!!int",
-    "!!float", "!!bool", "!!timestamp", "!!set", "!custom",
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object:os.system",
+        "!!python/object/apply:os.system",
+        "!!binary",
+        "!!int",
+        "!!float",
+        "!!bool",
+        "!!timestamp",
+        "!!set",
+        "!custom",
+    ],
+)
 def test_explicit_tags_are_refused(tag: str) -> None:
     problem = read_fatal(f"a: 1\nb: {tag} x\n".encode())
     assert "explicit YAML tag" in problem.message

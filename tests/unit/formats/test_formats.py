@@ -1,4 +1,5 @@
 """engine.formats: every --format renders the same report faithfully."""
+
 from __future__ import annotations
 
 import csv
@@ -39,31 +40,64 @@ COLUMNS = [
     Column("note", "备注"),
 ]
 ROWS = [
-    {"item": "dongshan/dropout", "unit_name": "东山镇", "state_label": "整改中", "light": "red",
-     "overdue": True, "deadline": datetime.date(2026, 12, 15), "percent": 66.7, "count": 12,
-     "note": None},
-    {"item": "dudao/report", "unit_name": "区政府教育督导室", "state_label": "已销号",
-     "light": "green", "overdue": False, "deadline": datetime.date(2026, 11, 30),
-     "percent": 100.0, "count": 3, "note": "材料|6份"},
-    {"item": "edu/funds", "unit_name": "区教育局", "state_label": "待整改", "light": "yellow",
-     "overdue": False, "deadline": datetime.date(2026, 12, 1), "percent": 0.0, "count": 0,
-     "note": "010"},
+    {
+        "item": "dongshan/dropout",
+        "unit_name": "东山镇",
+        "state_label": "整改中",
+        "light": "red",
+        "overdue": True,
+        "deadline": datetime.date(2026, 12, 15),
+        "percent": 66.7,
+        "count": 12,
+        "note": None,
+    },
+    {
+        "item": "dudao/report",
+        "unit_name": "区政府教育督导室",
+        "state_label": "已销号",
+        "light": "green",
+        "overdue": False,
+        "deadline": datetime.date(2026, 11, 30),
+        "percent": 100.0,
+        "count": 3,
+        "note": "材料|6份",
+    },
+    {
+        "item": "edu/funds",
+        "unit_name": "区教育局",
+        "state_label": "待整改",
+        "light": "yellow",
+        "overdue": False,
+        "deadline": datetime.date(2026, 12, 1),
+        "percent": 0.0,
+        "count": 0,
+        "note": "010",
+    },
 ]
 META = {"checklist": "双高普九跟踪督查整改", "source": "政教督[2025]17号", "date": "2026-11-29"}
 
 
 def sample_report(**changes) -> Report:
-    fields = dict(title="整改进度表", columns=list(COLUMNS), rows=[dict(r) for r in ROWS],
-                  meta=dict(META), light_key="light",
-                  chart=[("东山镇", 66.7), ("区政府教育督导室", 100.0), ("区教育局", 0.0)],
-                  summary_lines=["未就绪：1 项一票否决事项未销号"])
+    fields = dict(
+        title="整改进度表",
+        columns=list(COLUMNS),
+        rows=[dict(r) for r in ROWS],
+        meta=dict(META),
+        light_key="light",
+        chart=[("东山镇", 66.7), ("区政府教育督导室", 100.0), ("区教育局", 0.0)],
+        summary_lines=["未就绪：1 项一票否决事项未销号"],
+    )
     fields.update(changes)
     return Report(**fields)
 
 
 def summary_report() -> Report:
-    return Report(title="整改汇总表", columns=[Column("unit_name", "单位"), Column("verified", "已销号")],
-                  rows=[{"unit_name": "东山镇", "verified": 1}], meta=dict(META))
+    return Report(
+        title="整改汇总表",
+        columns=[Column("unit_name", "单位"), Column("verified", "已销号")],
+        rows=[{"unit_name": "东山镇", "verified": 1}],
+        meta=dict(META),
+    )
 
 
 def table_lines(text: str) -> list[str]:
@@ -71,6 +105,7 @@ def table_lines(text: str) -> list[str]:
 
 
 # -- registry --------------------------------------------------------------
+
 
 def test_registry_names_every_format():
     assert list(FORMATS) == ["table", "markdown", "csv", "json", "html", "xlsx"]
@@ -93,6 +128,7 @@ def test_unknown_format_is_a_value_error_naming_the_known_ones():
 
 
 # -- table -----------------------------------------------------------------
+
 
 def test_table_lines_up_chinese_by_display_width():
     lines = table_lines(render("table", [sample_report()]))
@@ -130,9 +166,14 @@ def test_table_shows_title_meta_summary_and_cells():
 
 
 def test_table_fits_the_width_dropping_the_least_important_columns_first():
-    columns = [Column("item", "事项", priority=8), Column("unit_name", "单位", priority=1),
-               Column("state_label", "状态", priority=1), Column("note", "备注", priority=2),
-               Column("count", "件数", priority=9), Column("unit", "单位编号", priority=None)]
+    columns = [
+        Column("item", "事项", priority=8),
+        Column("unit_name", "单位", priority=1),
+        Column("state_label", "状态", priority=1),
+        Column("note", "备注", priority=2),
+        Column("count", "件数", priority=9),
+        Column("unit", "单位编号", priority=None),
+    ]
     long_note = "材料已经全部报送，等待督导室复核，" * 3
     rows = [dict(ROWS[0], note=long_note, unit="dongshan"), dict(ROWS[1], unit="dudao")]
     report = Report(title="整改进度表" * 8, columns=columns, rows=rows, meta=dict(META))
@@ -185,13 +226,15 @@ CJK_OR_ASCII = st.text(alphabet=st.sampled_from("东山镇区教育局督导室�
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(CJK_OR_ASCII, CJK_OR_ASCII), min_size=1, max_size=6))
 def test_table_alignment_holds_for_any_mix_of_chinese_and_ascii(pairs):
-    report = Report(title="t", columns=[Column("a", "单位"), Column("b", "note")],
-                    rows=[{"a": a, "b": b} for a, b in pairs])
+    report = Report(
+        title="t", columns=[Column("a", "单位"), Column("b", "note")], rows=[{"a": a, "b": b} for a, b in pairs]
+    )
     lines = table_lines(render("table", [report]))
     assert len({wcswidth(line) for line in lines}) == 1
 
 
 # -- markdown --------------------------------------------------------------
+
 
 def test_markdown_has_heading_header_separator_and_escaped_pipes():
     text = render("markdown", [sample_report()])
@@ -210,6 +253,7 @@ def test_markdown_has_heading_header_separator_and_escaped_pipes():
 
 # -- csv -------------------------------------------------------------------
 
+
 def test_csv_reads_back_as_the_same_cells():
     text = render("csv", [sample_report()])
     assert not text.startswith("\ufeff")
@@ -217,18 +261,17 @@ def test_csv_reads_back_as_the_same_cells():
     assert rows == [
         [c.key for c in COLUMNS],  # field ids, not the translated headers
         ["dongshan/dropout", "东山镇", "整改中", "red", "true", "2026-12-15", "66.7", "12", ""],
-        ["dudao/report", "区政府教育督导室", "已销号", "green", "false", "2026-11-30", "100.0", "3",
-         "材料|6份"],
+        ["dudao/report", "区政府教育督导室", "已销号", "green", "false", "2026-11-30", "100.0", "3", "材料|6份"],
         ["edu/funds", "区教育局", "待整改", "yellow", "false", "2026-12-01", "0.0", "0", "010"],
     ]
 
 
 def test_csv_neutralises_cells_excel_would_run_as_formulas():
     report = sample_report()
-    report.rows[0]["note"] = "=HYPERLINK(\"x\")"
+    report.rows[0]["note"] = '=HYPERLINK("x")'
     report.rows[1]["note"] = "@SUM(A1)"
     rows = list(csv.reader(io.StringIO(render("csv", [report]), newline="")))
-    assert rows[1][-1] == "'=HYPERLINK(\"x\")"
+    assert rows[1][-1] == '\'=HYPERLINK("x")'
     assert rows[2][-1] == "'@SUM(A1)"
 
 
@@ -238,7 +281,7 @@ def test_csv_of_several_reports_puts_a_title_row_before_each():
     assert rows[1][0] == "item"
     second = rows.index(["整改汇总表"])
     assert rows[second - 1] == []
-    assert rows[second + 1:] == [["unit_name", "verified"], ["东山镇", "1"]]
+    assert rows[second + 1 :] == [["unit_name", "verified"], ["东山镇", "1"]]
 
 
 def test_csv_file_bytes_carry_one_bom():
@@ -251,13 +294,13 @@ def test_csv_file_bytes_carry_one_bom():
 
 # -- json ------------------------------------------------------------------
 
+
 def test_json_of_one_report_is_its_list_of_rows():
     text = render("json", [sample_report()])
     assert text.endswith("}\n]\n")
     assert "东山镇" in text and '"overdue": true' in text
     rows = json.loads(text)
-    expected = [{k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
-                for row in ROWS]
+    expected = [{k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()} for row in ROWS]
     assert rows == expected
     assert all(list(row) == [c.key for c in COLUMNS] for row in rows)
     assert rows[0]["overdue"] is True and rows[1]["overdue"] is False
@@ -278,6 +321,7 @@ def test_json_of_several_reports_is_an_object_keyed_by_title():
 
 
 # -- html ------------------------------------------------------------------
+
 
 class PageParser(HTMLParser):
     def __init__(self):
@@ -320,8 +364,7 @@ def test_html_is_a_self_contained_chinese_page():
 
 def test_html_shows_title_source_date_summary_and_every_unit():
     text = "".join(parse_page(render("html", [sample_report()])).text)
-    for expected in ["整改进度表", "政教督[2025]17号", "2026-11-29", "未就绪：1 项一票否决事项未销号",
-                     *UNITS]:
+    for expected in ["整改进度表", "政教督[2025]17号", "2026-11-29", "未就绪：1 项一票否决事项未销号", *UNITS]:
         assert expected in text
 
 
@@ -358,6 +401,7 @@ def test_html_escapes_cells():
 
 # -- xlsx ------------------------------------------------------------------
 
+
 def load(reports: list[Report]) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(render("xlsx", reports)))
 
@@ -383,13 +427,19 @@ def test_xlsx_prints_landscape_one_page_wide_with_headers_repeated():
 
 def test_xlsx_fills_state_counts_and_board_cells_with_the_state_colour():
     styles = {"pending": StateStyle("待整改", "○", "F2F2F2"), "in_progress": StateStyle("整改中", "◐", "FFEB9C")}
-    counts = Report(title="汇总", columns=[Column("unit_name", "单位"), Column("state_in_progress", "整改中",
-                                                                          state="in_progress")],
-                    rows=[{"unit_name": "东山镇", "state_in_progress": 2}, {"unit_name": "西河乡", "state_in_progress": 0}],
-                    states=styles)
-    board = Report(title="责任表", columns=[Column("unit_name", "单位"), Column("kongchuo", "抓控辍保学")],
-                   rows=[{"unit_name": "东山镇", "kongchuo": "in_progress", MARKS: {"kongchuo": "*"}}],
-                   states=styles, state_keys=frozenset({"kongchuo"}))
+    counts = Report(
+        title="汇总",
+        columns=[Column("unit_name", "单位"), Column("state_in_progress", "整改中", state="in_progress")],
+        rows=[{"unit_name": "东山镇", "state_in_progress": 2}, {"unit_name": "西河乡", "state_in_progress": 0}],
+        states=styles,
+    )
+    board = Report(
+        title="责任表",
+        columns=[Column("unit_name", "单位"), Column("kongchuo", "抓控辍保学")],
+        rows=[{"unit_name": "东山镇", "kongchuo": "in_progress", MARKS: {"kongchuo": "*"}}],
+        states=styles,
+        state_keys=frozenset({"kongchuo"}),
+    )
     summary_sheet, board_sheet = load([counts, board]).worksheets
     assert summary_sheet["B2"].fill.start_color.rgb.endswith("FFEB9C")  # the header
     assert summary_sheet["B3"].fill.start_color.rgb.endswith("FFEB9C") and summary_sheet["B4"].fill.fill_type is None
@@ -430,8 +480,7 @@ def test_xlsx_keeps_formula_like_text_as_text():
 
 def test_xlsx_gives_each_report_a_legal_unique_sheet():
     long_title = "整改[进度]:表*?/\\" + "很长的标题" * 10
-    workbook = load([sample_report(title=long_title), sample_report(title=long_title),
-                     summary_report()])
+    workbook = load([sample_report(title=long_title), sample_report(title=long_title), summary_report()])
     names = workbook.sheetnames
     assert len(names) == 3 and len(set(names)) == 3
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)

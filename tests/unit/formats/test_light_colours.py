@@ -1,5 +1,6 @@
 """The traffic light's colours are defined once (engine.formats.report.LIGHT_COLOURS): html and xlsx
 paint every light with exactly those."""
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,12 @@ from engine.formats.report import LIGHT_COLOURS, LIGHTS, Column, Report
 
 
 def lights_report() -> Report:
-    return Report(title="整改进度表", columns=[Column("unit_name", "单位"), Column("light", "预警灯")],
-                  rows=[{"unit_name": f"单位{n}", "light": light} for n, light in enumerate(LIGHTS)],
-                  light_key="light")
+    return Report(
+        title="整改进度表",
+        columns=[Column("unit_name", "单位"), Column("light", "预警灯")],
+        rows=[{"unit_name": f"单位{n}", "light": light} for n, light in enumerate(LIGHTS)],
+        light_key="light",
+    )
 
 
 def test_every_light_has_a_background_and_a_text_colour() -> None:
@@ -42,7 +46,10 @@ def test_xlsx_paints_each_light_with_its_colours() -> None:
     painted = {}
     for row in sheet.iter_rows():
         for cell in row:
-            if cell.fill is not None and cell.fill.fill_type == "solid" and cell.fill.start_color.rgb[-6:] in {
-                    fill for fill, _text in LIGHT_COLOURS.values()}:
+            if (
+                cell.fill is not None
+                and cell.fill.fill_type == "solid"
+                and cell.fill.start_color.rgb[-6:] in {fill for fill, _text in LIGHT_COLOURS.values()}
+            ):
                 painted[cell.fill.start_color.rgb[-6:]] = cell.font.color.rgb[-6:]
     assert painted == dict(LIGHT_COLOURS.values())

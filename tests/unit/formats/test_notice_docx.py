@@ -1,4 +1,5 @@
 """engine.formats.docx: the 督办单's GB/T 9704-2012 geometry, read back from the docx XML."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +14,27 @@ from engine.formats.notice import Notice, chinese_date, notice_html
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NOTICE = Notice(
-    number="区教督〔2026〕3号", year=2026, n=3, item="dongshan/kongchuo", unit_name="东山镇人民政府",
-    duty_title="抓控辍保学", ref="四(一)2", checklist_title="双高普九跟踪督查整改", source="政教督[2025]17号",
-    state_label="整改中", lacks=("missing evidence: 在外就读学生取证证明", "bad\x1b[31m <b>"),
-    deadline=dt.date(2026, 12, 31), original_deadline=dt.date(2026, 12, 10), returns=2, overdue_days=0,
-    level="yellow", level_label="黄色督办", action="约谈", issuer="区政府教育督导室", issued_on=dt.date(2026, 12, 1))
+    number="区教督〔2026〕3号",
+    year=2026,
+    n=3,
+    item="dongshan/kongchuo",
+    unit_name="东山镇人民政府",
+    duty_title="抓控辍保学",
+    ref="四(一)2",
+    checklist_title="双高普九跟踪督查整改",
+    source="政教督[2025]17号",
+    state_label="整改中",
+    lacks=("missing evidence: 在外就读学生取证证明", "bad\x1b[31m <b>"),
+    deadline=dt.date(2026, 12, 31),
+    original_deadline=dt.date(2026, 12, 10),
+    returns=2,
+    overdue_days=0,
+    level="yellow",
+    level_label="黄色督办",
+    action="约谈",
+    issuer="区政府教育督导室",
+    issued_on=dt.date(2026, 12, 1),
+)
 
 
 def twips_mm(value: str) -> float:
@@ -27,8 +44,10 @@ def twips_mm(value: str) -> float:
 @pytest.fixture(scope="module")
 def parts():
     with zipfile.ZipFile(io.BytesIO(notice_docx(NOTICE))) as z:
-        return {name: etree.fromstring(z.read(name)) for name in
-                ("word/document.xml", "word/styles.xml", "word/fontTable.xml")}
+        return {
+            name: etree.fromstring(z.read(name))
+            for name in ("word/document.xml", "word/styles.xml", "word/fontTable.xml")
+        }
 
 
 def test_a4_with_the_standard_margins_and_a_156_by_225_text_block(parts):
@@ -46,8 +65,8 @@ def test_22_lines_of_28_characters_through_the_document_grid(parts):
     grid = parts["word/document.xml"].find(f".//{W}sectPr/{W}docGrid")
     assert grid.get(f"{W}type") == "linesAndChars"
     pitch = int(grid.get(f"{W}linePitch"))
-    assert int(225 / 25.4 * 1440 / pitch) == 22           # 22 whole lines fit, not 23
-    char_pt = 16 + int(grid.get(f"{W}charSpace")) / 4096   # 3号 plus the grid's extra spacing
+    assert int(225 / 25.4 * 1440 / pitch) == 22  # 22 whole lines fit, not 23
+    char_pt = 16 + int(grid.get(f"{W}charSpace")) / 4096  # 3号 plus the grid's extra spacing
     assert 156 / 25.4 * 72 / char_pt == pytest.approx(28, abs=0.05)
     normal = parts["word/styles.xml"].find(f".//{W}style[@{W}styleId='Normal']")
     spacing = normal.find(f"{W}pPr/{W}spacing")

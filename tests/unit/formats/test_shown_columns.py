@@ -1,4 +1,5 @@
 """Data formats hold ids under field ids; human formats show words under translated headers."""
+
 from __future__ import annotations
 
 import csv
@@ -9,11 +10,22 @@ import openpyxl
 
 from engine.formats import Column, Report, render
 
-COLUMNS = [Column("unit", "单位编号", human=False), Column("state", "状态", shown="state_label"),
-           Column("owners", "牵头单位"), Column("overdue", "逾期")]
-ROWS = [{"unit": "dongshan", "state": "in_progress", "state_label": "整改中 ⚠", "owners": ["=xihe", "dongshan"],
-         "overdue": True},
-        {"unit": "xihe", "state": None, "owners": [], "overdue": False}]  # no label: the value itself
+COLUMNS = [
+    Column("unit", "单位编号", human=False),
+    Column("state", "状态", shown="state_label"),
+    Column("owners", "牵头单位"),
+    Column("overdue", "逾期"),
+]
+ROWS = [
+    {
+        "unit": "dongshan",
+        "state": "in_progress",
+        "state_label": "整改中 ⚠",
+        "owners": ["=xihe", "dongshan"],
+        "overdue": True,
+    },
+    {"unit": "xihe", "state": None, "owners": [], "overdue": False},
+]  # no label: the value itself
 
 
 def report() -> Report:
@@ -22,15 +34,18 @@ def report() -> Report:
 
 def test_csv_headers_are_field_ids_and_values_ids():
     rows = list(csv.reader(io.StringIO(render("csv", [report()]))))
-    assert rows == [["unit", "state", "owners", "overdue"],
-                    ["dongshan", "in_progress", "'=xihe;dongshan", "true"],  # a list is one cell, formula-safe
-                    ["xihe", "", "", "false"]]
+    assert rows == [
+        ["unit", "state", "owners", "overdue"],
+        ["dongshan", "in_progress", "'=xihe;dongshan", "true"],  # a list is one cell, formula-safe
+        ["xihe", "", "", "false"],
+    ]
 
 
 def test_json_keys_are_field_ids_and_lists_stay_lists():
     assert json.loads(render("json", [report()])) == [
         {"unit": "dongshan", "state": "in_progress", "owners": ["=xihe", "dongshan"], "overdue": True},
-        {"unit": "xihe", "state": None, "owners": [], "overdue": False}]
+        {"unit": "xihe", "state": None, "owners": [], "overdue": False},
+    ]
 
 
 def test_human_formats_show_the_words_and_leave_out_data_only_columns(tmp_path):

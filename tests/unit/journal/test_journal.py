@@ -1,4 +1,5 @@
 """engine.journal: canonical form, hash chain, append-only triggers, SQLite settings, transactions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,11 +21,18 @@ ITEM = "dongshan/kongchuo-baoxue"
 # once and pasted: any change of the canonical form (key order, separators, escaping of Chinese,
 # float spelling, what is hashed) changes them and breaks every journal written before.
 KNOWN_BODY = {
-    "seq": 7, "item": ITEM, "trigger": "verify", "from_state": "in_progress", "to_state": "verified",
-    "actor": "zhaoguoqiang", "os_user": "clerk", "recorded_at": "2026-12-01T08:30:00.000000Z",
+    "seq": 7,
+    "item": ITEM,
+    "trigger": "verify",
+    "from_state": "in_progress",
+    "to_state": "verified",
+    "actor": "zhaoguoqiang",
+    "os_user": "clerk",
+    "recorded_at": "2026-12-01T08:30:00.000000Z",
     "note": "材料齐全，同意销号",
     "data": {"values": {"quzheng-daowei": 100.0, "chuoxue-lv": 0.5}, "evidence": "zerenshu"},
-    "checklist_sha256": "ab" * 32, "prev_hash": "cd" * 32,
+    "checklist_sha256": "ab" * 32,
+    "prev_hash": "cd" * 32,
 }
 KNOWN_CANONICAL = (
     b'{"actor":"zhaoguoqiang","checklist_sha256":"abababababababababababababababababababababababababababababababab",'
@@ -53,8 +61,17 @@ def store(db_path):
     store.close()
 
 
-def append(tx, trigger="record", from_state="in_progress", to_state="in_progress", note="", data=None,
-           item=ITEM, actor="lihua", returns=0):
+def append(
+    tx,
+    trigger="record",
+    from_state="in_progress",
+    to_state="in_progress",
+    note="",
+    data=None,
+    item=ITEM,
+    actor="lihua",
+    returns=0,
+):
     draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
     return tx.append(draft, ItemRow(to_state, returns))
 
@@ -64,6 +81,7 @@ def raw(db_path):
 
 
 # --- canonical form and hash: known answers ---------------------------------------------------
+
 
 def test_canonical_bytes_of_a_fixed_body_are_known():
     assert canonical(KNOWN_BODY) == KNOWN_CANONICAL
@@ -112,12 +130,16 @@ def test_stored_events_read_back_hash_to_their_hash(store):
 
 # --- append-only ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE events SET note = 'changed' WHERE seq = 1",
-    "UPDATE events SET hash = '00' WHERE seq = 1",
-    "DELETE FROM events WHERE seq = 1",
-    "DELETE FROM events",
-])
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET note = 'changed' WHERE seq = 1",
+        "UPDATE events SET hash = '00' WHERE seq = 1",
+        "DELETE FROM events WHERE seq = 1",
+        "DELETE FROM events",
+    ],
+)
 def test_events_cannot_be_updated_or_deleted(store, db_path, statement):
     with store.transaction() as tx:
         append(tx, note="original")
@@ -132,6 +154,7 @@ def test_events_cannot_be_updated_or_deleted(store, db_path, statement):
 
 
 # --- SQLite settings --------------------------------------------------------------------------
+
 
 def test_wal_and_synchronous_full_and_busy_timeout(store, db_path):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -155,6 +178,7 @@ def test_writing_takes_the_write_lock_at_begin(store, db_path):
 
 # --- transactions -----------------------------------------------------------------------------
 
+
 def test_current_is_updated_in_the_same_transaction(store, db_path):
     other = raw(db_path)
     with store.transaction() as tx:
@@ -174,8 +198,16 @@ def test_current_is_updated_in_the_same_transaction(store, db_path):
 def test_current_keeps_the_row_the_operation_computed(store):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
-        append(tx, "return", "in_progress", "in_progress", note="退回", data={"returned": True},
-               actor="wangming", returns=1)
+        append(
+            tx,
+            "return",
+            "in_progress",
+            "in_progress",
+            note="退回",
+            data={"returned": True},
+            actor="wangming",
+            returns=1,
+        )
     assert store.current()[ITEM].returns == 1
 
 

@@ -1,5 +1,6 @@
 """What only the PostgreSQL store does: authenticate the actor, keep staff out of the tables,
 hash on the server exactly as chain.py does, and let ``db init`` be run again."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,7 +52,8 @@ def test_the_server_escapes_strings_exactly_as_python_json(pg_url):
     text = "".join(chr(c) for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF)
     with admin(pg_url) as conn:
         assert conn.execute("SELECT to_json(%s::text)::text", (text,)).fetchone()[0] == json.dumps(
-            text, ensure_ascii=False)
+            text, ensure_ascii=False
+        )
 
 
 def test_the_actor_is_the_login_s_person(journal):
@@ -67,8 +69,10 @@ def test_a_login_cannot_append_as_another_person(journal):
 
 def test_a_login_that_maps_to_no_person_is_refused(journal):
     with admin(journal) as conn:
-        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stranger') THEN "
-                     "CREATE ROLE stranger LOGIN; END IF; END $$")
+        conn.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stranger') THEN "
+            "CREATE ROLE stranger LOGIN; END IF; END $$"
+        )
         conn.execute("GRANT rectify_staff TO stranger")
     with pytest.raises(Refused, match="login stranger maps to no person"):
         append_as(journal, "stranger", draft("li"))
@@ -79,11 +83,14 @@ def test_an_importer_records_a_row_as_its_reporter_with_entered_by(journal):
     assert (event.actor, event.data["entered_by"]) == ("li", "wang")
 
 
-@pytest.mark.parametrize("login, data", [
-    ("wang", {}),                          # an importer must say it entered the row
-    ("wang", {"entered_by": "lihua"}),     # ... and as itself
-    ("li", {"entered_by": "li"}),          # li may not import
-])
+@pytest.mark.parametrize(
+    "login, data",
+    [
+        ("wang", {}),  # an importer must say it entered the row
+        ("wang", {"entered_by": "lihua"}),  # ... and as itself
+        ("li", {"entered_by": "li"}),  # li may not import
+    ],
+)
 def test_entering_rows_for_others_needs_the_import_permission_and_entered_by(journal, login, data):
     with pytest.raises(Refused, match="may not act as"):
         append_as(journal, login, draft("lihua", data=data))
@@ -117,8 +124,9 @@ def test_a_step_from_a_state_the_item_has_left_is_refused_by_the_server(journal)
 def test_the_client_refuses_an_event_the_server_hashed_differently(journal):
     """A server whose function hashes another body (here: a changed key order) is caught before
     commit: the client recomputes the hash and nothing is recorded."""
-    broken = pg_schema.APPEND_FUNCTION.replace('\'{{"actor":\'', '\'{{"Actor":\'').replace(
-        '\'{"actor":\'', '\'{"Actor":\'')
+    broken = pg_schema.APPEND_FUNCTION.replace("'{{\"actor\":'", "'{{\"Actor\":'").replace(
+        "'{\"actor\":'", "'{\"Actor\":'"
+    )
     assert broken != pg_schema.APPEND_FUNCTION
     with admin(journal) as conn:
         conn.execute("SET ROLE rectify_owner")

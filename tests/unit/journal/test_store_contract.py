@@ -4,6 +4,7 @@ Same events, same bytes: ``recorded_at`` and ``data`` are stored as the exact te
 hashed; appends are atomic with the current row; the journal is append-only; a journal copied
 between the stores keeps every hash.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,17 @@ CHECKLIST_ID = "shuanggao-2026"
 ITEM = "dongshan/kongchuo-baoxue"
 
 
-def append(tx, trigger="record", from_state="in_progress", to_state="in_progress", note="", data=None,
-           item=ITEM, actor="lihua", returns=0):
+def append(
+    tx,
+    trigger="record",
+    from_state="in_progress",
+    to_state="in_progress",
+    note="",
+    data=None,
+    item=ITEM,
+    actor="lihua",
+    returns=0,
+):
     draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
     return tx.append(draft, ItemRow(to_state, returns))
 
@@ -37,12 +47,20 @@ def store(store_url):
 
 def fill(store):
     with store.transaction() as tx:
-        append(tx, "start", "pending", "in_progress", note="启动整改\n第二行 \"引号\" \\ \t")
+        append(tx, "start", "pending", "in_progress", note='启动整改\n第二行 "引号" \\ \t')
         append(tx, data={"values": {"chuoxue-lv": 0.25, "quzheng-daowei": 100.0}, "中文键": ["a", 1, None]})
     with store.transaction() as tx:
         append(tx, "attach", data={"evidence": "zerenshu", "sha256": "00" * 32, "size": 3, "file": "a\u202eb.pdf"})
-        append(tx, "return", "in_progress", "in_progress", note="退回", data={"returned": True},
-               actor="wangming", returns=1)
+        append(
+            tx,
+            "return",
+            "in_progress",
+            "in_progress",
+            note="退回",
+            data={"returned": True},
+            actor="wangming",
+            returns=1,
+        )
 
 
 def test_events_read_back_and_hash_to_their_hash(store):
@@ -177,8 +195,11 @@ def test_another_checklists_journal_is_refused(store, store_url):
 
 def test_events_cannot_be_changed_or_removed_even_by_the_administrator(store, store_url):
     fill(store)
-    statements = ["UPDATE events SET note = 'changed' WHERE seq = 1", "DELETE FROM events WHERE seq = 4",
-                  "DELETE FROM events"]
+    statements = [
+        "UPDATE events SET note = 'changed' WHERE seq = 1",
+        "DELETE FROM events WHERE seq = 4",
+        "DELETE FROM events",
+    ]
     if store_url.startswith("postgresql:"):
         statements = [s.replace("events", "rectify.events") for s in statements] + ["TRUNCATE rectify.events"]
         for statement in statements:
@@ -223,8 +244,10 @@ def test_load_refuses_a_journal_that_is_not_empty(store):
     assert store.head()[0] == 4
 
 
-EVENT_ROWS = ("SELECT seq, item, trigger, from_state, to_state, actor, os_user, recorded_at, note, data, "
-              "checklist_sha256, prev_hash, hash FROM events ORDER BY seq")
+EVENT_ROWS = (
+    "SELECT seq, item, trigger, from_state, to_state, actor, os_user, recorded_at, note, data, "
+    "checklist_sha256, prev_hash, hash FROM events ORDER BY seq"
+)
 CURRENT_ROWS = "SELECT item, state, seq, trigger, recorded_at, returns FROM current ORDER BY item"
 
 
@@ -265,8 +288,13 @@ def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
     with store.transaction() as tx:
         append(tx, "extend", data={"deadline": "2026-12-31", "previous_deadline": "2026-12-15"})
         append(tx, "extend", data={"deadline": "2027-01-15", "previous_deadline": "2026-12-31"})
-        append(tx, "extend", item="xihe/kongchuo-baoxue", actor="huanglei",
-               data={"deadline": "2026-12-20", "previous_deadline": "2026-12-15"})
+        append(
+            tx,
+            "extend",
+            item="xihe/kongchuo-baoxue",
+            actor="huanglei",
+            data={"deadline": "2026-12-20", "previous_deadline": "2026-12-15"},
+        )
         draw = Draft("@round/spot-check", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1})
         tx.append(draw, None)
         for n in (1, 2):
@@ -289,9 +317,11 @@ def test_last_notes_hold_each_items_latest_note(store):
 def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     with store.transaction() as tx:
         append(tx, "start", "pending", "in_progress")
-        tx.append(Draft("@notice/1", "notice", "", "", "wangming", "", "ab" * 32, {"number": "区教督〔2026〕1号"}), None)
+        tx.append(
+            Draft("@notice/1", "notice", "", "", "wangming", "", "ab" * 32, {"number": "区教督〔2026〕1号"}), None
+        )
         append(tx, "extend", note="延期", data={"deadline": "2026-12-20"}, actor="wangming")
-        append(tx, data={"values": {"x": 1.0}, "comment": "no \"deadline\": here"})
+        append(tx, data={"values": {"x": 1.0}, "comment": 'no "deadline": here'})
         tx.append(Draft("@round/review", "draw", "", "", "wangming", "", "ab" * 32, {"seed": 1}), None)
         append(tx, "extend", note="再延期", data={"deadline": "2026-12-28"}, actor="wangming")
         append(tx, item="xihe/kongchuo-baoxue")

@@ -1,4 +1,5 @@
 """engine.operations.inspections: the recorded, reproducible draw and results tagged with a round."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ def draw(checklist, store, *args, **kwargs):
         return draw_round(checklist, tx, *args, **kwargs)
 
 
-@pytest.mark.parametrize("sample, n, k", [(None, 7, 7), (2, 7, 2), (0.3, 7, 3), (0.01, 7, 1), (0.5, 4, 2),
-                                          (9, 7, 9), (1, 7, 1)])
+@pytest.mark.parametrize(
+    "sample, n, k", [(None, 7, 7), (2, 7, 2), (0.3, 7, 3), (0.01, 7, 1), (0.5, 4, 2), (9, 7, 9), (1, 7, 1)]
+)
 def test_sample_size(sample, n, k):
     assert sample_size(sample, n) == k
 
@@ -58,11 +60,14 @@ def test_a_draw_is_one_event_that_anyone_recomputes_from_its_seed(checklist, sto
     assert (event.item, event.trigger, event.from_state, event.to_state) == ("@round/draw-all", "draw", "", "")
     assert event.data["seed"] == 20261211 and event.data["sample"] == 2
     # "another machine": only the recorded data, and the published algorithm written out again
-    data = json.loads(sqlite3.connect(tmp_path / "journal.db").execute(
-        "SELECT data FROM events WHERE item = '@round/draw-all'").fetchone()[0])
+    data = json.loads(
+        sqlite3.connect(tmp_path / "journal.db")
+        .execute("SELECT data FROM events WHERE item = '@round/draw-all'")
+        .fetchone()[0]
+    )
     again = sorted(data["population"], key=lambda i: hashlib.sha256(f"{data['seed']}:{i}".encode()).hexdigest())
-    assert data["drawn"] == again[:data["sample"]]
-    assert store.current() == {}            # no current row for a journal-wide event
+    assert data["drawn"] == again[: data["sample"]]
+    assert store.current() == {}  # no current row for a journal-wide event
     assert audit(store).ok
 
 
@@ -92,8 +97,10 @@ def test_drawing_needs_the_draw_permission_and_a_sample(checklist, store):
 
 def test_a_sample_not_smaller_than_the_round_takes_all_with_a_warning(checklist, store):
     from dataclasses import replace
-    big = replace(checklist, inspections=tuple(replace(r, sample=5) if r.id == "draw-all" else r
-                                               for r in checklist.inspections))
+
+    big = replace(
+        checklist, inspections=tuple(replace(r, sample=5) if r.id == "draw-all" else r for r in checklist.inspections)
+    )
     result = draw(big, store, "wang", "draw-all", seed=7)
     assert len(result.draw.drawn) == 3 and result.warnings
 
@@ -130,14 +137,34 @@ def test_audit_recomputes_every_draw_from_its_seed(checklist, store, tmp_path):
     forged["drawn"] = [i for i in forged["population"] if i not in forged["drawn"]][:1] + forged["drawn"][1:]
     # re-seal the forged event so that the hash chain itself holds: only the draw check can see it
     from engine.journal.chain import data_text, event_hash
-    row = dict(zip(["seq", "item", "trigger", "from_state", "to_state", "actor", "os_user", "recorded_at", "note",
-                    "data", "checklist_sha256", "prev_hash", "hash"],
-                   conn.execute("SELECT * FROM events WHERE seq = 1").fetchone()))
+
+    row = dict(
+        zip(
+            [
+                "seq",
+                "item",
+                "trigger",
+                "from_state",
+                "to_state",
+                "actor",
+                "os_user",
+                "recorded_at",
+                "note",
+                "data",
+                "checklist_sha256",
+                "prev_hash",
+                "hash",
+            ],
+            conn.execute("SELECT * FROM events WHERE seq = 1").fetchone(),
+        )
+    )
     row["data"] = forged
     del row["hash"]
     conn.execute("UPDATE events SET data = ?, hash = ? WHERE seq = 1", (data_text(forged), event_hash(row)))
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "  # put back: only the check tells
-                 "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END")
+    conn.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "  # put back: only the check tells
+        "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END"
+    )
     conn.commit()
     report = audit(store)
     assert not report.ok and report.first_bad == 1

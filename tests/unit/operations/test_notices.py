@@ -1,4 +1,5 @@
 """engine.operations.notices: numbered 督办单, taken inside the append transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,7 +77,7 @@ def test_the_notice_says_what_is_missing_the_deadline_and_the_action(checklist, 
         ops.advance(checklist, store, "wang", ITEM, "return", note="第三次")
     text = notice(checklist, store).document.decode()
     assert "东山镇人民政府" in text and "抓控辍保学" in text and "四(一)2" in text
-    assert "缺少佐证材料：在外就读学生取证证明" in text     # the reasons explain gives, in Chinese
+    assert "缺少佐证材料：在外就读学生取证证明" in text  # the reasons explain gives, in Chinese
     assert "2026年12月10日前" in text and "2026年12月1日" in text
     assert "红色督办" in text and "约谈" in text
 
@@ -106,14 +107,18 @@ def test_audit_finds_a_notice_number_out_of_sequence(checklist, store, tmp_path)
     columns = [c[1] for c in conn.execute("PRAGMA table_info(events)")]
     prev = conn.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
     row = dict(zip(columns, conn.execute("SELECT * FROM events WHERE seq = 2").fetchone()))
-    row["data"] = {**json.loads(row["data"]), "n": 1}      # a reused number, the chain re-sealed
+    row["data"] = {**json.loads(row["data"]), "n": 1}  # a reused number, the chain re-sealed
     row["item"] = "@notice/1"
     del row["hash"]
     assert row["prev_hash"] == prev
-    conn.execute("UPDATE events SET item = ?, data = ?, hash = ? WHERE seq = 2",
-                 (row["item"], data_text(row["data"]), event_hash(row)))
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "  # put back: only the check tells
-                 "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END")
+    conn.execute(
+        "UPDATE events SET item = ?, data = ?, hash = ? WHERE seq = 2",
+        (row["item"], data_text(row["data"]), event_hash(row)),
+    )
+    conn.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "  # put back: only the check tells
+        "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END"
+    )
     conn.commit()
     report = audit(store)
     assert not report.ok and report.first_bad == 2 and "out of sequence" in report.problems[0]

@@ -1,4 +1,5 @@
 """Several operations in one ``with store.transaction() as tx:`` commit together or not at all."""
+
 from __future__ import annotations
 
 import pytest

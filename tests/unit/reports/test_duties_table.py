@@ -1,4 +1,5 @@
 """engine.reports.duties and the 整改责任表 Report: one row per duty, ids for data, words for people."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -28,11 +29,25 @@ def test_chinese_numbers_up_to_99(n):
     assert chinese_number(n) == spoken(n)
 
 
-@pytest.mark.parametrize("n, words", [
-    (6, "六"), (10, "十"), (11, "十一"), (20, "二十"), (100, "一百"), (101, "一百零一"), (110, "一百一十"),
-    (999, "九百九十九"), (1000, "一千"), (1001, "一千零一"), (1010, "一千零一十"), (1100, "一千一百"),
-    (2006, "二千零六"), (9999, "九千九百九十九"),
-])
+@pytest.mark.parametrize(
+    "n, words",
+    [
+        (6, "六"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (100, "一百"),
+        (101, "一百零一"),
+        (110, "一百一十"),
+        (999, "九百九十九"),
+        (1000, "一千"),
+        (1001, "一千零一"),
+        (1010, "一千零一十"),
+        (1100, "一千一百"),
+        (2006, "二千零六"),
+        (9999, "九千九百九十九"),
+    ],
+)
 def test_chinese_numbers_past_99(n, words):
     assert chinese_number(n) == words
 
@@ -74,22 +89,55 @@ def test_a_whole_group_goes_by_its_name_else_each_unit():
 
 
 def test_one_row_per_duty_with_ids_for_scripts(zh):
-    rows = duty_rows(CHECKLIST, {"dongshan/kongchuo": "verified", "xihe/kongchuo": "in_progress",
-                                 "edu/zhenggai": "verified"})
+    rows = duty_rows(
+        CHECKLIST, {"dongshan/kongchuo": "verified", "xihe/kongchuo": "in_progress", "edu/zhenggai": "verified"}
+    )
     assert [r["duty"] for r in rows] == ["kongchuo", "canji", "zhenggai"]
     row = rows[0]
-    assert {k: row[k] for k in ("ref", "duty", "title", "description", "owners", "support", "heads", "deadline",
-                                "evidence", "findings", "verified", "items")} == {
-        "ref": "四(一)2", "duty": "kongchuo", "title": "抓控辍保学", "description": "加强宣传，强化责任，狠抓落实。",
-        "owners": ["dongshan", "xihe"], "support": ["edu"], "heads": ["li", "xu"], "deadline": KONGCHUO.deadline,
-        "evidence": ["proof", "report", "plan"], "findings": ["f1"], "verified": 1, "items": 2}
+    assert {
+        k: row[k]
+        for k in (
+            "ref",
+            "duty",
+            "title",
+            "description",
+            "owners",
+            "support",
+            "heads",
+            "deadline",
+            "evidence",
+            "findings",
+            "verified",
+            "items",
+        )
+    } == {
+        "ref": "四(一)2",
+        "duty": "kongchuo",
+        "title": "抓控辍保学",
+        "description": "加强宣传，强化责任，狠抓落实。",
+        "owners": ["dongshan", "xihe"],
+        "support": ["edu"],
+        "heads": ["li", "xu"],
+        "deadline": KONGCHUO.deadline,
+        "evidence": ["proof", "report", "plan"],
+        "findings": ["f1"],
+        "verified": 1,
+        "items": 2,
+    }
     assert (row["owners_text"], row["support_text"], row["heads_text"], row["progress_text"]) == (
-        "各乡镇人民政府", "区教育局", "李华、徐芳", "1/2")
+        "各乡镇人民政府",
+        "区教育局",
+        "李华、徐芳",
+        "1/2",
+    )
     assert row["evidence_text"] == "在外就读学生取证证明\n书面汇报材料一式六份\n具体整改方案（如需）"
     assert row["findings_text"] == "部分乡镇在外就读学生取证不到位"
     assert (rows[1]["verified"], rows[1]["items"], rows[1]["heads"]) == (0, 1, ["li"])
     assert (rows[2]["support_text"], rows[2]["heads_text"], rows[2]["verified"]) == (
-        "区政府教育督导室、东山镇人民政府", "赵强", 1)
+        "区政府教育督导室、东山镇人民政府",
+        "赵强",
+        1,
+    )
 
 
 def test_a_unit_without_a_head_gives_none():
@@ -113,7 +161,10 @@ def test_csv_holds_ids_and_the_human_formats_hold_words(zh):
     text = render("csv", [report])
     header, first = text.splitlines()[:2]
     assert header == "ref,duty,title,description,owners,support,heads,deadline,evidence,findings,verified,items"
-    assert first == "四(一)2,kongchuo,抓控辍保学,加强宣传，强化责任，狠抓落实。,dongshan;xihe,edu,li;xu,2026-12-15,proof;report;plan,f1,0,2"
+    assert (
+        first
+        == "四(一)2,kongchuo,抓控辍保学,加强宣传，强化责任，狠抓落实。,dongshan;xihe,edu,li;xu,2026-12-15,proof;report;plan,f1,0,2"
+    )
     markdown = render("markdown", [report])
     assert "| 序号 " in markdown and "| 各乡镇人民政府 " in markdown and "书面汇报材料一式六份" in markdown
     assert "dongshan;xihe" not in markdown and "| kongchuo " not in markdown  # ids stay in the data formats

@@ -1,4 +1,5 @@
 """Levels, extensions and reminders in the listings: status, summary, board, remind, history."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,7 +38,12 @@ def row(checklist, store, today, item=ITEM):
 def test_an_extension_moves_the_light_the_overdue_flag_and_the_level(checklist, store):
     ops.advance(checklist, store, "li", ITEM, "start")
     late = row(checklist, store, D(2026, 12, 12))
-    assert (late["overdue"], late["light"], late["level"], late["deadline"]) == (True, "red", "yellow", dt.date(2026, 12, 10))
+    assert (late["overdue"], late["light"], late["level"], late["deadline"]) == (
+        True,
+        "red",
+        "yellow",
+        dt.date(2026, 12, 10),
+    )
     with pytest.raises(Refused, match="--deadline"):
         ops.advance(checklist, store, "wang", ITEM, "extend", note="申请延期")
     with pytest.raises(Refused, match="later than the one in force, 2026-12-10"):
@@ -51,7 +57,11 @@ def test_an_extension_moves_the_light_the_overdue_flag_and_the_level(checklist, 
     assert event.from_state == event.to_state == "in_progress"
     now = row(checklist, store, D(2026, 12, 12))
     assert (now["overdue"], now["light"], now["level"]) == (False, "green", None)
-    assert (now["deadline"], now["original_deadline"], now["days_left"]) == (dt.date(2026, 12, 31), dt.date(2026, 12, 10), 19)
+    assert (now["deadline"], now["original_deadline"], now["days_left"]) == (
+        dt.date(2026, 12, 31),
+        dt.date(2026, 12, 10),
+        19,
+    )
     # a second extension must beat the first, and history keeps both
     with pytest.raises(Refused, match="2026-12-31"):
         ops.advance(checklist, store, "wang", ITEM, "extend", note="再延", deadline="2026-12-20")
@@ -98,17 +108,22 @@ def test_status_by_finding(checklist, store):
 
 
 def test_remind_lists_due_and_overdue_items_per_unit_with_the_head(checklist, store):
-    assert remind_rows(checklist, store, D(2026, 12, 1)) == []                 # 9 days left > 3
-    rows = remind_rows(checklist, store, D(2026, 12, 8))                      # 2 days left
+    assert remind_rows(checklist, store, D(2026, 12, 1)) == []  # 9 days left > 3
+    rows = remind_rows(checklist, store, D(2026, 12, 8))  # 2 days left
     assert [r["item"] for r in rows] == ["dongshan/kongchuo", "xihe/kongchuo"]
     assert rows[0]["head"] == "李华" and rows[1]["head"] == ""
     assert "在外就读学生取证证明" in rows[0]["lacks"]
     assert [r["item"] for r in remind_rows(checklist, store, D(2026, 12, 1), within=9)] == [
-        "dongshan/kongchuo", "xihe/kongchuo"]
+        "dongshan/kongchuo",
+        "xihe/kongchuo",
+    ]
     # after the deadline the bureau's item (12-15) is due too, and the townships' are overdue
     rows = remind_rows(checklist, store, D(2026, 12, 12))
     assert [(r["item"], r["overdue"]) for r in rows] == [
-        ("edu/zhenggai", False), ("dongshan/kongchuo", True), ("xihe/kongchuo", True)]
+        ("edu/zhenggai", False),
+        ("dongshan/kongchuo", True),
+        ("xihe/kongchuo", True),
+    ]
     per_unit = remind_reports(checklist, store, D(2026, 12, 12), None, {}, per_unit=True)
     assert [r.meta["unit"] for r in per_unit] == ["edu", "dongshan", "xihe"]
     with pytest.raises(Refused):

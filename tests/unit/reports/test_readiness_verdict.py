@@ -4,6 +4,7 @@ Ready = every veto item verified with its veto indicators meeting their targets,
 without a target, nothing overdue; items in 持续整改 under a filed plan are listed apart and block
 only if veto; aims (力争) not reached are listed and never block.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -49,8 +50,15 @@ def test_a_fresh_journal_is_blocked_by_every_veto_item_and_lists_what_each_lacks
         ("aim", "proof_rate", "取证到位率: no value, aim >= 100", False),
     ]
     no_target = [r for r in rows_of(result, "dongshan/canji") if r[0] == "no_target"]
-    assert no_target == [("no_target", "enrol", "veto indicator 残疾少儿入学率 (no value) has no target: nothing can "
-                          "judge it (declare the threshold the province sets)", True)]
+    assert no_target == [
+        (
+            "no_target",
+            "enrol",
+            "veto indicator 残疾少儿入学率 (no value) has no target: nothing can "
+            "judge it (declare the threshold the province sets)",
+            True,
+        )
+    ]
     assert rows_of(result, "edu/zhenggai") == []  # not veto, not overdue: nothing to say
     row = result.rows[0]
     assert (row["unit_name"], row["title"], row["state_label"]) == ("东山镇人民政府", "抓控辍保学", "待整改")
@@ -62,12 +70,19 @@ def test_a_veto_indicator_without_a_target_blocks_even_when_verified(store):
     verify(CHECKLIST, store, "dongshan/canji", ["enrol=50"], "li")
     assert store.states()["dongshan/canji"] == "verified"
     assert rows_of(readiness(CHECKLIST, store, BEFORE), "dongshan/canji") == [
-        ("no_target", "enrol", "veto indicator 残疾少儿入学率 (50%) has no target: nothing can judge it "
-         "(declare the threshold the province sets)", True)]
+        (
+            "no_target",
+            "enrol",
+            "veto indicator 残疾少儿入学率 (50%) has no target: nothing can judge it "
+            "(declare the threshold the province sets)",
+            True,
+        )
+    ]
     # once the office declares the province's threshold, the same journal is judged by it
     judged = with_duty(CHECKLIST, replace(CANJI, indicators=(replace(ENROL, target=Target(">=", 95)),)))
     assert rows_of(readiness(judged, store, BEFORE), "dongshan/canji") == [
-        ("failure", "enrol", "veto indicator 残疾少儿入学率: 50%, target >= 95", True)]
+        ("failure", "enrol", "veto indicator 残疾少儿入学率: 50%, target >= 95", True)
+    ]
 
 
 def test_ready_when_every_veto_item_is_verified_with_its_targets_met_and_an_aim_missed_does_not_block(store):
@@ -78,14 +93,17 @@ def test_ready_when_every_veto_item_is_verified_with_its_targets_met_and_an_aim_
     result = readiness(checklist, store, BEFORE)
     assert result.ready is True, result.rows
     assert [(r["item"], r["kind"], r["indicator"], r["reason"], r["blocks"]) for r in result.rows] == [
-        ("dongshan/kongchuo", "aim", "proof_rate", "取证到位率: 95%, aim >= 100", False)]
+        ("dongshan/kongchuo", "aim", "proof_rate", "取证到位率: 95%, aim >= 100", False)
+    ]
 
 
 def lenient(checklist):
     """The checklist where verify looks at evidence and the note only, not at the indicators."""
     workflow = checklist.workflows[0]
-    steps = tuple(replace(t, requires=replace(t.requires, indicators=None)) if t.trigger == "verify" else t
-                  for t in workflow.transitions)
+    steps = tuple(
+        replace(t, requires=replace(t.requires, indicators=None)) if t.trigger == "verify" else t
+        for t in workflow.transitions
+    )
     return replace(checklist, workflows=(replace(workflow, transitions=steps),))
 
 
@@ -95,9 +113,11 @@ def test_a_verified_veto_item_whose_veto_indicator_misses_its_target_still_block
     verify(checklist, store, "xihe/kongchuo", ["proof_rate=100"], "xu")
     result = readiness(checklist, store, BEFORE)
     assert rows_of(result, "dongshan/kongchuo") == [
-        ("failure", "dropout", "veto indicator 义务教育阶段辍学率: 3%, target <= 1", True)]
+        ("failure", "dropout", "veto indicator 义务教育阶段辍学率: 3%, target <= 1", True)
+    ]
     assert rows_of(result, "xihe/kongchuo") == [
-        ("failure", "dropout", "veto indicator 义务教育阶段辍学率: no value, target <= 1", True)]
+        ("failure", "dropout", "veto indicator 义务教育阶段辍学率: no value, target <= 1", True)
+    ]
 
 
 def test_overdue_items_block_after_their_deadline_veto_or_not(store):
@@ -119,11 +139,20 @@ def test_items_under_a_filed_plan_are_listed_apart_and_block_only_if_veto(store)
     file_plan(store, "dongshan/kongchuo", "li")
     result = readiness(CHECKLIST, store, AFTER)  # both past their deadlines
     assert rows_of(result, "edu/zhenggai") == [
-        ("planned", None, "continuing rectification (持续整改) under a filed plan: 具体整改方案; "
-         "past its deadline 2026-12-10", False)]  # not veto: listed, no blocker, not "overdue" either
+        (
+            "planned",
+            None,
+            "continuing rectification (持续整改) under a filed plan: 具体整改方案; past its deadline 2026-12-10",
+            False,
+        )
+    ]  # not veto: listed, no blocker, not "overdue" either
     planned = rows_of(result, "dongshan/kongchuo")
-    assert planned[0] == ("planned", None, "continuing rectification (持续整改) under a filed plan: 具体整改方案; "
-                          "past its deadline 2026-12-15", True)
+    assert planned[0] == (
+        "planned",
+        None,
+        "continuing rectification (持续整改) under a filed plan: 具体整改方案; past its deadline 2026-12-15",
+        True,
+    )
     assert [r[0] for r in planned] == ["planned", "aim"]
     assert "dongshan/kongchuo" in result.blocking_items and "edu/zhenggai" not in result.blocking_items
     assert (result.count("planned"), result.count("no_target")) == (2, 1)
@@ -133,14 +162,16 @@ def test_a_plan_before_the_deadline_is_listed_too(store):
     file_plan(store, "edu/zhenggai", "zhao")
     result = readiness(CHECKLIST, store, BEFORE)
     assert rows_of(result, "edu/zhenggai") == [
-        ("planned", None, "continuing rectification (持续整改) under a filed plan: 具体整改方案", False)]
+        ("planned", None, "continuing rectification (持续整改) under a filed plan: 具体整改方案", False)
+    ]
 
 
 def test_in_progress_without_a_plan_is_a_plain_failure(store):
     ops.advance(CHECKLIST, store, "zhao", "edu/zhenggai", "start")
     ops.attach(CHECKLIST, store, "zhao", "edu/zhenggai", "plan")  # a plan on file, but not in 持续整改
     assert rows_of(readiness(CHECKLIST, store, AFTER), "edu/zhenggai") == [
-        ("failure", None, "overdue since 2026-12-10", True)]
+        ("failure", None, "overdue since 2026-12-10", True)
+    ]
 
 
 def test_the_default_day_is_the_final_rounds_first_day_else_today():
@@ -160,11 +191,15 @@ def test_for_a_round_only_its_items_are_judged(store):
 
 def test_a_drawn_round_judges_its_draw_in_force(store):
     """A round with a sample, once drawn, is its drawn items (DESIGN: the draw in force)."""
-    checklist = replace(CHECKLIST, inspections=tuple(replace(r, sample=1) if r.id == "review" else r
-                                                     for r in CHECKLIST.inspections))
+    checklist = replace(
+        CHECKLIST, inspections=tuple(replace(r, sample=1) if r.id == "review" else r for r in CHECKLIST.inspections)
+    )
     review = resolve_round(checklist, "review")
     assert {r["item"] for r in readiness(checklist, store, review.start, review).rows} == {
-        "dongshan/kongchuo", "dongshan/canji", "xihe/kongchuo"}  # not drawn yet: its whole scope
+        "dongshan/kongchuo",
+        "dongshan/canji",
+        "xihe/kongchuo",
+    }  # not drawn yet: its whole scope
     with store.transaction() as tx:
         drawn = draw_round(checklist, tx, "wang", "review", seed=7).draw.drawn
     assert len(drawn) == 1

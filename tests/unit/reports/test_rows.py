@@ -4,6 +4,7 @@ The bundled checklist (shuanggao-2026) is driven through engine.operations.items
 tmp_path and on a PostgreSQL one; every deadline of it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and
 Saturday 2026-10-10 a working day.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,12 +37,19 @@ D = dt.date
 ITEM = "dongshan/kongchuo-baoxue"
 OFFICE_ITEM = "dudao/dudao-jiancha"
 DEADLINE = D(2026, 12, 15)
-BEFORE = D(2026, 11, 20)      # far from every deadline
-AFTER = D(2026, 12, 16)       # the day of the provincial follow-up: everything open is overdue
-TOWNSHIPS = ["dongshan", "xihe", "nanling", "beiping", "shiqiao", "liuxi", "qingshan", "baisha",
-             "longquan", "matou"]
-TOWNSHIP_DUTIES = ["zuzhi-ruxue", "kongchuo-baoxue", "canji-pucha", "you-chengjiao", "wenhua-hukou",
-                   "quzheng", "yingjian-cailiao", "ziping-jihua"]
+BEFORE = D(2026, 11, 20)  # far from every deadline
+AFTER = D(2026, 12, 16)  # the day of the provincial follow-up: everything open is overdue
+TOWNSHIPS = ["dongshan", "xihe", "nanling", "beiping", "shiqiao", "liuxi", "qingshan", "baisha", "longquan", "matou"]
+TOWNSHIP_DUTIES = [
+    "zuzhi-ruxue",
+    "kongchuo-baoxue",
+    "canji-pucha",
+    "you-chengjiao",
+    "wenhua-hukou",
+    "quzheng",
+    "yingjian-cailiao",
+    "ziping-jihua",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +88,7 @@ def rows_by_item(checklist, store, today, keep=None):
 
 # -- status_rows -------------------------------------------------------------
 
+
 def test_status_rows_one_per_item_in_unit_order(checklist, store):
     rows = status_rows(checklist, store, BEFORE)
     assert [r["item"] for r in rows] == [i.id for i in checklist.items]
@@ -91,20 +100,39 @@ def test_status_rows_one_per_item_in_unit_order(checklist, store):
 def test_status_row_fields_of_a_fresh_item(checklist, store):
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert row == {
-        "item": ITEM, "unit": "dongshan", "unit_name": "东山镇人民政府", "duty": "kongchuo-baoxue",
-        "title": "抓控辍保学", "state": "pending", "state_label": "待整改", "deadline": D(2026, 12, 15),
+        "item": ITEM,
+        "unit": "dongshan",
+        "unit_name": "东山镇人民政府",
+        "duty": "kongchuo-baoxue",
+        "title": "抓控辍保学",
+        "state": "pending",
+        "state_label": "待整改",
+        "deadline": D(2026, 12, 15),
         "days_left": 17,  # working days from Fri 2026-11-20 to Tue 2026-12-15
-        "light": GREEN, "overdue": False, "veto": True, "returns": 0, "last_step": "", "last_at": "",
+        "light": GREEN,
+        "overdue": False,
+        "veto": True,
+        "returns": 0,
+        "last_step": "",
+        "last_at": "",
         # filled by their own features: the clause, an extension, escalation, notes
-        "ref": None, "original_deadline": None, "level": None, "last_note": None,
-        "aims_unmet": []}  # this checklist's indicators are targets, none an aim
+        "ref": None,
+        "original_deadline": None,
+        "level": None,
+        "last_note": None,
+        "aims_unmet": [],
+    }  # this checklist's indicators are targets, none an aim
 
 
 def test_status_row_after_steps(checklist, store):
     event = ops.advance(checklist, store, "lihua", ITEM, "start", "开始")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
     assert (row["state"], row["state_label"], row["last_step"], row["last_step_label"]) == (
-        "in_progress", "整改中", "start", "启动整改")  # the trigger for scripts, its label for people
+        "in_progress",
+        "整改中",
+        "start",
+        "启动整改",
+    )  # the trigger for scripts, its label for people
     moment = dt.datetime.fromisoformat(event.recorded_at.replace("Z", "+00:00")).astimezone()
     assert row["last_at"] == moment.strftime("%Y-%m-%d %H:%M")
 
@@ -121,7 +149,7 @@ def test_status_row_after_steps(checklist, store):
 
 def test_veto_through_the_duty_or_an_indicator(checklist, store):
     rows = rows_by_item(checklist, store, BEFORE)
-    assert rows["dongshan/canji-pucha"]["veto"] is True      # veto: true on the duty
+    assert rows["dongshan/canji-pucha"]["veto"] is True  # veto: true on the duty
     assert rows["dongshan/kongchuo-baoxue"]["veto"] is True  # duty and indicator
     assert rows["dongshan/quzheng"]["veto"] is False
     assert rows["edu/ruxue-kongchuo"]["veto"] is True
@@ -149,6 +177,7 @@ def test_returns_count_return_steps_only_not_reopen(checklist, store):
 
 
 # -- filters -----------------------------------------------------------------
+
 
 def test_filter_by_unit_duty_and_state(checklist, store):
     ops.advance(checklist, store, "lihua", ITEM, "start")
@@ -179,8 +208,10 @@ def test_filter_overdue_and_veto(checklist, store):
     assert [r["item"] for r in one] == ["dongshan/canji-pucha"]
 
 
-@pytest.mark.parametrize("today, overdue", [
-    (D(2026, 12, 14), False), (D(2026, 12, 15), False), (D(2026, 12, 16), True), (D(2027, 3, 1), True)])
+@pytest.mark.parametrize(
+    "today, overdue",
+    [(D(2026, 12, 14), False), (D(2026, 12, 15), False), (D(2026, 12, 16), True), (D(2027, 3, 1), True)],
+)
 def test_overdue_is_past_the_deadline_and_not_final(checklist, store, today, overdue):
     verify_office(checklist, store)
     rows = rows_by_item(checklist, store, today)
@@ -190,16 +221,20 @@ def test_overdue_is_past_the_deadline_and_not_final(checklist, store, today, ove
 
 # -- days left and the traffic light ----------------------------------------
 
-@pytest.mark.parametrize("today, deadline, calendar_days, working_days", [
-    (D(2026, 9, 30), D(2026, 10, 12), 12, 4),    # 10-01..07 holidays; 10-08, 10-09, Sat 10-10, 10-12
-    (D(2026, 10, 12), D(2026, 9, 30), -12, -4),  # past the deadline: negative
-    (D(2026, 10, 9), D(2026, 10, 10), 1, 1),     # the make-up Saturday is a working day
-    (D(2026, 10, 10), D(2026, 10, 12), 2, 1),    # Sunday 10-11 is not
-    (D(2026, 10, 1), D(2026, 10, 7), 6, 0),      # all holidays
-    (D(2026, 12, 15), D(2026, 12, 15), 0, 0),
-    (D(2026, 12, 11), D(2026, 12, 15), 4, 2),    # Fri -> Tue: Mon, Tue
-    (D(2026, 12, 19), D(2026, 12, 18), -1, 0),   # Saturday after a Friday deadline
-])
+
+@pytest.mark.parametrize(
+    "today, deadline, calendar_days, working_days",
+    [
+        (D(2026, 9, 30), D(2026, 10, 12), 12, 4),  # 10-01..07 holidays; 10-08, 10-09, Sat 10-10, 10-12
+        (D(2026, 10, 12), D(2026, 9, 30), -12, -4),  # past the deadline: negative
+        (D(2026, 10, 9), D(2026, 10, 10), 1, 1),  # the make-up Saturday is a working day
+        (D(2026, 10, 10), D(2026, 10, 12), 2, 1),  # Sunday 10-11 is not
+        (D(2026, 10, 1), D(2026, 10, 7), 6, 0),  # all holidays
+        (D(2026, 12, 15), D(2026, 12, 15), 0, 0),
+        (D(2026, 12, 11), D(2026, 12, 15), 4, 2),  # Fri -> Tue: Mon, Tue
+        (D(2026, 12, 19), D(2026, 12, 18), -1, 0),  # Saturday after a Friday deadline
+    ],
+)
 def test_days_left_in_working_days_with_a_calendar(checklist, today, deadline, calendar_days, working_days):
     assert checklist.calendar is not None
     assert days_left(checklist, today, deadline) == working_days
@@ -249,17 +284,34 @@ def test_traffic_lights_in_status_rows(checklist, store):
 
 # -- summary -----------------------------------------------------------------
 
+
 def test_summary_counts_per_state(checklist, store):
     verify_kongchuo(checklist, store)
     ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
     summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER))}
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
-        "unit": "dongshan", "unit_name": "东山镇人民政府", "items": 8, "state_pending": 6, "state_in_progress": 1,
-        "state_verified": 1, "verified_pct": 12.5, "overdue": 7, "veto_open": 1}
+        "unit": "dongshan",
+        "unit_name": "东山镇人民政府",
+        "items": 8,
+        "state_pending": 6,
+        "state_in_progress": 1,
+        "state_verified": 1,
+        "verified_pct": 12.5,
+        "overdue": 7,
+        "veto_open": 1,
+    }
     assert summary["xihe"] == {
-        "unit": "xihe", "unit_name": "西河乡人民政府", "items": 8, "state_pending": 8, "state_in_progress": 0,
-        "state_verified": 0, "verified_pct": 0.0, "overdue": 8, "veto_open": 2}
+        "unit": "xihe",
+        "unit_name": "西河乡人民政府",
+        "items": 8,
+        "state_pending": 8,
+        "state_in_progress": 0,
+        "state_verified": 0,
+        "verified_pct": 0.0,
+        "overdue": 8,
+        "veto_open": 2,
+    }
     assert summary["dudao"]["items"] == 1 and summary["dudao"]["veto_open"] == 0
     assert sum(g["items"] for g in summary.values()) == len(checklist.items)
 
@@ -295,7 +347,11 @@ def test_summary_worst_first(checklist, store):
         # the fully verified office comes last
         assert order[-1] == "dudao" and summary[-1]["verified_pct"] == 100.0
     # among units with one open veto item, dongshan has 12.5 % verified, the others 0 %: it is last of them
-    ones = [g["unit"] for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE)) if g["veto_open"] == 1]
+    ones = [
+        g["unit"]
+        for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))
+        if g["veto_open"] == 1
+    ]
     assert ones[-1] == "dongshan"
 
 
@@ -315,8 +371,16 @@ def test_summary_by_duty(checklist, store):
     assert set(summary) == {d.id for d in checklist.duties}
     kongchuo = summary["kongchuo-baoxue"]
     assert kongchuo == {
-        "duty": "kongchuo-baoxue", "title": "抓控辍保学", "items": 10, "state_pending": 9, "state_in_progress": 0,
-        "state_verified": 1, "verified_pct": 10.0, "overdue": 9, "veto_open": 9}
+        "duty": "kongchuo-baoxue",
+        "title": "抓控辍保学",
+        "items": 10,
+        "state_pending": 9,
+        "state_in_progress": 0,
+        "state_verified": 1,
+        "verified_pct": 10.0,
+        "overdue": 9,
+        "veto_open": 9,
+    }
     assert summary["ziping-jihua"]["items"] == 18 and summary["ziping-jihua"]["veto_open"] == 0
     assert summary["xuexiao-kongchuo"]["items"] == 5 and summary["xuexiao-kongchuo"]["veto_open"] == 5
     first = summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")[0]
@@ -343,14 +407,20 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
 
 # -- board -------------------------------------------------------------------
 
+
 def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
     board = board_rows(checklist, item_states(checklist, store.states(), BEFORE))
     owning = list(dict.fromkeys(i.unit.id for i in checklist.items))
     assert [row["unit"] for row in board] == owning
     assert len(board) == 24
     by_unit = {row["unit"]: row for row in board}
-    assert set(by_unit["dongshan"]) == {"unit", "unit_name", MARKS, *TOWNSHIP_DUTIES,
-                                        *(f"{d}:label" for d in TOWNSHIP_DUTIES)}
+    assert set(by_unit["dongshan"]) == {
+        "unit",
+        "unit_name",
+        MARKS,
+        *TOWNSHIP_DUTIES,
+        *(f"{d}:label" for d in TOWNSHIP_DUTIES),
+    }
     assert by_unit["dongshan"]["unit_name"] == "东山镇人民政府"
     assert "wenti-zhenggai" not in by_unit["dongshan"]
     assert set(by_unit["dudao"]) == {"unit", "unit_name", MARKS, "dudao-jiancha", "dudao-jiancha:label"}
@@ -384,12 +454,16 @@ def test_board_marks_overdue_and_veto(checklist, store):
 
 # -- sort_rows ----------------------------------------------------------------
 
+
 def test_sort_rows_by_light_then_days_left_descending(checklist, store):
     verify_kongchuo(checklist, store)
     rows = status_rows(checklist, store, D(2026, 12, 10), StatusFilter(unit="dongshan"))
     assert {r["light"] for r in rows} == {YELLOW, None}  # None: the verified item
-    rows += [dict(rows[2], item="late-a", light=RED, days_left=-9), dict(rows[3], item="late-b", light=RED, days_left=-2),
-             dict(rows[4], item="far", light=GREEN, days_left=40)]
+    rows += [
+        dict(rows[2], item="late-a", light=RED, days_left=-9),
+        dict(rows[3], item="late-b", light=RED, days_left=-2),
+        dict(rows[4], item="far", light=GREEN, days_left=40),
+    ]
     ordered = sort_rows(list(rows), ["light", "-days_left"])
     assert [r["item"] for r in ordered[:2]] == ["late-b", "late-a"]
     assert [r["light"] for r in ordered] == [RED] * 2 + [YELLOW] * 7 + [GREEN, None]
@@ -404,8 +478,12 @@ def test_sort_rows_several_keys_and_descending(checklist, store):
     ordered = sort_rows(list(both), ["-veto", "unit", "duty"])
     plain_duties = sorted(set(TOWNSHIP_DUTIES) - {"kongchuo-baoxue", "canji-pucha"})
     assert [r["item"] for r in ordered] == [
-        "dongshan/canji-pucha", "dongshan/kongchuo-baoxue", "nanling/kongchuo-baoxue", "xihe/kongchuo-baoxue",
-        *[f"dongshan/{d}" for d in plain_duties]]
+        "dongshan/canji-pucha",
+        "dongshan/kongchuo-baoxue",
+        "nanling/kongchuo-baoxue",
+        "xihe/kongchuo-baoxue",
+        *[f"dongshan/{d}" for d in plain_duties],
+    ]
     assert sort_rows(list(both), []) == both  # no key: order kept
 
 

@@ -1,4 +1,5 @@
 """status's ``aims_unmet``: the indicators whose aim (力争) is not reached, advisory only."""
+
 from __future__ import annotations
 
 import pytest

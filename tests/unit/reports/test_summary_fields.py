@@ -1,5 +1,6 @@
 """summary's field ids: unit|duty, unit_name|title, items, state_<id>…, level_<id>…, verified_pct,
 overdue, veto_open."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,11 +19,25 @@ def test_one_count_per_escalation_level_of_the_items_at_it():
     levels = {"xihe/kongchuo": "red", "dongshan/canji": "blue"}
     items = [item._replace(level=levels.get(item.id)) for item in item_states(checklist, states, BEFORE)]
     rows = {row["unit"]: row for row in summary_rows(checklist, items)}
-    assert list(rows["dongshan"]) == ["unit", "unit_name", "items", "state_pending", "state_in_progress",
-                                      "state_planned", "state_verified", "level_blue", "level_red",
-                                      "verified_pct", "overdue", "veto_open"]
+    assert list(rows["dongshan"]) == [
+        "unit",
+        "unit_name",
+        "items",
+        "state_pending",
+        "state_in_progress",
+        "state_planned",
+        "state_verified",
+        "level_blue",
+        "level_red",
+        "verified_pct",
+        "overdue",
+        "veto_open",
+    ]
     assert [(u, r["level_blue"], r["level_red"], r["verified_pct"], r["veto_open"]) for u, r in rows.items()] == [
-        ("xihe", 0, 1, 0.0, 1), ("dongshan", 1, 0, 50.0, 1), ("edu", 0, 0, 0.0, 0)]  # worst first
+        ("xihe", 0, 1, 0.0, 1),
+        ("dongshan", 1, 0, 50.0, 1),
+        ("edu", 0, 0, 0.0, 0),
+    ]  # worst first
     by_duty = summary_rows(checklist, items, "duty")
     assert [(r["duty"], r["title"], r["items"]) for r in by_duty][0] == ("canji", "抓残疾少儿普查", 1)
     assert "unit_name" not in by_duty[0]

@@ -3,6 +3,7 @@ bounds, permissions, steps unavailable for a duty, steps that keep the state.
 
 Driven through engine.operations.items on the every-key case (DESIGN's example checklist).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -59,6 +60,7 @@ def submit_ready(store, proof_file, checklist=CHECKLIST):
 
 # --- support units ------------------------------------------------------------------------------
 
+
 def test_a_support_unit_records_and_attaches_but_does_not_take_the_owners_steps(store):
     ops.advance(CHECKLIST, store, "li", ITEM, "start")
     ops.record(CHECKLIST, store, "zhangwei", ITEM, ["dropout_rate=2"])  # 区教育局 supports dongshan
@@ -71,11 +73,14 @@ def test_the_support_role_names_the_duty_s_support_units_only(store):
     """li of dongshan owns dongshan/dropout but is nobody on xihe/dropout."""
     ops.advance(CHECKLIST, store, "wang", "xihe/dropout", "start")
     reasons = refusal(ops.record, CHECKLIST, store, "li", "xihe/dropout", ["dropout_rate=1"])
-    assert reasons == ["only a person of the item's own unit or a person of a support unit or 督学 may record "
-                       "values on this item; 李华 is not"]
+    assert reasons == [
+        "only a person of the item's own unit or a person of a support unit or 督学 may record "
+        "values on this item; 李华 is not"
+    ]
 
 
 # --- evidence: optional, file -------------------------------------------------------------------
+
 
 def test_evidence_all_leaves_optional_evidence_out(store, proof_file):
     submit_ready(store, proof_file)
@@ -105,6 +110,7 @@ def test_file_evidence_counts_only_when_attached_with_a_file(store, proof_file):
 
 # --- indicators: target, aim, neither, bounds ---------------------------------------------------
 
+
 def test_an_aim_never_blocks_and_an_indicator_with_neither_needs_a_value(store, proof_file):
     ops.advance(CHECKLIST, store, "li", ITEM, "start")
     ops.attach(CHECKLIST, store, "li", ITEM, "proof", proof_file)
@@ -125,11 +131,14 @@ def test_a_target_is_a_gate(store, proof_file):
     assert reasons == ["indicator 义务教育阶段辍学率: 3.5% does not meet the target <= 3"]
 
 
-@pytest.mark.parametrize("assignment, message", [
-    ("dropout_rate=120", "义务教育阶段辍学率: 120 is outside the values accepted (0 to 100)"),
-    ("dropout_rate=-1", "义务教育阶段辍学率: -1 is outside the values accepted (0 to 100)"),
-    ("returned=-2", "劝返人数: -2 is outside the values accepted (0 to any)"),
-])
+@pytest.mark.parametrize(
+    "assignment, message",
+    [
+        ("dropout_rate=120", "义务教育阶段辍学率: 120 is outside the values accepted (0 to 100)"),
+        ("dropout_rate=-1", "义务教育阶段辍学率: -1 is outside the values accepted (0 to 100)"),
+        ("returned=-2", "劝返人数: -2 is outside the values accepted (0 to any)"),
+    ],
+)
 def test_record_refuses_values_outside_min_max(store, assignment, message):
     ops.advance(CHECKLIST, store, "li", ITEM, "start")
     before = store.head()
@@ -139,6 +148,7 @@ def test_record_refuses_values_outside_min_max(store, assignment, message):
 
 
 # --- returns ------------------------------------------------------------------------------------
+
 
 def test_only_return_true_steps_count_as_returns(store, proof_file):
     submit_ready(store, proof_file)
@@ -154,9 +164,13 @@ def test_only_return_true_steps_count_as_returns(store, proof_file):
 
 # --- permissions --------------------------------------------------------------------------------
 
+
 def test_permissions_come_from_the_checklist(store, tmp_path):
-    text = edit(EVERY_KEY.read_text(encoding="utf-8"), "permissions: {record: [owner, support, supervisor], draw: [supervisor]}",
-                "permissions: {attach: [supervisor]}")
+    text = edit(
+        EVERY_KEY.read_text(encoding="utf-8"),
+        "permissions: {record: [owner, support, supervisor], draw: [supervisor]}",
+        "permissions: {attach: [supervisor]}",
+    )
     checklist = load_checklist_bytes(str(tmp_path / "c.yaml"), text.encode())
     ops.advance(checklist, store, "li", ITEM, "start")
     reasons = refusal(ops.attach, checklist, store, "li", ITEM, "report")
@@ -175,11 +189,14 @@ def test_nothing_is_recorded_on_a_final_item(store, proof_file):
 
 # --- steps a duty cannot take, steps that keep the state -----------------------------------------
 
+
 def test_a_step_needing_evidence_the_duty_lacks_is_unavailable_and_explain_says_why(store):
     ops.advance(CHECKLIST, store, "zhangwei", "edu/funding", "start")
     reasons = refusal(ops.advance, CHECKLIST, store, "zhangwei", "edu/funding", "plan", "方案")
-    assert reasons == ["step 提交整改方案 is unavailable for duty 加大教育投入: it needs evidence 'plan', "
-                       "which this duty does not declare"]
+    assert reasons == [
+        "step 提交整改方案 is unavailable for duty 加大教育投入: it needs evidence 'plan', "
+        "which this duty does not declare"
+    ]
     state, options = ops.explain(CHECKLIST, store, "edu/funding", "plan")
     assert state == "in_progress" and reasons[0] in options[0].reasons
 

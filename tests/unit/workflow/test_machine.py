@@ -1,4 +1,5 @@
 """engine.workflow.machine: one transitions.Machine per workflow, proxies bound only for one step."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -33,8 +34,12 @@ def test_one_machine_per_workflow(workflow):
 def test_models_do_not_pile_up_after_many_steps(workflow):  # one proxy, reused for every step
     machine = compiled(workflow)
     for n in range(1000):
-        source, trigger, dest = [("pending", "start", "in_progress"), ("in_progress", "return", "in_progress"),
-                                 ("in_progress", "verify", "verified"), ("verified", "reopen", "in_progress")][n % 4]
+        source, trigger, dest = [
+            ("pending", "start", "in_progress"),
+            ("in_progress", "return", "in_progress"),
+            ("in_progress", "verify", "verified"),
+            ("verified", "reopen", "in_progress"),
+        ][n % 4]
         assert machine.fire(source, trigger, no_reasons) == dest
     assert len(machine.machine.models) == 1
 
@@ -84,14 +89,17 @@ def test_failed_condition_refuses_with_every_reason(workflow):
     assert refused.value.reasons == ["first", "second", "third"]
 
 
-@pytest.mark.parametrize("state, trigger, allowed", [
-    ("pending", "verify", "start"),
-    ("pending", "reopen", "start"),
-    ("in_progress", "start", "verify, return"),
-    ("in_progress", "reopen", "verify, return"),
-    ("verified", "verify", "reopen"),
-    ("verified", "start", "reopen"),
-])
+@pytest.mark.parametrize(
+    "state, trigger, allowed",
+    [
+        ("pending", "verify", "start"),
+        ("pending", "reopen", "start"),
+        ("in_progress", "start", "verify, return"),
+        ("in_progress", "reopen", "verify, return"),
+        ("verified", "verify", "reopen"),
+        ("verified", "start", "reopen"),
+    ],
+)
 def test_trigger_from_a_wrong_state_is_refused_listing_allowed_triggers(workflow, state, trigger, allowed):
     label = workflow.state_by_id[state].label
     steps = {t.trigger: t.label for t in workflow.transitions}  # the answer names steps by their labels
@@ -104,8 +112,9 @@ def test_trigger_from_a_wrong_state_is_refused_listing_allowed_triggers(workflow
 
 
 def test_final_state_without_way_out_says_nothing_is_allowed(workflow):
-    dead_end = replace(workflow, id="no-reopen",
-                       transitions=tuple(t for t in workflow.transitions if t.trigger != "reopen"))
+    dead_end = replace(
+        workflow, id="no-reopen", transitions=tuple(t for t in workflow.transitions if t.trigger != "reopen")
+    )
     with pytest.raises(Refused) as refused:
         CompiledWorkflow(dead_end).fire("verified", "verify", no_reasons)
     assert refused.value.reasons == ["'验收销号' is not allowed from state 已销号; allowed here: nothing (final state)"]
