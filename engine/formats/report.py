@@ -1,28 +1,7 @@
 """The Report type every listing builds, and how one cell is shown to people.
 
-How a value is shown, per format:
-
-============  ============  ==========  ===============  ===========================
-format        bool          None        date             light column
-============  ============  ==========  ===============  ===========================
-table, md     ✓ / blank     blank       ISO              translated word (colour on a tty)
-html          ✓ / blank     blank       ISO              translated word, coloured cell
-csv           true / false  empty       ISO              raw value (green/yellow/red)
-json          true / false  null        ISO string       raw value
-xlsx          TRUE / FALSE  empty cell  real Excel date  translated word, coloured fill
-============  ============  ==========  ===============  ===========================
-
-The data formats (csv, json) are keyed by each column's field id and hold ids
-(state ids, ``true``/``false``, ``red``), whatever the language, so scripts
-and ``import`` can rely on them; the human formats (table, markdown, html,
-xlsx) show each column's translated header and, where a column names a
-``shown`` key, the row's human text under that key instead of the id.
-A list of ids is one ``;``-separated csv cell and a JSON array.
-
-Human views mark only the exceptions (✓ stands out in a column of blanks);
-data views keep values Excel, WPS and scripts read as booleans. CSV cells
-that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) get a
-leading apostrophe, and xlsx strings are always stored as text.
+Which value each format shows for a bool, None, a date or a light: see the table in
+``engine/formats/__init__.py``.
 """
 
 from __future__ import annotations
