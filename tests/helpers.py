@@ -13,6 +13,7 @@ from checklist_cases import FROZEN
 from click.testing import CliRunner, Result
 
 from cli import cli
+from engine.journal.chain import Draft, ItemRow
 from engine.journal.store import Store
 from engine.operations import items
 
@@ -127,3 +128,19 @@ class Rectify:
     def status(self, *args: str, **env: str) -> dict[str, dict[str, Any]]:
         rows = json.loads(self.ok("status", "--format", "json", *args, **env).stdout)
         return {row["item"]: row for row in rows}
+
+
+def append_draft(
+    tx: Any,
+    trigger: str = "record",
+    from_state: str = "in_progress",
+    to_state: str = "in_progress",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    item: str = "dongshan/kongchuo-baoxue",
+    actor: str = "lihua",
+    returns: int = 0,
+) -> Any:
+    """Append one plain event straight to a store's transaction (the store tests' shorthand)."""
+    draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
+    return tx.append(draft, ItemRow(to_state, returns))

@@ -7,11 +7,12 @@ import os
 import sqlite3
 
 import pytest
+from helpers import append_draft as append
 
 import engine.journal.sqlite as sqlite_store
 import engine.journal.store as journal
 from engine.errors import Refused, StoreError
-from engine.journal.chain import GENESIS, Draft, ItemRow, canonical, event_hash
+from engine.journal.chain import GENESIS, canonical, event_hash
 from engine.journal.sqlite import SQLiteStore
 
 CHECKLIST_ID = "shuanggao-2026"
@@ -59,21 +60,6 @@ def store(db_path):
     assert created
     yield store
     store.close()
-
-
-def append(
-    tx,
-    trigger="record",
-    from_state="in_progress",
-    to_state="in_progress",
-    note="",
-    data=None,
-    item=ITEM,
-    actor="lihua",
-    returns=0,
-):
-    draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
-    return tx.append(draft, ItemRow(to_state, returns))
 
 
 def raw(db_path):

@@ -12,6 +12,7 @@ import hashlib
 import time
 
 import pytest
+from helpers import append_draft as append
 from stores import admin, new_journal, open_store, raw_rows
 
 from engine.errors import Refused, StoreError
@@ -21,21 +22,6 @@ from engine.operations.database import copy_journal
 
 CHECKLIST_ID = "shuanggao-2026"
 ITEM = "dongshan/kongchuo-baoxue"
-
-
-def append(
-    tx,
-    trigger="record",
-    from_state="in_progress",
-    to_state="in_progress",
-    note="",
-    data=None,
-    item=ITEM,
-    actor="lihua",
-    returns=0,
-):
-    draft = Draft(item, trigger, from_state, to_state, actor, note, "ab" * 32, data if data is not None else {})
-    return tx.append(draft, ItemRow(to_state, returns))
 
 
 @pytest.fixture
