@@ -46,9 +46,10 @@ class Replayed:
     files: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
     deadline: Optional[str] = None
+    note: str = ""  # the last non-empty one
 
-    def row(self) -> tuple[str, int, str, str, int]:
-        return (self.state, self.seq, self.trigger, self.recorded_at, self.returns)
+    def row(self) -> tuple[str, int, str, str, int, str, Optional[str]]:
+        return (self.state, self.seq, self.trigger, self.recorded_at, self.returns, self.note, self.deadline)
 
     def facts(self) -> Facts:
         return Facts(
@@ -106,6 +107,7 @@ class Auditor:
         replayed.deadline = event.data.get("deadline", replayed.deadline)
         replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
         replayed.recorded_at = event.recorded_at
+        replayed.note = event.note or replayed.note
 
     def _version(self, sha256: str) -> Optional[Checklist]:
         if sha256 not in self.versions:
@@ -181,7 +183,8 @@ class Auditor:
 
     def compare_current(self) -> None:
         current = {
-            item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns) for item, c in self.reader.current().items()
+            item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns, c.note, c.deadline)
+            for item, c in self.reader.current().items()
         }
         for item in sorted(set(current) | set(self.items)):
             replayed = self.items[item].row() if item in self.items else None
