@@ -79,14 +79,14 @@ class Work:
 # -- setting up -------------------------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace, work: Work) -> Checklist:
-    """Generate the checklist and fill its journal, or reuse both (--reuse)."""
-    if not (args.reuse and work.checklist.exists() and work.db.exists()):
-        work.checklist.write_text(generate(args.units, args.seed), encoding="utf-8")
+def prepare(work: Work, units: int, events: int, seed: int, reuse: bool) -> Checklist:
+    """Generate the checklist and fill its journal, or reuse both (--reuse) when they are there."""
+    if not (reuse and work.checklist.exists() and work.db.exists()):
+        work.checklist.write_text(generate(units, seed), encoding="utf-8")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work.db}{suffix}").unlink(missing_ok=True)
         checklist = timed_load(work.checklist)
-        print(describe(fill(checklist, str(work.db), args.events, args.seed)))
+        print(describe(fill(checklist, str(work.db), events, seed)))
         return checklist
     print(f"reusing {work.checklist} and {work.db} ({work.db.stat().st_size / 1e6:.1f} MB)")
     return timed_load(work.checklist)
@@ -159,7 +159,7 @@ def json_output(launcher: Launcher, label: str, argv: list[str]) -> Any:
     return json.loads(run_captured(launcher, label, argv)[1])
 
 
-def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) -> None:
+def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) -> Run:
     """The first command after a change of checklist compiles it; every later one reads the cache."""
     shutil.rmtree(work.cache, ignore_errors=True)
     argv = [*rectify, "status", "--unit", unit]
@@ -170,6 +170,7 @@ def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) ->
         f"cache: status --unit {unit}: cold (cache miss) {cold.seconds:.2f} s, {cold.peak_mb:.0f} MB;"
         f" warm {warm.seconds:.2f} s, {warm.peak_mb:.0f} MB; {compiled} compiled checklist(s) in {work.cache}"
     )
+    return cold
 
 
 def prove_fill(launcher: Launcher, rectify: list[str]) -> None:
@@ -259,7 +260,7 @@ def set_up(args: argparse.Namespace, work: Work, launcher: Launcher) -> Province
     """Generate and fill (or reuse), write the sidecar, warm the cache, prove the fill and the floors."""
     print(f"workdir: {work.root}  (RECTIFY_CACHE_DIR={work.cache}, RECTIFY_TODAY={args.today})")
     rectify = rectify_argv(args.use_installed, work.checklist)
-    checklist = prepare(args, work)
+    checklist = prepare(work, args.units, args.events, args.seed, args.reuse)
     write_sidecar(checklist, work.sidecar)
     warm_cache(launcher, rectify, work, checklist.items[0].unit.id)
     if not args.no_audit:
