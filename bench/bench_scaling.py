@@ -19,10 +19,11 @@ table gives median seconds and peak RSS per command and size, and the growth
 of each command's time from one size to the next (linear = the items factor,
 ×10 between the default sizes).
 
-The fill runs at ~1,000 events/s on the 2-core machine (every step replays
-its item and runs its rules), so the default is 0.1 event per item (100,000
-events at 1M items, ~2 min); most touched items then hold one `start`.
-`--events-per-item 10.8` gives the density of the 1M-event province.
+Full stories fill at ~1,000 events/s on the 2-core machine (every step
+replays its item and runs its rules), so the default is 0.1 event per item
+(100,000 events at 1M items); most touched items then hold one `start`, and
+those fill at ~8,000/s (12 s at 1M items). `--events-per-item 10.8` gives
+the density of the 1M-event province, at the cost of a proportionally longer fill.
 
     python bench/bench_scaling.py --workdir DIR [--full] [--events-per-item 0.1] [--repeats 3] [--reuse]
 """
@@ -157,7 +158,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True, help="one directory per size is kept here")
     parser.add_argument("--sizes", help="comma-separated item counts (default 10000,100000)")
-    parser.add_argument("--full", action="store_true", help="sizes 10000,100000,1000000 (the 1M size takes ~15 min)")
+    parser.add_argument("--full", action="store_true", help="sizes 10000,100000,1000000 (the 1M size takes ~10 min)")
     parser.add_argument("--events-per-item", type=float, default=0.1, help="journal events per item (default 0.1)")
     parser.add_argument("--seed", type=int, default=1, help="seed of checklist and journal (default 1)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs each (default 3)")
