@@ -33,7 +33,9 @@ def test_the_table_shows_each_size_and_the_growth_of_each_step() -> None:
         "| 10,000 | 769 | 1,000 | 1.0 | 0.50 s, 50 MB (×2.00) | 0.50 s, 50 MB (×2.00)"
         " | 0.50 s, 50 MB (×2.00) | 0.50 s, 50 MB |"
     )
-    assert table[-1] == "| 10,000 → 100,000 | ×10.0 | ×10.0 | ×4.0 | ×10.0 | ×4.0 | ×4.0 |"
+    assert table[-1] == (
+        "| 10,000 → 100,000 | ×10.0 | ×10.0 | ×4.0 (floor ×4.0) | ×10.0 (floor ×4.0) | ×4.0 (floor ×4.0) | ×4.0 |"
+    )
 
 
 def test_sizes_default_full_and_given() -> None:
