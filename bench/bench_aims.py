@@ -141,7 +141,9 @@ def load_figures(path: Path) -> tuple[dict[str, list[float]], int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argument_parser(__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs, each of --repeats timed rounds (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of --repeats timed executions, each against its own floor (default 3)"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when an aim is not met (a regression guard)")
     parser.add_argument("--json", type=Path, help="also write the per-run figures to this file")
     parser.add_argument("--judge", type=Path, help="judge figures written by --json; run nothing")
