@@ -19,7 +19,7 @@ table gives median seconds and peak RSS per command and size, and the growth
 of each command's time from one size to the next (linear = the items factor,
 ×10 between the default sizes).
 
-Full stories fill at ~1,000 events/s on the 2-core machine (every step
+Full stories fill at 1,000-5,000 events/s on the 2-core machine (every step
 replays its item and runs its rules), so the default is 0.1 event per item
 (100,000 events at 1M items); most touched items then hold one `start`, and
 those fill at ~8,000/s (12 s at 1M items). `--events-per-item 10.8` gives
