@@ -25,7 +25,7 @@ from engine.i18n import _
 from engine.journal.chain import CorruptEvent, Event
 from engine.journal.store import Reader, Store
 from engine.journal.verify import Anchor, AuditReport, missing_guards, parse_anchor, verify_chain
-from engine.model import Checklist
+from engine.model import Checklist, Item
 from engine.operations.inspections import draw_problems
 from engine.operations.items import REPORTING_TRIGGERS, may_report
 from engine.operations.notices import numbering_problems
@@ -52,14 +52,10 @@ class Replayed:
         return (self.state, self.seq, self.trigger, self.recorded_at, self.returns, self.note, self.deadline)
 
     def facts(self) -> Facts:
+        """The facts as the replay stands, not copied (a million events): the rules read them
+        before the next event of the item changes them."""
         return Facts(
-            self.state,
-            dict(self.values),
-            dict(self.evidence),
-            frozenset(self.participants),
-            self.returns,
-            frozenset(self.files),
-            self.deadline,
+            self.state, self.values, self.evidence, self.participants, self.returns, self.files, self.deadline
         )
 
 
@@ -77,6 +73,7 @@ class Auditor:
         self.not_judged: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
         self.last_time = ""
+        self.items_of: dict[tuple[str, str], Optional[Item]] = {}
 
     def visit(self, event: Event) -> None:
         if event.recorded_at < self.last_time:
@@ -90,7 +87,7 @@ class Auditor:
         if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
             self.journal_wide.append(event)
             return
-        if self.checklist is not None and self.checklist.item(event.item) is None:
+        if self.checklist is not None and self._item(self.checklist, event.item) is None:
             self.undeclared[event.item] += 1
         replayed = self.items.get(event.item)
         if replayed is None:
@@ -142,8 +139,15 @@ class Auditor:
                 ),
             )
 
+    def _item(self, checklist: Checklist, item_id: str) -> Optional[Item]:
+        """The item of a checklist version, looked up once per version (each has ~10 events)."""
+        key = (checklist.sha256, item_id)
+        if key not in self.items_of:
+            self.items_of[key] = checklist.item(item_id)
+        return self.items_of[key]
+
     def _unlawful(self, checklist: Checklist, event: Event, replayed: Replayed) -> list[str]:
-        item = checklist.item(event.item)
+        item = self._item(checklist, event.item)
         if item is None:
             return [_("the item is not declared")]
         actor = checklist.person_by_id.get(event.actor)

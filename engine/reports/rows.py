@@ -184,7 +184,7 @@ def _add_aims_unmet(checklist: Checklist, store: Reader, rows: list[dict[str, An
     Only items of duties that declare an aim read their events."""
     aiming = {d.id for d in checklist.duties if any(i.aim for i in d.indicators)}
     for row in rows:
-        values: dict[str, float] = {}
+        values: Mapping[str, float] = {}
         missed: list[Indicator] = []
         if row["duty"] in aiming:
             duty = checklist.duty_by_id[row["duty"]]
