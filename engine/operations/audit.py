@@ -73,7 +73,7 @@ class Auditor:
         self.not_judged: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
         self.last_time = ""
-        self.items_of: dict[tuple[str, str], Optional[Item]] = {}
+        self.items_of: dict[str, dict[str, Optional[Item]]] = {}  # version -> item id -> item
 
     def visit(self, event: Event) -> None:
         if event.recorded_at < self.last_time:
@@ -94,14 +94,18 @@ class Auditor:
             replayed = self.items[event.item] = Replayed(event.from_state)
         if self.judge_rules:
             self._judge(event, replayed)
-        replayed.values.update(event.data.get("values", {}))  # as workflow.facts.facts_of replays
-        if "evidence" in event.data:
-            replayed.evidence[event.data["evidence"]] = event.data
-            if "sha256" in event.data:
-                replayed.files.add(event.data["evidence"])
+        data = event.data
+        if "values" in data:  # as workflow.facts.facts_of replays
+            replayed.values.update(data["values"])
+        if "evidence" in data:
+            replayed.evidence[data["evidence"]] = data
+            if "sha256" in data:
+                replayed.files.add(data["evidence"])
         replayed.participants.add(event.actor)
-        replayed.returns += bool(event.data.get("returned"))
-        replayed.deadline = event.data.get("deadline", replayed.deadline)
+        if data.get("returned"):
+            replayed.returns += 1
+        if "deadline" in data:
+            replayed.deadline = data["deadline"]
         replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
         replayed.recorded_at = event.recorded_at
         replayed.note = event.note or replayed.note
@@ -141,10 +145,10 @@ class Auditor:
 
     def _item(self, checklist: Checklist, item_id: str) -> Optional[Item]:
         """The item of a checklist version, looked up once per version (each has ~10 events)."""
-        key = (checklist.sha256, item_id)
-        if key not in self.items_of:
-            self.items_of[key] = checklist.item(item_id)
-        return self.items_of[key]
+        known = self.items_of.setdefault(checklist.sha256, {})
+        if item_id not in known:
+            known[item_id] = checklist.item(item_id)
+        return known[item_id]
 
     def _unlawful(self, checklist: Checklist, event: Event, replayed: Replayed) -> list[str]:
         item = self._item(checklist, event.item)
