@@ -27,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Optional
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -36,29 +38,59 @@ sys.path[:0] = [str(REPO), str(BENCH)]
 AIM_SHARE, PEAK_AIM_MB = 0.25, 500.0
 
 
-def write_sheet(checklist_path: Path, sheet: Path, rows: int) -> tuple[int, str]:
-    """A filled sheet of ``rows`` rows; returns (rows, the importing supervisor's id)."""
+def write_sheet(
+    checklist_path: Path,
+    sheet: Path,
+    rows: int,
+    states: Optional[Mapping[str, str]] = None,
+    reporters: bool = False,
+) -> tuple[int, str]:
+    """A filled sheet of ``rows`` rows; returns (rows, the importing supervisor's id).
+
+    ``states``: the journal's state of each item (``None``: a new journal, every item in its
+    initial state). An item in its initial state gets a 启动整改 row with a value of its duty's
+    first indicator, the first time it comes up; every other row is a note, on items not in a
+    final state (where a note is refused). ``reporters``: a 填报人 column naming each item's
+    unit's first person, so every event is recorded as that reporter, entered by the importer.
+    """
     from openpyxl import Workbook
 
     from engine.checklist.load import load_checklist
 
     checklist = load_checklist(checklist_path)
     indicators = sorted({i.id for d in checklist.duties for i in d.indicators})
-    fields = ["item", "trigger", "note"] + [f"value:{i}" for i in indicators]
+    reporter_of: dict[str, str] = {}
+    for person in checklist.people:
+        reporter_of.setdefault(person.unit, person.id)
+    head, fields = ["任务编号", "办理步骤", "情况说明"], ["item", "trigger", "note"]
+    if reporters:
+        head, fields = head + ["填报人"], fields + ["reporter"]
+    states = states or {}
+    open_items, to_start = [], set()
+    for item in checklist.items:
+        workflow = checklist.workflow_of(item)
+        state = states.get(item.id, workflow.initial)
+        if state == workflow.initial:
+            to_start.add(item.id)
+        if not workflow.state_by_id[state].final:
+            open_items.append(item)
+    if not open_items:
+        raise ValueError("every item is in a final state: no row of the sheet could be recorded")
     book = Workbook(write_only=True)
     out = book.create_sheet("全省")
-    out.append(["任务编号", "办理步骤", "情况说明"] + indicators)
-    out.append(fields)
-    items = checklist.items
+    out.append(head + indicators)
+    out.append(fields + [f"value:{i}" for i in indicators])
     for n in range(rows):
-        item = items[n % len(items)]
-        if n < len(items):
-            row: list[object] = [item.id, "启动整改", "已部署整改"] + [None] * len(indicators)
+        item = open_items[n % len(open_items)]
+        values: list[object] = [None] * len(indicators)
+        if item.id in to_start:
+            to_start.discard(item.id)
+            cells: list[object] = [item.id, "启动整改", "已部署整改"]
             if item.duty.indicators:
-                row[3 + indicators.index(item.duty.indicators[0].id)] = 100
+                values[indicators.index(item.duty.indicators[0].id)] = 100
         else:
-            row = [item.id, None, f"第{n}行：补充说明"] + [None] * len(indicators)
-        out.append(row)
+            cells = [item.id, None, f"第{n}行：补充说明"]
+        out.append(cells + ([reporter_of[item.unit.id]] if reporters else []) + values)
     book.save(sheet)
     supervisor = next(p.id for p in checklist.people if "supervisor" in p.roles)
     return rows, supervisor
