@@ -213,15 +213,15 @@ class PostgresTransaction(PostgresReader):
         super().__init__(conn)
         self.source = checklist_source
         self.source_sha256 = hashlib.sha256(checklist_source).hexdigest() if checklist_source else ""
+        self._kept = False  # the version in use is stored (checked once, at the transaction's first event)
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
-        if (
-            self.source
-            and draft.checklist_sha256 == self.source_sha256
-            and self.checklist_source(self.source_sha256) is None
-        ):
-            self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (self.source,))
+        if self.source and not self._kept and draft.checklist_sha256 == self.source_sha256:
+            stored = self.conn.execute(f"SELECT 1 FROM {S}.checklists WHERE sha256 = %s", (self.source_sha256,))
+            if stored.fetchone() is None:
+                self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (self.source,))
+            self._kept = True
         account = os_user()
         params = (
             draft.item,

@@ -194,6 +194,32 @@ def test_the_checklist_in_force_is_kept_by_its_sha256_with_the_first_event(journ
     store.close()
 
 
+def test_a_transaction_looks_for_the_checklist_version_once_and_never_reads_its_source_back(journal):
+    # An import appends thousands of events in one transaction; the province's checklist is 1.4 MB.
+    source = "format: rectify/1\n# 清单\n".encode()
+    sha256 = hashlib.sha256(source).hexdigest()
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
+    statements = []
+    execute = store.conn.execute
+
+    def counting(query, params=None, **kwargs):
+        statements.append(str(query))
+        return execute(query, params, **kwargs)
+
+    store.conn.execute = counting  # type: ignore[method-assign]
+    with store.transaction() as tx:
+        for _ in range(3):
+            tx.append(
+                Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0)
+            )
+    about_versions = [s for s in statements if "checklist" in s]
+    assert len(about_versions) == 2  # is it stored? then keep it
+    assert not [s for s in statements if "SELECT source" in s]
+    store.conn.execute = execute  # type: ignore[method-assign]
+    assert store.checklist_source(sha256) == source
+    store.close()
+
+
 def test_a_read_only_store_refuses_to_write(journal):
     store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, read_only=True)
     assert store.head() == (0, GENESIS)
