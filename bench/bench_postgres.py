@@ -283,7 +283,7 @@ def imports(
     started = time.perf_counter()
     sheet = work / "import.xlsx"
     rows, importer = write_sheet(work / "province.yaml", sheet, args.import_rows, states, reporters=True)
-    print(f"import sheet: {rows:,} rows, {sheet.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s")
+    print(f"import sheet: {rows:,} rows, {sheet.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - started:.1f} s")
     grant_logins(bases["postgresql"], [importer])  # a supervisor: the import permission's default role
     copies = {"sqlite": str(work / "import.db"), "postgresql": pg_url(bases["postgresql"], dbname=IMPORT_COPY)}
     checklist_path = str(work / "province.yaml")
