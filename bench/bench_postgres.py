@@ -19,8 +19,9 @@ median of ``--repeats``:
             CREATE DATABASE ... TEMPLATE); seconds, rows/s, peak RSS, events recorded
 
 and the append throughput of 1 and 8 concurrent clerks, each on its own unit's items, for
-``--seconds`` seconds: in-process (``engine.operations.items.record`` in a loop, one
-transaction each) and through the CLI (one `rectify record` process after another). After
+``--seconds`` seconds from a common start once every clerk has loaded the province:
+in-process (``engine.operations.items.record`` in a loop, one transaction each) and through
+the CLI (one `rectify record` process after another). After
 each throughput run the acknowledged events are checked against the journal: 0 lost, 0 forks
 (every acknowledged position holds that clerk's event, positions contiguous), and both
 journals must audit at the end. Last, the tables of every command (SQLite, PostgreSQL, PG /
@@ -330,11 +331,13 @@ sys.path[:0] = [sys.argv[1]]
 from engine.checklist.cache import load_cached
 from engine.journal.store import open_store
 from engine.operations import items
-checklist_path, url, person, mode, seconds, start_at = sys.argv[2:8]
-todo = json.loads(sys.argv[8])
+checklist_path, url, person, mode, seconds = sys.argv[2:7]
+todo = json.loads(sys.argv[7])
 checklist = load_cached(checklist_path)
 store = open_store(url, checklist_path, checklist.id)
 acks, errors, n = [], [], 0
+print("ready", flush=True)
+start_at = sys.stdin.readline()
 while time.time() < float(start_at):
     time.sleep(0.001)
 stop = float(start_at) + float(seconds)
@@ -377,7 +380,6 @@ def throughput(
     checklist = load_checklist(checklist_path)
     store = open_store(url, checklist_path, checklist.id)
     before = store.head()[0]
-    start_at = time.time() + 40.0  # every clerk loads the province's 92,700 items first
     processes = [
         subprocess.Popen(
             [
@@ -390,15 +392,24 @@ def throughput(
                 person,
                 mode,
                 str(seconds),
-                str(start_at),
                 json.dumps(items),
             ],
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         for person, items, _pending in clerks[:count]
     ]
+    for process in processes:  # every clerk has loaded the province and opened the journal
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise SystemExit(f"a clerk ended before it was ready (exit {process.wait()})")
+    start_at = f"{time.time() + 0.5}\n"
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(start_at)
+        process.stdin.flush()
     results = [json.loads(p.communicate()[0]) for p in processes]
     acks = {seq: (r["person"], item) for r in results for seq, item in r["acks"]}
     failed = sum(len(r["errors"]) for r in results)
