@@ -597,14 +597,21 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.identity import acting_person
-    from engine.reports.rows import undeclared_items
 
     path = session.checklist_path()
     checklist = load_cached(path)
     store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
-    gone = undeclared_items(checklist, store) if not create and warn else {}
+    if not create and warn:
+        _warn_undeclared(checklist, store)
+    return checklist, store
+
+
+def _warn_undeclared(checklist: Any, store: Any) -> None:
+    from engine.reports.rows import undeclared_items  # the listings' module: not for a step taken
+
+    gone = undeclared_items(checklist, store)
     if gone:
         say(
             _(
@@ -612,7 +619,6 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
             ).format(count=sum(gone.values()), items=", ".join(gone)),
             err=True,
         )
-    return checklist, store
 
 
 ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
@@ -679,15 +685,13 @@ def attach(session: Session, item: str, evidence: str, file_path: Optional[str],
 
 
 def _echo_event(checklist: Any, event: Any) -> None:
-    from engine.reports.rows import step_label
-
-    item = checklist.item(event.item)
-    states = checklist.workflow_of(item).state_by_id
+    workflow = checklist.workflow_of(checklist.item(event.item))
+    states = workflow.state_by_id
     confirm(
         _("#{seq} {item}: {step}, {before} → {after}").format(
             seq=event.seq,
             item=event.item,
-            step=step_label(checklist, item, event.trigger),
+            step=workflow.step_label(event.trigger),
             before=states[event.from_state].label,
             after=states[event.to_state].label,
         )

@@ -151,6 +151,16 @@ class Workflow:
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
 
+    def step_label(self, trigger: str) -> str:
+        """What messages call a journal step: its transition's label, or what a report did."""
+        if trigger == "record":
+            return _("recorded values")
+        if trigger == "attach":
+            return _("attached evidence")
+        if trigger == "note":
+            return _("added a note")
+        return next((t.label for t in self.transitions if t.trigger == trigger), trigger)
+
     def trigger_id(self, text: str) -> str:
         """The trigger ``text`` names: its id or its label (启动整改)."""
         return pick(_("step"), text, [(t.trigger, t.label) for t in self.transitions])

@@ -59,17 +59,6 @@ def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> O
     return YELLOW if left <= warning_days else GREEN
 
 
-def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
-    if trigger == "record":
-        return _("recorded values")
-    if trigger == "attach":
-        return _("attached evidence")
-    if trigger == "note":
-        return _("added a note")
-    workflow = checklist.workflow_of(item)
-    return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
-
-
 class ItemState(NamedTuple):
     """One item as the listings see it: its state now, and whether it is late."""
 
