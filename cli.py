@@ -10,8 +10,6 @@ import datetime as dt
 import io
 import os
 import sys
-import tempfile
-import traceback
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -104,6 +102,9 @@ def _report(error: RectifyError) -> None:
 
 
 def _log_internal_error() -> str:
+    import tempfile  # with traceback, ~10 ms at every start: only when something broke
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix="rectify-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(traceback.format_exc())

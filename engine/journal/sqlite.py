@@ -13,9 +13,7 @@ import atexit
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -333,6 +331,9 @@ class SQLiteStore(SQLiteReader):
         (it must create the -shm) nor ``immutable=1`` (it would miss those frames) can read it;
         a private copy of the file and its -wal can. Nobody can write there meanwhile: the
         folder is read-only."""
+        import shutil  # with tempfile, ~9 ms of every command's start if imported above
+        import tempfile
+
         folder = tempfile.mkdtemp(prefix="rectify-read-only-")
         copy = os.path.join(folder, "journal.db")
         try:
