@@ -226,6 +226,11 @@ class Duty:
     answers: tuple[str, ...] = ()  # finding ids
     carried_from: tuple[str, ...] = ()  # CHECKLIST/ITEM of earlier years
 
+    @cached_property
+    def owner_ids(self) -> frozenset[str]:
+        """The owners as a set, for lookups: a province's duty has thousands."""
+        return frozenset(self.owners)
+
     @property
     def is_veto(self) -> bool:
         """A duty is a veto duty (一票否决) itself or through one of its indicators."""
@@ -389,17 +394,12 @@ class Checklist:
                 for d in duties_of.get(u.id, ()):
                     yield u, d
 
-    @cached_property
-    def _owners(self) -> dict[str, frozenset[str]]:
-        """Duty id -> its owner units, for lookups (a province's duty has thousands of owners)."""
-        return {d.id: frozenset(d.owners) for d in self.duties}
-
     def item(self, item_id: str) -> Optional[Item]:
         """The item ``UNIT/DUTY`` or None, without expanding every item."""
         unit_id, _, duty_id = item_id.partition("/")
         unit = self.unit_by_id.get(unit_id)
         duty = self.duty_by_id.get(duty_id)
-        if unit is None or duty is None or unit_id not in self._owners[duty_id]:
+        if unit is None or duty is None or unit_id not in duty.owner_ids:
             return None
         return Item(unit, duty)
 
