@@ -55,6 +55,8 @@ def parse_date(text: str) -> dt.date:
 
 @dataclass(frozen=True)
 class Target:
+    """A comparison an indicator value is held to: ``>= 95``."""
+
     op: str
     value: float
 
@@ -68,6 +70,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Unit:
+    """A body that owns duties: a township, a bureau, the supervision office."""
+
     id: str
     name: str
     kind: Optional[str] = None
@@ -76,6 +80,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Group:
+    """A named set of units (``townships``) that a duty may name as its owners."""
+
     id: str
     name: str
     members: tuple[str, ...]
@@ -83,6 +89,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Person:
+    """Someone who acts on items: their unit, their roles, and their PostgreSQL login if any."""
+
     id: str
     name: str
     unit: str
@@ -93,6 +101,8 @@ class Person:
 
 @dataclass(frozen=True)
 class State:
+    """A state of a workflow; a final one ends the work on the item."""
+
     id: str
     label: str
     final: bool = False
@@ -100,6 +110,8 @@ class State:
 
 @dataclass(frozen=True)
 class Requirements:
+    """What a step needs before it may be taken: a note, evidence, indicator values."""
+
     note: bool = False
     evidence: Union[str, tuple[str, ...], None] = None  # "all" or ids
     indicators: Union[str, tuple[str, ...], None] = None  # "met" or ids
@@ -107,6 +119,8 @@ class Requirements:
 
 @dataclass(frozen=True)
 class Transition:
+    """A step of a workflow: from which states, to which, who may take it and what it needs."""
+
     trigger: str
     label: str
     sources: tuple[str, ...]
@@ -123,6 +137,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class Workflow:
+    """The states an item moves through and the steps between them."""
+
     id: str
     initial: str
     states: tuple[State, ...]
@@ -171,6 +187,8 @@ class Workflow:
 
 @dataclass(frozen=True)
 class Evidence:
+    """A piece of material (佐证材料) a duty asks for."""
+
     id: str
     name: str
     copies: Optional[int] = None
@@ -181,6 +199,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Indicator:
+    """A measured value of a duty: its target, aim and the values ``record`` accepts."""
+
     id: str
     name: str
     unit: str = ""
@@ -212,6 +232,8 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Duty:
+    """A rectification duty (整改任务): each of its owner units has one item of it."""
+
     id: str
     title: str
     owners: tuple[str, ...]
@@ -276,6 +298,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Inspection:
+    """An inspection round (督查轮次): its dates, the units in scope, its sample."""
+
     id: str
     name: str
     start: dt.date
@@ -315,6 +339,8 @@ class NoticeRule:
 
 @dataclass(frozen=True)
 class Calendar:
+    """Which days are working days, when deadlines count working days."""
+
     holidays: frozenset[dt.date] = frozenset()
     workdays: frozenset[dt.date] = frozenset()
     source: Optional[str] = None  # "china": the chinese-calendar package, lists above win
@@ -327,6 +353,8 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Checklist:
+    """A loaded checklist: everything its YAML declares, checked and frozen."""
+
     id: str
     title: str
     deadline: dt.date

@@ -80,6 +80,8 @@ def round_tag(checklist: Checklist, reader: Reader, round_id: Optional[str], ite
 
 @dataclass(frozen=True)
 class DrawResult:
+    """A recorded draw: its event, the draw itself, and warnings about the sample."""
+
     event: Event
     draw: Draw
     warnings: list[str] = field(default_factory=list)

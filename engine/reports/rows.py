@@ -23,6 +23,8 @@ LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), 
 
 @dataclass(frozen=True)
 class StatusFilter:
+    """Which items a status listing keeps: every criterion given must hold."""
+
     unit: Optional[str] = None
     duty: Optional[str] = None
     state: Optional[str] = None
