@@ -6,7 +6,9 @@ command line; 3 internal error (traceback in a log file, never on screen).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import io
 import os
 import sys
@@ -1344,6 +1346,11 @@ def today() -> dt.date:
 
 
 def main() -> None:
+    """The console script: one command per process."""
+    # At exit the interpreter runs full cycle collections before it frees the modules, walking
+    # every object the command loaded (a province's compiled checklist is ~100,000 of them):
+    # 7% of `advance`. Frozen, they are freed all the same, without being walked.
+    atexit.register(gc.freeze)
     cli(prog_name="rectify")
 
 
