@@ -524,12 +524,12 @@ def output_of(fmt: Optional[str], output: Optional[str], columns: str, wide: boo
 
 def table_width() -> Optional[int]:
     """$COLUMNS when set, else the terminal's width when stdout is one, else no limit."""
-    import shutil
-
     value = os.environ.get("COLUMNS", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
     if sys.stdout.isatty():
+        import shutil  # ~4 ms (bz2, lzma, fnmatch): not for a listing sent down a pipe
+
         return shutil.get_terminal_size().columns
     return None
 
