@@ -304,8 +304,10 @@ class SQLiteStore(SQLiteReader):
         """Read-write, never creating a file; read-only with ``mode=ro``, or ``immutable=1`` when
         the -shm cannot be made (a read-only folder) and no -wal holds frames it would miss."""
         uri = "file:" + urllib.parse.quote(os.path.abspath(path))
-        wal = path + "-wal"
-        wal_has_frames = os.path.exists(wal) and os.path.getsize(wal) > 0
+        try:
+            wal_has_frames = os.path.getsize(path + "-wal") > 0
+        except OSError:  # no -wal, or the last writer removed it between two looks
+            wal_has_frames = False
         if not read_only:
             modes = ["?mode=rw"]
         else:
