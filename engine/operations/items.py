@@ -128,10 +128,10 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
 def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
     """The roles the checklist's ``permissions`` give ``action``; the schema's default when the
     checklist says nothing (the loader fills every action, a hand-built model may not)."""
-    declared = checklist.permissions.get(action)
-    if declared:
-        return declared
-    from engine.checklist.schema import permission_defaults  # imports the YAML reader: only if needed
+    roles = checklist.permissions.get(action)
+    if roles:
+        return roles
+    from engine.checklist.schema import permission_defaults  # jsonschema: only when needed
 
     return permission_defaults()[action]
 
