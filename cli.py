@@ -6,7 +6,6 @@ command line; 3 internal error (traceback in a log file, never on screen).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import gc
 import io
@@ -1360,10 +1359,6 @@ def main() -> None:
     # end: the collector's frequent passes over them found nothing to free, and were a third of
     # `status` (cProfile and process time of status_rows, bench/README.md). Collect rarely.
     gc.set_threshold(100_000, 50, 1000)
-    # At exit the interpreter runs full cycle collections before it frees the modules, walking
-    # every object the command loaded (a province's compiled checklist is ~100,000 of them):
-    # 7% of `advance`. Frozen, they are freed all the same, without being walked.
-    atexit.register(gc.freeze)
     cli(prog_name="rectify")
 
 
