@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Optional, Union
 
 from engine.errors import Problem, Refused, StoreError
@@ -405,7 +406,7 @@ class Checklist:
     @cached_property
     def item_ids(self) -> frozenset[str]:
         """Every item's id (``UNIT/DUTY``): which items of a journal the checklist declares."""
-        return frozenset(id_ for _u, _d, id_ in self.assignments())
+        return frozenset(map(itemgetter(2), self.assignments()))
 
     def items_of(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[Item]:
         """The items of one unit and/or one duty (all with neither), in the order of :attr:`items`."""

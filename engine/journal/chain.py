@@ -143,9 +143,13 @@ class ReadOnce:
 CURRENT_COLUMNS = ("item", "state", "returns", "deadline", "seq", "trigger", "recorded_at", "note")
 
 
+# One encoder: json.dumps() with options builds a new one per call (an audit makes a million).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical(body: dict[str, Any]) -> bytes:
     """The hashed form of an event body: sorted keys, no spaces, UTF-8."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _CANONICAL.encode(body).encode("utf-8")
 
 
 def data_text(data: dict[str, Any]) -> str:
