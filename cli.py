@@ -607,7 +607,6 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    gc.freeze()  # the checklist lives as long as the command: never scan it again
     store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
