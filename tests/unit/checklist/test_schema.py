@@ -72,7 +72,11 @@ def test_dereferenced_schema_finds_the_same_errors(path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("from: pending,", "from: Pending,", "workflows.default.transitions[0].from: 'Pending' is not valid; expected an id or a list of ids"),
+        (
+            "from: pending,",
+            "from: Pending,",
+            "workflows.default.transitions[0].from: 'Pending' is not valid; expected an id or a list of ids",
+        ),
         (
             "evidence: all,",
             "evidence: some,",
