@@ -55,6 +55,10 @@ def _validator() -> Any:
 
 #: Keywords that only annotate: a ``$ref``'s sibling may override its target's (a description).
 _ANNOTATIONS = frozenset({"description", "default", "title", "$comment", "examples"})
+#: Keywords whose values are instance data, not schemas: a ``$ref`` inside is text to keep.
+_DATA = frozenset({"const", "enum", "default", "examples"})
+#: A definition that declares where it stands (its own base URI or anchor) is left referenced.
+_SCOPED = frozenset({"$id", "$anchor", "$dynamicAnchor"})
 
 
 def dereferenced(schema: dict[str, Any]) -> dict[str, Any]:
@@ -74,10 +78,12 @@ def dereferenced(schema: dict[str, Any]) -> dict[str, Any]:
             return node
         ref = str(node.get("$ref", ""))
         name = ref.removeprefix("#/$defs/")
-        if name == ref or name not in defs or name in expanding:
-            return {key: expand(value, expanding) for key, value in node.items()}
+        if name == ref or name not in defs or name in expanding or _SCOPED & set(defs[name]):
+            return {key: value if key in _DATA else expand(value, expanding) for key, value in node.items()}
         target = expand(defs[name], expanding + (name,))
-        siblings = {key: expand(value, expanding) for key, value in node.items() if key != "$ref"}
+        siblings = {
+            key: value if key in _DATA else expand(value, expanding) for key, value in node.items() if key != "$ref"
+        }
         if set(siblings) & set(target) <= _ANNOTATIONS:
             return {**target, **siblings}
         return {**siblings, "allOf": [target]}

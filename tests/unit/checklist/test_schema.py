@@ -54,6 +54,21 @@ def test_a_reference_and_its_siblings_both_apply() -> None:
     assert [validator.is_valid({"m": m}) for m in (15, 5)] == [True, False]
 
 
+def test_data_and_scoped_definitions_are_left_as_they_are() -> None:
+    schema = {
+        "properties": {
+            "a": {"$ref": "#/$defs/anchored"},
+            "b": {"const": {"$ref": "#/$defs/n"}},  # an instance value that looks like a reference
+        },
+        "$defs": {"anchored": {"$anchor": "here", "type": "integer"}, "n": {"type": "integer"}},
+    }
+    properties = dereferenced(schema)["properties"]
+    assert properties == schema["properties"]
+    validator = jsonschema.Draft202012Validator(dereferenced(schema))
+    assert validator.is_valid({"a": 1, "b": {"$ref": "#/$defs/n"}})
+    assert not validator.is_valid({"b": {"type": "integer"}})
+
+
 def error_summary(schema: dict[str, Any], root: Any) -> list[tuple[str, str, str]]:
     errors = jsonschema.Draft202012Validator(schema).iter_errors(root)
     return sorted((json.dumps(list(e.absolute_path)), str(e.validator), e.message) for e in errors)
