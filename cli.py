@@ -7,6 +7,7 @@ command line; 3 internal error (traceback in a log file, never on screen).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import os
 import sys
@@ -539,7 +540,7 @@ def use_colour(choice: str) -> bool:
 
 def emit(session: Session, reports: list[Any], out: Output) -> None:
     """Render reports in the chosen format to a file or stdout (binary formats never to a terminal)."""
-    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, format_for_path, render
+    from engine.formats import BINARY_FORMATS, csv_bytes_for_file, format_for_path, render_parts
     from engine.formats.report import with_columns
 
     fmt = out.fmt
@@ -559,17 +560,24 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     on_screen = out.path is None
     colour = on_screen and use_colour(session.color)
     terminal = on_screen and sys.stdout.isatty()
-    rendered = render(
+    parts = render_parts(
         fmt, reports, tty=colour, width=table_width() if on_screen else None, wide=out.wide, terminal=terminal
     )
     if out.path is None:
+        ends_line = True
         try:
-            if isinstance(rendered, bytes):
-                sys.stdout.buffer.write(rendered)
-            elif fmt == "csv" and not terminal:  # a pipe gets the very bytes -o would write
-                sys.stdout.buffer.write(csv_bytes_for_file(rendered))
-            else:  # click.echo strips colour codes off a pipe unless told: --color always means always
-                click.echo(rendered, nl=not rendered.endswith("\n"), color=colour)
+            for part in parts:
+                if isinstance(part, bytes):
+                    sys.stdout.buffer.write(part)
+                elif fmt == "csv" and not terminal:  # a pipe gets the very bytes -o would write
+                    sys.stdout.buffer.write(csv_bytes_for_file(part))
+                elif colour:  # the table's colour codes, as click writes them (and strips them where it must)
+                    click.echo(part, nl=False, color=True)
+                else:  # no colour codes in it: the text as it is (user text is already made visible)
+                    sys.stdout.write(part)
+                ends_line = part.endswith(b"\n") if isinstance(part, bytes) else part.endswith("\n")
+            if not ends_line and fmt not in BINARY_FORMATS:  # as click.echo did: text ends with a newline
+                sys.stdout.write("\n")
             sys.stdout.flush()
         except OSError as e:  # a full disk or a closed pipe: the user's output, not our fault
             _silence_stdout()
@@ -577,14 +585,12 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
                 _("cannot write the listing to standard output: {reason}").format(reason=e.strerror or e)
             ) from None
         return
-    data = (
-        rendered
-        if isinstance(rendered, bytes)
-        else (csv_bytes_for_file(rendered) if fmt == "csv" else rendered.encode("utf-8"))
-    )
     try:
         with open(out.path, "wb") as f:
-            f.write(data)
+            for part in parts:
+                if isinstance(part, str):
+                    part = csv_bytes_for_file(part) if fmt == "csv" else part.encode("utf-8")
+                f.write(part)
     except OSError as e:
         raise RectifyError(_("{path}: cannot write: {reason}").format(path=out.path, reason=e.strerror or e)) from e
     say(_("written: {path}").format(path=out.path), err=True)
@@ -597,14 +603,25 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.identity import acting_person
-    from engine.reports.rows import undeclared_items
 
     path = session.checklist_path()
     checklist = load_cached(path)
+    gc.freeze()  # the checklist lives as long as the command: never scan it again
     store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
-    gone = undeclared_items(checklist, store) if not create and warn else {}
+    if not create and warn:  # after the listing, from the rows it read (a read-only store reads them once)
+        click.get_current_context().call_on_close(lambda: warn_undeclared(checklist, store))
+    return checklist, store
+
+
+def warn_undeclared(checklist: Any, store: Any) -> None:
+    from engine.reports.rows import undeclared_items
+
+    try:
+        gone = undeclared_items(checklist, store)
+    except RectifyError:  # the journal failed the command itself, which said so
+        return
     if gone:
         say(
             _(
@@ -612,7 +629,6 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
             ).format(count=sum(gone.values()), items=", ".join(gone)),
             err=True,
         )
-    return checklist, store
 
 
 ITEM_HELP = N_("ITEM is UNIT/DUTY, each part an id or a Chinese name (东山镇人民政府/抓控辍保学).")
@@ -704,7 +720,7 @@ def _echo_event(checklist: Any, event: Any) -> None:
 def explain(session: Session, item: str, trigger: Optional[str], note: str) -> None:
     from engine.operations import items
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=False, warn=False)  # one item: no listing to warn about
     state, options = items.explain(checklist, store, item, trigger, session.actor, note)
     workflow = checklist.workflow_of(checklist.item_named(item))
     say(_("{item}: {state}").format(item=checklist.item_named(item).id, state=workflow.state_by_id[state].label))
@@ -725,7 +741,7 @@ def history(session: Session, item: str, fmt: Optional[str], output: Optional[st
     from engine.operations import items
     from engine.reports.tables import history_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=False, warn=False)  # one item: no listing to warn about
     events = items.history(checklist, store, item)
     found = events[0].item if events else checklist.item_named(item).id
     emit(session, [history_report(checklist, found, events, today())], output_of(fmt, output, columns, wide))
@@ -1339,6 +1355,10 @@ def today() -> dt.date:
 
 
 def main() -> None:
+    # A command is one short process that builds a province's 100,000 rows and keeps them to the
+    # end: the collector's frequent passes over them found nothing to free, and were a third of
+    # `status` (cProfile and process time of status_rows, bench/README.md). Collect rarely.
+    gc.set_threshold(100_000, 50, 1000)
     cli(prog_name="rectify")
 
 

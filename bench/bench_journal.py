@@ -7,14 +7,16 @@ audit`), warm the compiled-checklist cache with one cold `rectify status
 and interleaved with its floor:
 
   advance   `rectify advance ITEM start` (a pending item each run)
-            vs  python -c "import click, yaml, sqlite3"           aim <= 3
+            vs  python -c "import click, yaml, sqlite3"           aim <= 2
   status    `rectify status --format json` (every item)
-            vs  bench/floor_status.py (SQL + JSON sidecar)         aim <= 2, peak < 500 MB
+            vs  bench/floor_status.py (SQL + JSON sidecar)         aim <= 1.5, peak <= 250 MB
   summary   `rectify summary --format json`
-            vs  bench/floor_summary.py (GROUP BY + JSON sidecar)   (when the command exists)
+            vs  bench/floor_summary.py (GROUP BY + JSON sidecar)   aim <= 1.5 (when the command exists)
 
 Wall time is measured around the spawn; peak RSS is that child's own, from
-os.wait4(). Exit 0 whatever the ratios, 1 when a command fails.
+os.wait4(). Exit 0 whatever the ratios, 1 when a command fails. One run of
+these pairs is a sample; bench_aims.py runs them (and validate, and the cold
+first command) several times and judges each aim by issue 14's rule.
 
     python bench/bench_journal.py [--events 1000000] [--repeats 7] [--workdir DIR [--reuse]]
 """
@@ -30,16 +32,16 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench_validate import Command, CommandFailed
+from aims import ADVANCE, STATUS, STATUS_PEAK, SUMMARY
 from fill_journal import cast_of, describe, fill, load_checklist
 from gen_province import generate
 from launcher import Launcher, Run
+from timing import Command, CommandFailed, Pair, measure, table
 
 if TYPE_CHECKING:
     from engine.model import Checklist, Item
@@ -48,7 +50,6 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TODAY = "2026-12-01"  # $RECTIFY_TODAY: mid-campaign, a few deadlines already past
 ADVANCE_FLOOR = "import click, yaml, sqlite3"
-STATUS_AIM, ADVANCE_AIM, PEAK_AIM_MB = 2.0, 3.0, 500.0
 
 
 @dataclass(frozen=True)
@@ -74,31 +75,17 @@ class Work:
         return self.root / "cache"
 
 
-@dataclass
-class Pair:
-    """A rectify command and its floor; ``next_argv`` gives the command a new argv each run."""
-
-    name: str
-    floor: Command
-    command: Command
-    aim: float | None = None
-    next_argv: Callable[[], list[str]] | None = None
-
-    def ratio(self) -> float:
-        return self.command.median() / self.floor.median()
-
-
 # -- setting up -------------------------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace, work: Work) -> Checklist:
-    """Generate the checklist and fill its journal, or reuse both (--reuse)."""
-    if not (args.reuse and work.checklist.exists() and work.db.exists()):
-        work.checklist.write_text(generate(args.units, args.seed), encoding="utf-8")
+def prepare(work: Work, units: int, events: int, seed: int, reuse: bool) -> Checklist:
+    """Generate the checklist and fill its journal, or reuse both (--reuse) when they are there."""
+    if not (reuse and work.checklist.exists() and work.db.exists()):
+        work.checklist.write_text(generate(units, seed), encoding="utf-8")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{work.db}{suffix}").unlink(missing_ok=True)
         checklist = timed_load(work.checklist)
-        print(describe(fill(checklist, str(work.db), args.events, args.seed)))
+        print(describe(fill(checklist, str(work.db), events, seed)))
         return checklist
     print(f"reusing {work.checklist} and {work.db} ({work.db.stat().st_size / 1e6:.1f} MB)")
     return timed_load(work.checklist)
@@ -115,17 +102,33 @@ def timed_load(path: Path) -> Checklist:
 
 
 def write_sidecar(checklist: Checklist, path: Path) -> None:
-    """What the floors read instead of the YAML: units, and duties with their owners."""
+    """What the floors read instead of the YAML: units, duties with their owners, the workflow's
+    states, the warning days and the escalation ladder."""
     workflows = {(w.initial, tuple(s.id for s in w.states)) for w in checklist.workflows}
     if len(workflows) != 1:
         raise ValueError("the floors assume one workflow (one initial state) for every duty")
+    if checklist.calendar is not None or any(i.aim for d in checklist.duties for i in d.indicators):
+        raise ValueError("the floors count calendar days and no aims: a checklist with neither")
     ((initial, states),) = workflows
     sidecar = {
         "initial": initial,
         "states": states,
+        "state_labels": {s.id: s.label for w in checklist.workflows for s in w.states},
         "final_states": sorted({s.id for w in checklist.workflows for s in w.states if s.final}),
+        "warning_days": checklist.warning_days,
+        "escalation": [[r.level, r.label, r.returns, r.overdue_days] for r in checklist.escalation],
         "units": [[unit.id, unit.name] for unit in checklist.units],
-        "duties": [[d.id, d.title, d.deadline.isoformat(), d.is_veto, list(d.owners)] for d in checklist.duties],
+        "duties": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "ref": d.ref,
+                "deadline": d.deadline.isoformat(),
+                "veto": d.is_veto,
+                "owners": list(d.owners),
+            }
+            for d in checklist.duties
+        ],
     }
     path.write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
 
@@ -171,7 +174,7 @@ def json_output(launcher: Launcher, label: str, argv: list[str]) -> Any:
     return json.loads(run_captured(launcher, label, argv)[1])
 
 
-def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) -> None:
+def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) -> Run:
     """The first command after a change of checklist compiles it; every later one reads the cache."""
     shutil.rmtree(work.cache, ignore_errors=True)
     argv = [*rectify, "status", "--unit", unit]
@@ -182,6 +185,7 @@ def warm_cache(launcher: Launcher, rectify: list[str], work: Work, unit: str) ->
         f"cache: status --unit {unit}: cold (cache miss) {cold.seconds:.2f} s, {cold.peak_mb:.0f} MB;"
         f" warm {warm.seconds:.2f} s, {warm.peak_mb:.0f} MB; {compiled} compiled checklist(s) in {work.cache}"
     )
+    return cold
 
 
 def prove_fill(launcher: Launcher, rectify: list[str]) -> None:
@@ -190,52 +194,22 @@ def prove_fill(launcher: Launcher, rectify: list[str]) -> None:
     print(f"audit: passed, {stdout.decode().strip()} ({run.seconds:.1f} s, {run.peak_mb:.0f} MB; not in the table)")
 
 
-def check_status(launcher: Launcher, rectify: list[str], floor: list[str], checklist: Checklist) -> None:
-    """Both listings name every item once and agree on every item's state."""
-    listing = json_output(launcher, "rectify status", [*rectify, "status", "--format", "json"])
-    mine = {row["item"]: row["state"] for row in listing}
-    bare = {row["item"]: row["state"] for row in json_output(launcher, "status floor", floor)}
+def check_same_output(launcher: Launcher, name: str, mine: list[str], floor: list[str]) -> None:
+    """The command and its floor give the same bytes: the ratio is then rectify's own cost."""
+    run, ours = run_captured(launcher, f"rectify {name}", mine)
+    _run, theirs = run_captured(launcher, f"{name} floor", floor)
+    rows = len(json.loads(ours))
     print(
-        f"check: status rows {len(listing):,}, floor rows {len(bare):,}, items {len(checklist.items):,};"
-        f" states {'agree' if mine == bare else 'DIFFER'}: {dict(Counter(mine.values()))}"
+        f"check: {name} --format json and its floor: {rows:,} rows, {'the same bytes' if ours == theirs else 'DIFFER'}"
     )
-    if mine != bare or len(listing) != len(checklist.items):
-        raise ValueError("`status` and its floor disagree; the comparison would mean nothing")
-
-
-def check_summary(launcher: Launcher, rectify: list[str], floor: list[str], states: list[str]) -> None:
-    """Both give the same count of items per unit and state."""
-    mine = json_output(launcher, "rectify summary", [*rectify, "summary", "--format", "json"])
-    bare = json_output(launcher, "summary floor", floor)
-    agree = {(row["unit"], state): row.get(f"state_{state}", 0) for row in mine for state in states} == {
-        (row["unit"], state): row[state] for row in bare for state in states
-    }
-    print(
-        f"check: summary rows {len(mine):,}, floor rows {len(bare):,};"
-        f" counts per unit and state {'agree' if agree else 'DIFFER'}"
-    )
-    if not agree:
-        raise ValueError("`summary` and its floor disagree; the comparison would mean nothing")
+    if ours != theirs:
+        raise ValueError(f"`{name}` and its floor disagree; the comparison would mean nothing")
 
 
 def summary_available(launcher: Launcher, rectify: list[str]) -> bool:
     """False when this rectify has no `summary` command yet (click exits 2: No such command)."""
     run = launcher.run([*rectify, "summary", "--help"], REPO)
     return not (run.returncode == 2 and "No such command" in run.stderr)
-
-
-def measure(launcher: Launcher, pairs: list[Pair], repeats: int, warmup: int) -> None:
-    """Each round runs every floor and command once, alternating, so noise hits both alike."""
-    for round_number in range(warmup + repeats):
-        for pair in pairs:
-            if pair.next_argv is not None:
-                pair.command.argv = pair.next_argv()
-            for command in (pair.floor, pair.command):
-                run = launcher.run(command.argv, REPO)
-                if run.returncode != 0:
-                    raise CommandFailed(command, run)
-                if round_number >= warmup:
-                    command.runs.append(run)
 
 
 # -- the pairs and the report --------------------------------------------------------
@@ -250,7 +224,7 @@ def advance_pair(rectify: list[str], checklist: Checklist, work: Work, runs: int
         return [*rectify, "--as", reporters[item.unit.id][0], "advance", item.id, "start"]
 
     floor = Command("advance floor", [sys.executable, "-c", ADVANCE_FLOOR])
-    return Pair("advance", floor, Command("rectify advance", next_argv()), ADVANCE_AIM, next_argv)
+    return Pair("advance", floor, Command("rectify advance", next_argv()), next_argv)
 
 
 def floor_argv(script: str, work: Work) -> list[str]:
@@ -258,18 +232,12 @@ def floor_argv(script: str, work: Work) -> list[str]:
 
 
 def report(pairs: list[Pair]) -> None:
-    print(f"{'command':<18} {'median s':>9} {'min s':>8} {'peak MB':>8} {'ratio':>6}")
+    print(table(pairs))
+    aim_of = {"advance": ADVANCE, "status": STATUS, "summary": SUMMARY}
     for pair in pairs:
-        for command in (pair.floor, pair.command):
-            print(
-                f"{command.label:<18} {command.median():>9.3f} {command.fastest():>8.3f}"
-                f" {command.peak_mb():>8.1f} {command.median() / pair.floor.median():>6.2f}"
-            )
-    for pair in pairs:
-        aim = f" (aim <= {pair.aim:g})" if pair.aim else ""
-        print(f"{pair.name}/floor ratio: {pair.ratio():.2f}{aim}")
+        print(f"{pair.name}/floor ratio: {pair.ratio():.2f} (aim {aim_of[pair.name].describe()})")
         if pair.name == "status":
-            print(f"status peak: {pair.command.peak_mb():.0f} MB (aim < {PEAK_AIM_MB:g})")
+            print(f"status peak: {pair.command.peak_mb():.0f} MB (aim {STATUS_PEAK.describe()})")
 
 
 def child_env(args: argparse.Namespace, work: Work) -> dict[str, str]:
@@ -277,59 +245,98 @@ def child_env(args: argparse.Namespace, work: Work) -> dict[str, str]:
     return {**os.environ, "RECTIFY_CACHE_DIR": str(work.cache), "RECTIFY_TODAY": args.today}
 
 
-def bench(args: argparse.Namespace, work: Work, launcher: Launcher) -> int:
+@dataclass(frozen=True)
+class Province:
+    """A checked province: its checklist, the rectify argv prefix, and the floors' argvs."""
+
+    checklist: Checklist
+    rectify: list[str]
+    status_floor: list[str]
+    summary_floor: list[str] | None  # None: this rectify has no `summary` yet
+
+
+def set_up(args: argparse.Namespace, work: Work, launcher: Launcher) -> Province:
+    """Generate and fill (or reuse), write the sidecar, warm the cache, prove the fill and the floors."""
     print(f"workdir: {work.root}  (RECTIFY_CACHE_DIR={work.cache}, RECTIFY_TODAY={args.today})")
     rectify = rectify_argv(args.use_installed, work.checklist)
-    checklist = prepare(args, work)
+    checklist = prepare(work, args.units, args.events, args.seed, args.reuse)
     write_sidecar(checklist, work.sidecar)
     warm_cache(launcher, rectify, work, checklist.items[0].unit.id)
     if not args.no_audit:
         prove_fill(launcher, rectify)
     status_floor = floor_argv("floor_status.py", work)
-    check_status(launcher, rectify, status_floor, checklist)
-    pairs = [
-        advance_pair(rectify, checklist, work, args.warmup + args.repeats),
-        Pair(
-            "status",
-            Command("status floor", status_floor),
-            Command("rectify status", [*rectify, "status", "--format", "json"]),
-            STATUS_AIM,
-        ),
-    ]
+    check_same_output(launcher, "status", [*rectify, "status", "--format", "json"], status_floor)
+    summary_floor = None
     if summary_available(launcher, rectify):
         summary_floor = floor_argv("floor_summary.py", work)
-        check_summary(launcher, rectify, summary_floor, [s.id for s in checklist.workflows[0].states])
+        check_same_output(launcher, "summary", [*rectify, "summary", "--format", "json"], summary_floor)
+    else:
+        print("summary: not available yet")
+    return Province(checklist, rectify, status_floor, summary_floor)
+
+
+def journal_pairs(province: Province, work: Work, executions: int) -> list[Pair]:
+    """advance, status and (when it exists) summary, each with its floor; fresh Commands each call.
+
+    ``executions``: how many times the pairs will run (warm-up included): one pending item each.
+    """
+    rectify = province.rectify
+    pairs = [
+        advance_pair(rectify, province.checklist, work, executions),
+        Pair(
+            "status",
+            Command("status floor", province.status_floor),
+            Command("rectify status", [*rectify, "status", "--format", "json"]),
+        ),
+    ]
+    if province.summary_floor is not None:
         pairs.append(
             Pair(
                 "summary",
-                Command("summary floor", summary_floor),
+                Command("summary floor", province.summary_floor),
                 Command("rectify summary", [*rectify, "summary", "--format", "json"]),
             )
         )
-    else:
-        print("summary: not available yet")
-    print(f"runs: {args.repeats} timed + {args.warmup} warm-up each, fresh process each, interleaved")
+    return pairs
+
+
+def show_commands(pairs: list[Pair], repeats: int, warmup: int) -> None:
+    print(f"runs: {repeats} timed + {warmup} warm-up each, fresh process each, interleaved")
+    shown: set[int] = set()
     for pair in pairs:
         for command in (pair.floor, pair.command):
-            print(f"  {command.label}: {shlex.join(command.argv)}")
-    measure(launcher, pairs, args.repeats, args.warmup)
+            if id(command) not in shown:
+                shown.add(id(command))
+                env = "".join(f"{name}={shlex.quote(value)} " for name, value in (command.env or {}).items())
+                print(f"  {command.label}: {env}{shlex.join(command.argv)}")
+
+
+def bench(args: argparse.Namespace, work: Work, launcher: Launcher) -> int:
+    province = set_up(args, work, launcher)
+    pairs = journal_pairs(province, work, args.warmup + args.repeats)
+    show_commands(pairs, args.repeats, args.warmup)
+    measure(launcher, pairs, args.repeats, args.warmup, REPO)
     report(pairs)
     return 0
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def argument_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a bench on the province journal (bench_aims.py adds its own)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--units", type=int, default=7000, help="units to generate (default 7000)")
     parser.add_argument("--events", type=int, default=1_000_000, help="journal events (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of checklist and journal (default 1)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs each (default 7)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed runs each (default 1)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed executions of each command (default 7)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed executions of each command first (default 1)")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temporary directory)")
     parser.add_argument("--reuse", action="store_true", help="with --workdir: reuse its checklist and journal")
     parser.add_argument("--no-audit", action="store_true", help="skip the proof of the fill by `rectify audit`")
     parser.add_argument("--today", default=TODAY, help=f"$RECTIFY_TODAY for the listings (default {TODAY})")
     parser.add_argument("--use-installed", action="store_true", help="time the `rectify` console script")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
     if args.repeats < 1 or args.warmup < 0 or args.events < 1:
         parser.error("--repeats and --events must be at least 1, --warmup at least 0")
     if args.reuse and args.workdir is None:
@@ -337,32 +344,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, root: Path) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argument_parser(__doc__.splitlines()[0])
+    return check_args(parser, parser.parse_args(argv))
+
+
+Bench = Callable[[argparse.Namespace, Work, Launcher], int]
+
+
+def run(args: argparse.Namespace, root: Path, bench: Bench, name: str) -> int:
+    """``bench`` in ``root`` with a launcher; a failure is one message (and the command's stderr), exit 1."""
     try:
         work = Work(root)
         with Launcher(child_env(args, work)) as launcher:
             return bench(args, work, launcher)
     except (OSError, ValueError, RuntimeError) as error:
         sys.stdout.flush()
-        print(f"bench_journal: {error}", file=sys.stderr)
+        print(f"{name}: {error}", file=sys.stderr)
     except CommandFailed as failure:
         sys.stdout.flush()
         print(
-            f"bench_journal: {failure.command.label} exited {failure.run.returncode}:"
-            f" {shlex.join(failure.command.argv)}",
+            f"{name}: {failure.command.label} exited {failure.run.returncode}: {shlex.join(failure.command.argv)}",
             file=sys.stderr,
         )
         sys.stderr.write(failure.run.stderr)
     return 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_in_workdir(args: argparse.Namespace, bench: Bench, name: str) -> int:
+    """In ``--workdir`` (kept), else in a temporary directory removed afterwards."""
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        return run(args, args.workdir.resolve())
+        return run(args, args.workdir.resolve(), bench, name)
     with tempfile.TemporaryDirectory(prefix="rectify-bench-") as root:
-        return run(args, Path(root))
+        return run(args, Path(root), bench, name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_in_workdir(parse_args(argv), bench, "bench_journal")
 
 
 if __name__ == "__main__":

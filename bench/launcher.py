@@ -5,8 +5,9 @@ it (exec copies the old memory's high-water mark). A benchmark that has loaded
 a province and filled a journal is hundreds of MB at its peak, and every child
 it spawned would seem at least that big. So it starts this process once (a
 fresh interpreter, ~13 MB) and has it run the commands: one JSON request per
-line on stdin, ``{"argv": [...], "cwd": DIR, "stdout": FILE or null}``, and
-one JSON result per line on stdout, the fields of bench_validate.Run.
+line on stdin, ``{"argv": [...], "cwd": DIR, "stdout": FILE or null, "env": {NAME: VALUE}
+or null}`` (``env``: variables set for that command only, over the launcher's own), and
+one JSON result per line on stdout, the fields of Run.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ def max_rss_mb(usage: object) -> float:
     return usage.ru_maxrss / scale
 
 
-def run_request(argv: list[str], cwd: str, stdout_path: str | None) -> Run:
+def run_request(argv: list[str], cwd: str, stdout_path: str | None, env: dict[str, str] | None = None) -> Run:
     """Wall time around the spawn, peak RSS of that child only (os.wait4), the one place the benchmarks time a command."""
+    child_env = {**os.environ, **env} if env else None
     with tempfile.TemporaryFile() as stderr, open(stdout_path or os.devnull, "wb") as stdout:
         started = time.perf_counter()
-        with subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr) as process:
+        with subprocess.Popen(
+            argv, cwd=cwd, env=child_env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+        ) as process:
             _, status, usage = os.wait4(process.pid, 0)
             seconds = time.perf_counter() - started
             process.returncode = os.waitstatus_to_exitcode(status)
@@ -52,7 +56,7 @@ def run_request(argv: list[str], cwd: str, stdout_path: str | None) -> Run:
 def serve(requests: IO[str], results: IO[str]) -> None:
     for line in requests:
         request = json.loads(line)
-        run = run_request(request["argv"], request["cwd"], request.get("stdout"))
+        run = run_request(request["argv"], request["cwd"], request.get("stdout"), request.get("env"))
         results.write(json.dumps(asdict(run)) + "\n")
         results.flush()
 
@@ -71,9 +75,10 @@ class Launcher:
             env=env,
         )
 
-    def run(self, argv: list[str], cwd: Path, stdout: Path | None = None) -> Run:
+    def run(self, argv: list[str], cwd: Path, stdout: Path | None = None, env: dict[str, str] | None = None) -> Run:
+        """Run argv once in the launcher; ``env`` adds or overrides variables for this command only."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        request: dict[str, Any] = {"argv": argv, "cwd": str(cwd), "stdout": str(stdout) if stdout else None}
+        request: dict[str, Any] = {"argv": argv, "cwd": str(cwd), "stdout": str(stdout) if stdout else None, "env": env}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Optional, Union
 
 from engine.errors import Problem, Refused, StoreError
@@ -357,27 +358,35 @@ class Checklist:
     @cached_property
     def items(self) -> tuple[Item, ...]:
         """Every item, unit order first (the order of the 整改责任表 rows)."""
-        return tuple(Item(u, d) for u, d in self.assignments())
+        return tuple(Item(u, d) for u, d, _id in self.assignments())
+
+    @cached_property
+    def item_ids(self) -> frozenset[str]:
+        """Every item's id (``UNIT/DUTY``): which items of a journal the checklist declares."""
+        return frozenset(map(itemgetter(2), self.assignments()))
 
     def items_of(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[Item]:
         """The items of one unit and/or one duty (all with neither), in the order of :attr:`items`."""
         if unit is None and duty is None:
             return iter(self.items)
-        return (Item(u, d) for u, d in self.assignments(unit, duty))
+        return (Item(u, d) for u, d, _id in self.assignments(unit, duty))
 
-    def assignments(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Iterator[tuple[Unit, Duty]]:
-        """The one place where owners become items: the (unit, duty) of each item, each unit in
+    def assignments(self, unit: Optional[str] = None, duty: Optional[str] = None) -> Sequence[tuple[Unit, Duty, str]]:
+        """The (unit, duty, item id) of each item (or those of one unit and/or duty), each unit in
         declared order, its duties in theirs. Listings that need only ids and states iterate these
         rather than build an Item per row (a province has 100,000)."""
+        if unit is None and duty is None:
+            return self._assignments
+        return [a for a in self._assignments if (unit is None or a[0].id == unit) and (duty is None or a[1].id == duty)]
+
+    @cached_property
+    def _assignments(self) -> tuple[tuple[Unit, Duty, str], ...]:
+        """The one place where owners become items."""
         duties_of: dict[str, list[Duty]] = {}
         for d in self.duties:
-            if duty is None or d.id == duty:
-                for owner in d.owners:
-                    duties_of.setdefault(owner, []).append(d)
-        for u in self.units:
-            if unit is None or u.id == unit:
-                for d in duties_of.get(u.id, ()):
-                    yield u, d
+            for owner in d.owners:
+                duties_of.setdefault(owner, []).append(d)
+        return tuple((u, d, item_id(u.id, d.id)) for u in self.units for d in duties_of.get(u.id, ()))
 
     @cached_property
     def _owners(self) -> dict[str, frozenset[str]]:

@@ -28,6 +28,7 @@ leading apostrophe, and xlsx strings are always stored as text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -49,17 +50,25 @@ class Formatter:
     suffixes: tuple[str, ...] = ()  # the -o FILE suffixes that pick this format (none for table)
     binary: bool = False
     colours: bool = True  # the renderer takes a View (colour, width: the terminal's formats)
+    parts: str = ""  # a function yielding the rendered text in parts (written as made): render joins them
 
     def render(self, reports: list[Report], view: View) -> str | bytes:
         renderer: Any = getattr(import_module(self.module), self.function)
         return renderer(reports, view) if self.colours else renderer(reports)
+
+    def render_parts(self, reports: list[Report], view: View) -> Iterable[str | bytes]:
+        """The rendered text in parts: made as they are read (``parts``), else all of it now."""
+        if not self.parts:
+            return [self.render(reports, view)]
+        parts: Iterable[str | bytes] = getattr(import_module(self.module), self.parts)(reports, view)
+        return parts
 
 
 FORMATS: dict[str, Formatter] = {
     "table": Formatter("engine.formats.text", "render_table"),
     "markdown": Formatter("engine.formats.text", "render_markdown", (".md", ".markdown")),
     "csv": Formatter("engine.formats.data", "render_csv", (".csv",)),
-    "json": Formatter("engine.formats.data", "render_json", (".json",)),
+    "json": Formatter("engine.formats.data", "render_json", (".json",), parts="json_parts"),
     "html": Formatter("engine.formats.html", "render_html", (".html", ".htm"), colours=False),
     "xlsx": Formatter("engine.formats.xlsx", "render_xlsx", (".xlsx",), binary=True, colours=False),
 }
@@ -91,12 +100,32 @@ def render(
     """
     from engine.formats.report import View
 
+    return _formatter(fmt).render(list(reports), View(colour=tty, width=width, wide=wide, terminal=terminal))
+
+
+def render_parts(
+    fmt: str,
+    reports: list[Report],
+    *,
+    tty: bool = False,
+    width: int | None = None,
+    wide: bool = False,
+    terminal: bool = False,
+) -> Iterable[str | bytes]:
+    """What ``render`` returns, in parts to write one after the other (json: a few thousand rows
+    each, so a province's listing is never held whole; the other formats: one part)."""
+    from engine.formats.report import View
+
+    return _formatter(fmt).render_parts(list(reports), View(colour=tty, width=width, wide=wide, terminal=terminal))
+
+
+def _formatter(fmt: str) -> Formatter:
     formatter = FORMATS.get(fmt)
     if formatter is None:
         raise ValueError(
             _("unknown format {name!r}; known formats: {known}").format(name=fmt, known=", ".join(FORMATS))
         )
-    return formatter.render(list(reports), View(colour=tty, width=width, wide=wide, terminal=terminal))
+    return formatter
 
 
 _REEXPORTED = {
@@ -125,4 +154,5 @@ __all__ = [
     "csv_bytes_for_file",
     "format_for_path",
     "render",
+    "render_parts",
 ]

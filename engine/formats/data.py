@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from engine.formats.report import FORMULA_START, PLAIN, Report, View, is_id_list, structured_text, unique_name
@@ -86,41 +87,60 @@ def _json_row(row: dict[str, Any], keys: list[str]) -> str:
     return _LENIENT.encode({k: _json_value(row.get(k)) for k in keys})
 
 
-def _json_rows(report: Report) -> str:
-    """A list of row objects, one per line: readable, diffable, and dumped by the C encoder."""
+ROWS_PER_PART = 2000  # a province's listing is encoded and written a part at a time, not held whole
+
+
+def _json_rows(report: Report) -> Iterator[str]:
+    """A list of row objects, one per line (readable, diffable), each part of rows dumped by one
+    call of the C encoder."""
     keys = [c.key for c in report.columns]
     if not report.rows:
-        return "[]"
+        yield "[]"
+        return
+    yield "[\n  "
     rows = report.rows
-    if keys and not all(list(row) == keys for row in rows):
-        # rows also carry the words the human formats show (labels for ids): keep the field ids only
-        rows = [{key: row.get(key) for key in keys} for row in rows]
+    for start in range(0, len(rows), ROWS_PER_PART):
+        if start:
+            yield ",\n  "
+        yield json_safe(_json_part(rows[start : start + ROWS_PER_PART], keys))
+    yield "\n]"
+
+
+def _json_part(rows: list[dict[str, Any]], keys: list[str]) -> str:
+    """Rows as ``{...},\n  {...}``: exactly their field ids (a row may also carry words the human
+    formats show), NaN and infinity as null."""
+    exact = [row if list(row) == keys else {key: row.get(key) for key in keys} for row in rows]
     if keys:
-        try:  # one C-encoder call for the whole list (a province has 100,000 rows), then a line per row
-            text = _STRICT.encode(rows)
+        try:
+            text = _STRICT.encode(exact)
         except ValueError:  # a NaN or infinity: row by row, below
             pass
         else:
             # Every row starts with its first key. Inside an encoded string a quote is always
             # escaped, so '}, {"KEY": ' with a bare quote can only be the boundary of two rows.
-            boundary = "}, {" + _STRICT.encode(keys[0]) + ": "
-            return "[\n  " + text[1:-1].replace(boundary, "},\n  {" + _STRICT.encode(keys[0]) + ": ") + "\n]"
-    return "[\n" + ",\n".join("  " + _json_row(row, keys) for row in rows) + "\n]"
+            first = _STRICT.encode(keys[0])
+            return text[1:-1].replace("}, {" + first + ": ", "},\n  {" + first + ": ")
+    return ",\n  ".join(_json_row(row, keys) for row in exact)
+
+
+def json_parts(reports: list[Report], view: View = PLAIN) -> Iterator[str]:
+    """``render_json`` in parts, for writing as they are made. Control and bidi characters are
+    ``\\uXXXX`` escapes, on a terminal or not."""
+    if len(reports) == 1:
+        yield from _json_rows(reports[0])
+        yield "\n"
+        return
+    titles: dict[str, None] = {}
+    yield "{\n"
+    for index, report in enumerate(reports):
+        title = unique_name(report.title, titles)
+        titles[title] = None
+        yield ("" if index == 0 else ",\n") + json_safe(json.dumps(title, ensure_ascii=False)) + ": "
+        yield from _json_rows(report)
+    yield "\n}\n"
 
 
 def render_json(reports: list[Report], view: View = PLAIN) -> str:
     """One report: its list of rows. Several: an object keyed by title. Control and bidi
     characters are ``\\uXXXX`` escapes, on a terminal or not."""
-    return json_safe(_render_json(reports))
-
-
-def _render_json(reports: list[Report]) -> str:
-    if len(reports) == 1:
-        return _json_rows(reports[0]) + "\n"
-    titles: dict[str, None] = {}
-    parts = []
-    for report in reports:
-        title = unique_name(report.title, titles)
-        titles[title] = None
-        parts.append(json.dumps(title, ensure_ascii=False) + ": " + _json_rows(report))
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    return "".join(json_parts(reports, view))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -30,6 +31,9 @@ class Column:
     priority: Optional[int] = 5
     short: str = ""  # a narrow header (the board's duty number); the full one shows on hover
     state: Optional[str] = None  # the state this column counts (summary): filled with its colour
+    # The human text computed from the row when people read it, instead of ``shown`` (so the rows
+    # stay exactly the fields, and json and csv dump them as they are)
+    words: Optional[Callable[[dict[str, Any]], Any]] = None
 
 
 @dataclass
@@ -126,7 +130,10 @@ def human_columns(report: Report) -> list[Column]:
 
 
 def shown_value(column: Column, row: dict[str, Any]) -> Any:
-    """The value people see in a cell: the row's ``shown`` text where it has one, else the value."""
+    """The value people see in a cell: the column's ``words`` for the row, or the row's ``shown``
+    text where it has one, else the value."""
+    if column.words is not None:
+        return column.words(row)
     if column.shown is not None and column.shown in row:
         return row[column.shown]
     return row.get(column.key)

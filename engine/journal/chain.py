@@ -16,7 +16,7 @@ import json
 import os
 import pwd
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from engine.errors import Refused, StoreError
 from engine.i18n import _
@@ -91,18 +91,63 @@ class ItemRow(NamedTuple):
 
 
 class CurrentState(NamedTuple):  # a tuple: a province's journal has 100,000 of them per listing
+    """An item's row in the current table. The store derives every column but ``state`` and
+    ``returns`` (the operation's :class:`ItemRow`) from the event it appends: a listing reads
+    what it shows of an item here, never by scanning the events. Its first four fields are the
+    item's :data:`Position`."""
+
     item: str
     state: str
+    returns: int
+    deadline: Optional[str]  # ISO: the one its last extension (延期, data.deadline) set; None: never extended
     seq: int
     trigger: str
     recorded_at: str
-    returns: int
-    recorded_local: str  # 'YYYY-MM-DD HH:MM' in the machine's time zone
+    note: str  # the last non-empty note of the item's events ('' when none has one)
+    recorded_local: str  # 'YYYY-MM-DD HH:MM' in the machine's time zone (not stored: read with the row)
+
+
+#: What an item's standing depends on (``Reader.positions()``, the start of a CurrentState):
+#: (item, state, returns, extended deadline or None).
+Position = tuple[str, str, int, Optional[str]]
+
+
+class ReadOnce:
+    """A store opened read-only (for one listing) reads the current table once: the listing's
+    rows and the warning of items the checklist no longer declares read the same rows (the
+    positions are the start of the current rows, when those were read)."""
+
+    read_only: bool = False
+    _current: Optional[dict[str, CurrentState]] = None
+    _positions: Optional[dict[str, Position]] = None
+
+    def current(self) -> dict[str, CurrentState]:
+        if not self.read_only:
+            return super().current()  # type: ignore[misc,no-any-return]
+        if self._current is None:
+            self._current = super().current()  # type: ignore[misc]
+        return self._current
+
+    def positions(self) -> dict[str, Position]:
+        if not self.read_only:
+            return super().positions()  # type: ignore[misc,no-any-return]
+        if self._positions is None:
+            read: Any = self._current if self._current is not None else super().positions()  # type: ignore[misc]
+            self._positions = read  # a CurrentState starts with its item's position
+        return self._positions
+
+
+#: The stored columns of the current table, in the order CurrentState holds them.
+CURRENT_COLUMNS = ("item", "state", "returns", "deadline", "seq", "trigger", "recorded_at", "note")
+
+
+# One encoder: json.dumps() with options builds a new one per call (an audit makes a million).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def canonical(body: dict[str, Any]) -> bytes:
     """The hashed form of an event body: sorted keys, no spaces, UTF-8."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _CANONICAL.encode(body).encode("utf-8")
 
 
 def data_text(data: dict[str, Any]) -> str:

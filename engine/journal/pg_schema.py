@@ -17,7 +17,8 @@ event goes through the function, which
   ensure_ascii=False)`` (a test compares them over every code point), keys are written in
   sorted order, and ``data`` arrives as its canonical text (the client checks the server's hash
   against its own before it commits);
-- appends the event and upserts the item's current row.
+- appends the event and upserts the item's current row (its last note and extended deadline
+  taken from the event, as the SQLite store does).
 """
 
 from __future__ import annotations
@@ -66,8 +67,24 @@ CREATE TABLE IF NOT EXISTS {S}.current (
     seq bigint NOT NULL,
     trigger text NOT NULL,
     recorded_at text NOT NULL,
-    returns integer NOT NULL DEFAULT 0
+    returns integer NOT NULL DEFAULT 0,
+    note text NOT NULL DEFAULT '',
+    deadline text
 )""",
+    # A journal made before the current table kept each item's last note and extended deadline:
+    # add both and fill them from the events (db init runs this on every journal; a no-op after).
+    f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = '{S}'
+            AND table_name = 'current' AND column_name = 'note') THEN
+        ALTER TABLE {S}.current ADD COLUMN note text NOT NULL DEFAULT '', ADD COLUMN deadline text;
+        UPDATE {S}.current c SET
+            note = coalesce((SELECT e.note FROM {S}.events e WHERE e.item = c.item AND e.note <> ''
+                ORDER BY e.seq DESC LIMIT 1), ''),
+            deadline = (SELECT e.data::jsonb ->> 'deadline' FROM {S}.events e WHERE e.item = c.item
+                AND e.data::jsonb ->> 'deadline' IS NOT NULL ORDER BY e.seq DESC LIMIT 1);
+    END IF;
+END $$""",
     f"""
 CREATE TABLE IF NOT EXISTS {S}.people (
     person text PRIMARY KEY,
@@ -168,10 +185,13 @@ BEGIN
     INSERT INTO {S}.events VALUES (seq, p_item, p_trigger, p_from, p_to, p_actor, p_os_user,
         recorded_at, p_note, p_data, p_checklist_sha256, prev_hash, hash);
     IF p_state IS NOT NULL THEN
-        INSERT INTO {S}.current AS c VALUES (p_item, p_state, seq, p_trigger, recorded_at, p_returns)
+        INSERT INTO {S}.current AS c (item, state, seq, trigger, recorded_at, returns, note, deadline)
+            VALUES (p_item, p_state, seq, p_trigger, recorded_at, p_returns, p_note, p_data::jsonb ->> 'deadline')
             ON CONFLICT (item) DO UPDATE SET state = excluded.state, seq = excluded.seq,
                 trigger = excluded.trigger, recorded_at = excluded.recorded_at,
-                returns = excluded.returns;
+                returns = excluded.returns,
+                note = CASE WHEN excluded.note <> '' THEN excluded.note ELSE c.note END,
+                deadline = coalesce(excluded.deadline, c.deadline);
     END IF;
     RETURN NEXT;
 END $fn$

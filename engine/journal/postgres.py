@@ -28,12 +28,15 @@ from engine.errors import Refused, StoreError
 from engine.i18n import _
 from engine.journal import pg_schema
 from engine.journal.chain import (
+    CURRENT_COLUMNS,
     EVENT_COLUMNS,
     GENESIS,
     CurrentState,
     Draft,
     Event,
     ItemRow,
+    Position,
+    ReadOnce,
     data_text,
     os_user,
     refuse_nul,
@@ -44,9 +47,9 @@ from engine.journal.evidence import StoredFile, open_regular
 S = pg_schema.SCHEMA_NAME
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM {S}.events"
 CURRENT_SQL = (
-    f"SELECT item, state, seq, trigger, recorded_at, returns, "
-    f"to_char(recorded_at::timestamptz, 'YYYY-MM-DD HH24:MI') FROM {S}.current"
+    f"SELECT {', '.join(CURRENT_COLUMNS)}, to_char(recorded_at::timestamptz, 'YYYY-MM-DD HH24:MI') FROM {S}.current"
 )
+POSITIONS_SQL = f"SELECT {', '.join(CURRENT_COLUMNS[:4])} FROM {S}.current"
 APPEND_SQL = f"SELECT seq, recorded_at, prev_hash, hash FROM {S}.rectify_append({', '.join(['%s'] * 11)})"
 FETCH_ROWS = 10_000
 # A transaction that writes WAL (a transactional logical message, which any login may emit and
@@ -142,28 +145,16 @@ class PostgresReader:
         rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL).fetchall())
         return {row.item: row for row in rows}
 
+    def positions(self) -> dict[str, Position]:
+        return {row[0]: row for row in self.conn.execute(POSITIONS_SQL).fetchall()}
+
     def states(self) -> dict[str, str]:
         return dict(self.conn.execute(f"SELECT item, state FROM {S}.current").fetchall())  # type: ignore[arg-type]
-
-    def last_notes(self) -> dict[str, str]:
-        """Item -> the note of its latest event that has one."""
-        rows = self.conn.execute(  # type: ignore[call-overload]
-            f"SELECT DISTINCT ON (item) item, note FROM {S}.events WHERE note <> '' ORDER BY item, seq DESC"
-        )
-        return dict(rows.fetchall())
 
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
         rows = self.conn.execute(EVENTS_SQL + " WHERE starts_with(item, %s) ORDER BY seq", (prefix,)).fetchall()
         return [_event(r) for r in rows]
-
-    def deadlines(self) -> dict[str, str]:
-        """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
-        rows = self.conn.execute(  # the LIKE spares parsing the JSON of every other event
-            f"SELECT item, data::jsonb ->> 'deadline' FROM {S}.events WHERE data LIKE '%%\"deadline\":%%' "
-            "AND data::jsonb ->> 'deadline' IS NOT NULL ORDER BY seq"
-        ).fetchall()
-        return dict(rows)  # type: ignore[arg-type]
 
     def head(self) -> tuple[int, str]:
         row = self.conn.execute(f"SELECT seq, hash FROM {S}.events ORDER BY seq DESC LIMIT 1").fetchone()
@@ -261,7 +252,7 @@ class PostgresTransaction(PostgresReader):
         return event
 
 
-class PostgresStore(PostgresReader):
+class PostgresStore(ReadOnce, PostgresReader):
     """A journal in a PostgreSQL database prepared by ``rectify db init``."""
 
     def __init__(
@@ -308,6 +299,18 @@ class PostgresStore(PostgresReader):
                 _("{path} is the journal of checklist {other!r}, not {mine!r}").format(
                     path=self.location, other=row[0], mine=checklist_id
                 )
+            )
+        columns = self.conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = %s AND table_name = 'current' "
+            "AND column_name IN ('note', 'deadline')",
+            (S,),
+        ).fetchone()
+        if not columns or columns[0] != 2:
+            raise StoreError(
+                _(
+                    "{url}: the journal was made by an older rectify; an administrator upgrades it with: "
+                    "rectify -c CHECKLIST db init --db URL"
+                ).format(url=self.location)
             )
 
     @contextmanager
@@ -386,11 +389,9 @@ class PostgresStore(PostgresReader):
                             values = [getattr(event, c) for c in EVENT_COLUMNS]
                             values[EVENT_COLUMNS.index("data")] = data_text(event.data)
                             copy.write_row(values)
-                    with cursor.copy(
-                        f"COPY {S}.current (item, state, seq, trigger, recorded_at, returns) FROM STDIN"
-                    ) as copy:
+                    with cursor.copy(f"COPY {S}.current ({', '.join(CURRENT_COLUMNS)}) FROM STDIN") as copy:
                         for row in current:
-                            copy.write_row(row[:6])
+                            copy.write_row(row[: len(CURRENT_COLUMNS)])
         except psycopg.Error as e:
             raise StoreError(
                 _("{path}: the journal could not be written: {reason}").format(

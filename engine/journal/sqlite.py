@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Optional
@@ -25,6 +25,7 @@ from typing import BinaryIO, Optional
 from engine.errors import StoreError
 from engine.i18n import _
 from engine.journal.chain import (
+    CURRENT_COLUMNS,
     EVENT_COLUMNS,
     GENESIS,
     CorruptEvent,
@@ -32,6 +33,8 @@ from engine.journal.chain import (
     Draft,
     Event,
     ItemRow,
+    Position,
+    ReadOnce,
     data_text,
     not_before,
     os_user,
@@ -66,7 +69,9 @@ CREATE TABLE IF NOT EXISTS current (
     seq INTEGER NOT NULL,
     trigger TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
-    returns INTEGER NOT NULL DEFAULT 0
+    returns INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    deadline TEXT
 );
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: events cannot be changed'); END;
@@ -79,17 +84,40 @@ CREATE TRIGGER IF NOT EXISTS checklists_no_delete BEFORE DELETE ON checklists
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: checklist versions cannot be deleted'); END;
 """
 
+# What the store derives from an item's events for its current row (beside the operation's
+# state and returns): the last note, and the deadline the last extension set.
+NOTE_IN_FORCE = (
+    "coalesce((SELECT e.note FROM events e WHERE e.item = current.item AND e.note != '' "
+    "ORDER BY e.seq DESC LIMIT 1), '')"
+)
+DEADLINE_IN_FORCE = (
+    "(SELECT json_extract(e.data, '$.deadline') FROM events e WHERE e.item = current.item "
+    "AND json_extract(e.data, '$.deadline') IS NOT NULL ORDER BY e.seq DESC LIMIT 1)"
+)
 # SQLite converts the times in C: in Python it was a quarter of a province's status listing.
-CURRENT_SQL = (
-    "SELECT item, state, seq, trigger, recorded_at, returns, "
-    "strftime('%Y-%m-%d %H:%M', recorded_at, 'localtime') FROM current"
+LOCAL_TIME = "strftime('%Y-%m-%d %H:%M', recorded_at, 'localtime')"
+
+
+def select_current(columns: Sequence[str], old_table: bool = False) -> str:
+    """A query of the current table; of a journal written before the table kept note and
+    deadline (``old_table``, opened read-only), with the two read from the events."""
+    derived = {"note": f"{NOTE_IN_FORCE} AS note", "deadline": f"{DEADLINE_IN_FORCE} AS deadline"}
+    return f"SELECT {', '.join(derived.get(c, c) if old_table else c for c in columns)} FROM current"
+
+
+UPGRADE_CURRENT = (
+    "ALTER TABLE current ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE current ADD COLUMN deadline TEXT",
+    f"UPDATE current SET note = {NOTE_IN_FORCE}, deadline = {DEADLINE_IN_FORCE}",
 )
 EVENTS_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 INSERT_EVENT = f"INSERT INTO events VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 UPSERT_CURRENT = (
-    "INSERT INTO current (item, state, seq, trigger, recorded_at, returns) VALUES (?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO current ({', '.join(CURRENT_COLUMNS)}) VALUES ({', '.join('?' * len(CURRENT_COLUMNS))}) "
     "ON CONFLICT (item) DO UPDATE SET state = excluded.state, seq = excluded.seq, "
-    "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns"
+    "trigger = excluded.trigger, recorded_at = excluded.recorded_at, returns = excluded.returns, "
+    "note = CASE WHEN excluded.note != '' THEN excluded.note ELSE current.note END, "
+    "deadline = coalesce(excluded.deadline, current.deadline)"
 )
 
 
@@ -130,10 +158,11 @@ def _reading(location: str) -> Iterator[None]:
 class SQLiteReader:
     """Reads over one connection; inside a transaction they share its snapshot."""
 
-    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder):
+    def __init__(self, conn: sqlite3.Connection, location: str, files: EvidenceFolder, old_table: bool = False):
         self.conn = conn
         self.location = location
         self.files = files
+        self._old_table = old_table  # a journal from before the current table kept note and deadline
 
     def item_events(self, item: str) -> list[Event]:
         with _reading(self.location):
@@ -148,19 +177,19 @@ class SQLiteReader:
 
     def current(self) -> dict[str, CurrentState]:
         with _reading(self.location):
-            rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL))
+            rows = map(
+                CurrentState._make, self.conn.execute(select_current((*CURRENT_COLUMNS, LOCAL_TIME), self._old_table))
+            )
             return {row.item: row for row in rows}
+
+    def positions(self) -> dict[str, Position]:
+        with _reading(self.location):
+            return {row[0]: row for row in self.conn.execute(select_current(CURRENT_COLUMNS[:4], self._old_table))}
 
     def states(self) -> dict[str, str]:
         """Item -> current state id (what summaries need, without building a record per item)."""
         with _reading(self.location):
             return dict(self.conn.execute("SELECT item, state FROM current"))
-
-    def last_notes(self) -> dict[str, str]:
-        # SQLite takes the bare column from the row that holds max(seq)
-        with _reading(self.location):
-            rows = self.conn.execute("SELECT item, note, max(seq) FROM events WHERE note != '' GROUP BY item")
-            return {item: note for item, note, _seq in rows}
 
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (``@notice/``, ``@round/``), oldest first."""
@@ -169,15 +198,6 @@ class SQLiteReader:
                 EVENTS_SQL + " WHERE item >= ? AND item < ? ORDER BY seq", (prefix, prefix + "\U0010ffff")
             ).fetchall()
         return [_event(r) for r in rows]
-
-    def deadlines(self) -> dict[str, str]:
-        """Item -> the deadline its last extension (延期) set, ISO text; items never extended are absent."""
-        with _reading(self.location):
-            rows = self.conn.execute(
-                "SELECT item, json_extract(data, '$.deadline') FROM events "
-                "WHERE json_extract(data, '$.deadline') IS NOT NULL ORDER BY seq"
-            )
-            return dict(rows)
 
     def head(self) -> tuple[int, str]:
         with _reading(self.location):
@@ -243,7 +263,17 @@ class SQLiteTransaction(SQLiteReader):
         self.conn.execute(INSERT_EVENT, values)
         if row is not None:
             self.conn.execute(
-                UPSERT_CURRENT, (event.item, row.state, seq, event.trigger, event.recorded_at, row.returns)
+                UPSERT_CURRENT,
+                (
+                    event.item,
+                    row.state,
+                    row.returns,
+                    event.data.get("deadline"),
+                    seq,
+                    event.trigger,
+                    event.recorded_at,
+                    event.note,
+                ),
             )
         sha256, source = self._checklist
         if not self._kept and source and draft.checklist_sha256 == sha256:
@@ -254,7 +284,7 @@ class SQLiteTransaction(SQLiteReader):
         return event
 
 
-class SQLiteStore(SQLiteReader):
+class SQLiteStore(ReadOnce, SQLiteReader):
     """One existing SQLite journal beside the checklist (or named by ``--db``); ``init`` creates it."""
 
     login: Optional[str] = None  # the actor is declared (--as): one trust domain
@@ -363,6 +393,21 @@ class SQLiteStore(SQLiteReader):
                     path=self.location, other=row[0], mine=checklist_id
                 )
             )
+        current = {r[1] for r in self.conn.execute("PRAGMA table_info(current)")}
+        if not {"note", "deadline"} <= current:
+            self._upgrade_current()
+
+    def _upgrade_current(self) -> None:
+        """A journal from before the current table kept each item's last note and extended
+        deadline: add both, filled from the events, once; read-only, read them from the events."""
+        if self.read_only:
+            self._old_table = True
+            return
+        with self._begin("BEGIN IMMEDIATE"):
+            columns = {r[1] for r in self.conn.execute("PRAGMA table_info(current)")}
+            if "note" not in columns:  # another process may have upgraded it meanwhile
+                for statement in UPGRADE_CURRENT:
+                    self.conn.execute(statement)
 
     @contextmanager
     def _begin(self, statement: str) -> Iterator[None]:
@@ -391,7 +436,7 @@ class SQLiteStore(SQLiteReader):
     def snapshot(self) -> Iterator[SQLiteReader]:
         """A read transaction: events and the current table as of one moment."""
         with _reading(self.location), self._begin("BEGIN"):
-            yield SQLiteReader(self.conn, self.location, self.files)
+            yield SQLiteReader(self.conn, self.location, self.files, self._old_table)
 
     def keep_checklist(self, source: bytes) -> None:
         """Keep a checklist version's bytes by their sha256 (db copy carries them over)."""
@@ -417,7 +462,7 @@ class SQLiteStore(SQLiteReader):
                     values = [getattr(event, c) for c in EVENT_COLUMNS]
                     values[EVENT_COLUMNS.index("data")] = data_text(event.data)
                     self.conn.execute(INSERT_EVENT, values)
-                self.conn.executemany(UPSERT_CURRENT, (row[:6] for row in current))
+                self.conn.executemany(UPSERT_CURRENT, (row[: len(CURRENT_COLUMNS)] for row in current))
         except sqlite3.Error as e:
             raise StoreError(
                 _("{path}: the journal could not be written: {reason}").format(path=self.location, reason=e)

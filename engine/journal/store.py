@@ -16,7 +16,7 @@ from typing import BinaryIO, Optional, Protocol
 
 from engine.errors import StoreError
 from engine.i18n import _
-from engine.journal.chain import CurrentState, Draft, Event, ItemRow
+from engine.journal.chain import CurrentState, Draft, Event, ItemRow, Position
 from engine.journal.evidence import StoredFile
 
 
@@ -27,13 +27,16 @@ class Reader(Protocol):
 
     def events(self) -> Iterator[Event]: ...
 
-    def current(self) -> dict[str, CurrentState]: ...
+    def current(self) -> dict[str, CurrentState]:
+        """Item -> its current row (state, last step, returns, last note, extended deadline)."""
+        ...
+
+    def positions(self) -> dict[str, Position]:
+        """Item -> its position: (item, state, returns, extended deadline), what its standing
+        depends on (the start of its current row, read without the rest)."""
+        ...
 
     def states(self) -> dict[str, str]: ...
-
-    def last_notes(self) -> dict[str, str]:
-        """Item -> the note of its latest event that has one."""
-        ...
 
     def head(self) -> tuple[int, str]: ...
 
@@ -49,10 +52,6 @@ class Reader(Protocol):
 
     def events_under(self, prefix: str) -> list[Event]:
         """Events whose item starts with ``prefix`` (journal-wide kinds: ``@notice/``, ``@round/``)."""
-        ...
-
-    def deadlines(self) -> dict[str, str]:
-        """Item -> the deadline (ISO) set by its last extension; unextended items are absent."""
         ...
 
     def open_file(self, sha256: str) -> BinaryIO:

@@ -25,7 +25,7 @@ from engine.i18n import _
 from engine.journal.chain import CorruptEvent, Event
 from engine.journal.store import Reader, Store
 from engine.journal.verify import Anchor, AuditReport, missing_guards, parse_anchor, verify_chain
-from engine.model import Checklist
+from engine.model import Checklist, Item
 from engine.operations.inspections import draw_problems
 from engine.operations.items import REPORTING_TRIGGERS, may_report
 from engine.operations.notices import numbering_problems
@@ -46,19 +46,16 @@ class Replayed:
     files: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
     deadline: Optional[str] = None
+    note: str = ""  # the last non-empty one
 
-    def row(self) -> tuple[str, int, str, str, int]:
-        return (self.state, self.seq, self.trigger, self.recorded_at, self.returns)
+    def row(self) -> tuple[str, int, str, str, int, str, Optional[str]]:
+        return (self.state, self.seq, self.trigger, self.recorded_at, self.returns, self.note, self.deadline)
 
     def facts(self) -> Facts:
+        """The facts as the replay stands, not copied (a million events): the rules read them
+        before the next event of the item changes them."""
         return Facts(
-            self.state,
-            dict(self.values),
-            dict(self.evidence),
-            frozenset(self.participants),
-            self.returns,
-            frozenset(self.files),
-            self.deadline,
+            self.state, self.values, self.evidence, self.participants, self.returns, self.files, self.deadline
         )
 
 
@@ -76,6 +73,7 @@ class Auditor:
         self.not_judged: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()  # items the checklist in use no longer declares
         self.last_time = ""
+        self.items_of: dict[str, dict[str, Optional[Item]]] = {}  # version -> item id -> item
 
     def visit(self, event: Event) -> None:
         if event.recorded_at < self.last_time:
@@ -89,23 +87,28 @@ class Auditor:
         if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
             self.journal_wide.append(event)
             return
-        if self.checklist is not None and self.checklist.item(event.item) is None:
+        if self.checklist is not None and self._item(self.checklist, event.item) is None:
             self.undeclared[event.item] += 1
         replayed = self.items.get(event.item)
         if replayed is None:
             replayed = self.items[event.item] = Replayed(event.from_state)
         if self.judge_rules:
             self._judge(event, replayed)
-        replayed.values.update(event.data.get("values", {}))  # as workflow.facts.facts_of replays
-        if "evidence" in event.data:
-            replayed.evidence[event.data["evidence"]] = event.data
-            if "sha256" in event.data:
-                replayed.files.add(event.data["evidence"])
+        data = event.data
+        if "values" in data:  # as workflow.facts.facts_of replays
+            replayed.values.update(data["values"])
+        if "evidence" in data:
+            replayed.evidence[data["evidence"]] = data
+            if "sha256" in data:
+                replayed.files.add(data["evidence"])
         replayed.participants.add(event.actor)
-        replayed.returns += bool(event.data.get("returned"))
-        replayed.deadline = event.data.get("deadline", replayed.deadline)
+        if data.get("returned"):
+            replayed.returns += 1
+        if "deadline" in data:
+            replayed.deadline = data["deadline"]
         replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
         replayed.recorded_at = event.recorded_at
+        replayed.note = event.note or replayed.note
 
     def _version(self, sha256: str) -> Optional[Checklist]:
         if sha256 not in self.versions:
@@ -140,8 +143,15 @@ class Auditor:
                 ),
             )
 
+    def _item(self, checklist: Checklist, item_id: str) -> Optional[Item]:
+        """The item of a checklist version, looked up once per version (each has ~10 events)."""
+        known = self.items_of.setdefault(checklist.sha256, {})
+        if item_id not in known:
+            known[item_id] = checklist.item(item_id)
+        return known[item_id]
+
     def _unlawful(self, checklist: Checklist, event: Event, replayed: Replayed) -> list[str]:
-        item = checklist.item(event.item)
+        item = self._item(checklist, event.item)
         if item is None:
             return [_("the item is not declared")]
         actor = checklist.person_by_id.get(event.actor)
@@ -181,7 +191,8 @@ class Auditor:
 
     def compare_current(self) -> None:
         current = {
-            item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns) for item, c in self.reader.current().items()
+            item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns, c.note, c.deadline)
+            for item, c in self.reader.current().items()
         }
         for item in sorted(set(current) | set(self.items)):
             replayed = self.items[item].row() if item in self.items else None

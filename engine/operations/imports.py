@@ -168,20 +168,17 @@ class PlannedTransaction:
     def current(self) -> dict[str, Any]:
         return self.base.current()
 
+    def positions(self) -> dict[str, Any]:
+        return self.base.positions()
+
     def states(self) -> dict[str, str]:
         return self.base.states()
 
     def head(self) -> tuple[int, str]:
         return self.base.head()
 
-    def last_notes(self) -> dict[str, str]:
-        return self.base.last_notes()  # the listings' column; nothing in the check phase reads it
-
     def events_under(self, prefix: str) -> list[Event]:
         return self.base.events_under(prefix) + [e for e in self.appended if e.item.startswith(prefix)]
-
-    def deadlines(self) -> dict[str, str]:
-        return self.base.deadlines()
 
     def checklist_source(self, sha256: str) -> Optional[bytes]:
         return self.base.checklist_source(sha256)

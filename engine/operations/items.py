@@ -127,9 +127,12 @@ def new_deadline(item: Item, transition: Transition, facts: Facts, deadline: Opt
 def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
     """The roles the checklist's ``permissions`` give ``action``; the schema's default when the
     checklist says nothing (the loader fills every action, a hand-built model may not)."""
-    from engine.checklist.schema import permission_defaults
+    roles = checklist.permissions.get(action)
+    if roles:
+        return roles
+    from engine.checklist.schema import permission_defaults  # jsonschema: only when needed
 
-    return checklist.permissions.get(action) or permission_defaults()[action]
+    return permission_defaults()[action]
 
 
 def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:

@@ -52,7 +52,7 @@ def _notice(
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     state = workflow.state_by_id[facts.state]
-    where = standing(checklist, item, state.final, facts.returns, facts.deadline, today)
+    where = standing(checklist, item.duty, state.final, facts.returns, facts.deadline, today)
     level = where.level
     if level_id is not None:
         level = level_by_id(checklist.escalation, level_id)

@@ -21,7 +21,7 @@ from typing import Any, Optional
 from engine.i18n import _
 from engine.journal.store import Reader
 from engine.model import Checklist, Duty, Indicator, Inspection, Item, Requirements, State, Transition, Workflow
-from engine.reports.rows import ItemState, aim_words, aims_unmet, extended_deadlines, item_states
+from engine.reports.rows import ItemState, aim_words, aims_unmet, item_states
 from engine.workflow.facts import facts_of
 from engine.workflow.rounds import draw_in_force, round_item_id, round_units
 from engine.workflow.rules import Attempt, Facts, check_evidence, check_indicators, format_number
@@ -214,7 +214,7 @@ def readiness(checklist: Checklist, store: Reader, on: dt.date, inspection: Opti
     result = Readiness(on, inspection)
     units = set(round_units(inspection)) if inspection is not None else None
     drawn = _drawn(store, inspection)
-    for entry in item_states(checklist, store.states(), on, deadlines=extended_deadlines(checklist, store)):
+    for entry in item_states(checklist, store.positions(), on):
         if (units is None or entry.unit.id in units) and (drawn is None or entry.id in drawn):
             result.rows += judge_item(checklist, store, entry)
     return result

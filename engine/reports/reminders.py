@@ -10,7 +10,6 @@ from engine.formats.report import Column, Report
 from engine.i18n import N_, _
 from engine.journal.store import Reader
 from engine.model import Checklist, Item
-from engine.reports.rows import extended_deadlines
 from engine.workflow.escalation import standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import lacks_for_final
@@ -47,7 +46,6 @@ def remind_rows(
     if within < 0:
         raise Refused([_("--within must be 0 or more days, not {days}").format(days=within)])
     current = reader.current()
-    deadlines = extended_deadlines(checklist, reader)
     rows = []
     for item in checklist.items:
         workflow = checklist.workflow_of(item)
@@ -55,7 +53,7 @@ def remind_rows(
         state = workflow.journal_state(now.state, item.id) if now else workflow.state_by_id[workflow.initial]
         if state.final:
             continue
-        where = standing(checklist, item, False, now.returns if now else 0, deadlines.get(item.id), today)
+        where = standing(checklist, item.duty, False, now.returns if now else 0, now.deadline if now else None, today)
         if where.days_left > within:  # overdue items are at 0 days or below: always listed
             continue
         facts = facts_of(reader.item_events(item.id), workflow)

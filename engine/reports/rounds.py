@@ -71,7 +71,7 @@ def _in_force(checklist: Checklist, reader: Reader, inspection: Inspection) -> t
 
 def _standing(checklist: Checklist, item: Item, facts: Facts, today: dt.date) -> Standing:
     final = checklist.workflow_of(item).state_by_id[facts.state].final
-    return standing(checklist, item, final, facts.returns, facts.deadline, today)
+    return standing(checklist, item.duty, final, facts.returns, facts.deadline, today)
 
 
 def _describe(checklist: Checklist, inspection: Inspection, everything: int, drawn: Optional[Draw]) -> list[str]:
@@ -139,8 +139,8 @@ def _change(checklist: Checklist, item: Item, events: list[Event], baseline: dt.
         return "returned" if not was_final else "reopened"
     if is_final:
         return "verified" if was_final else "newly_verified"
-    late_then = standing(checklist, item, was_final, then.returns, then.deadline, baseline).overdue
-    late_now = standing(checklist, item, is_final, now.returns, now.deadline, today).overdue
+    late_then = standing(checklist, item.duty, was_final, then.returns, then.deadline, baseline).overdue
+    late_now = standing(checklist, item.duty, is_final, now.returns, now.deadline, today).overdue
     return "newly_overdue" if late_now and not late_then else "still_open"
 
 

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from engine.formats.report import MARKS
 from engine.i18n import _
+from engine.journal.chain import CurrentState, Position
 from engine.journal.store import Reader
-from engine.model import Checklist, Duty, Indicator, Item, State, Unit, item_id
-from engine.workflow.escalation import days_between, standing
+from engine.model import Checklist, Duty, Indicator, Item, State, Unit
+from engine.workflow.escalation import Standing, days_between, standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import format_number
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the human formats
-LAST_STEP_LABEL = "last_step_label"  # status rows: the last step's label (the field holds its trigger)
-LEVEL_TEXT = "level_label"  # status rows at a level: its label (黄色督办), for the human formats
 
 
 @dataclass(frozen=True)
@@ -71,79 +70,68 @@ def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
 
 
 class ItemState(NamedTuple):
-    """One item as the listings see it: its state now, and whether it is late."""
+    """One item as the listings see it: its state and standing today, and its row."""
 
     unit: Unit
     duty: Duty
     state: State
-    overdue: bool
-    level: Optional[str] = None  # escalation level id (督办), None below the first level
+    where: Standing  # deadline in force, days left, overdue, escalation level
+    now: Any  # the item's row in the mapping item_states read (a CurrentState or a Position); None: no event yet
+    id: str  # UNIT/DUTY
 
     @property
-    def id(self) -> str:
-        return item_id(self.unit.id, self.duty.id)
+    def overdue(self) -> bool:
+        return self.where.overdue
+
+    @property
+    def level(self) -> Optional[str]:
+        """The escalation level id (督办), None below the first level."""
+        return self.where.level.level if self.where.level else None
 
 
 def item_states(
     checklist: Checklist,
-    states: Mapping[str, str],
+    positions: Mapping[str, Position] | Mapping[str, CurrentState],
     today: dt.date,
     unit: Optional[str] = None,
     duty: Optional[str] = None,
-    current: Optional[Mapping[str, Any]] = None,
-    deadlines: Optional[Mapping[str, str]] = None,
 ) -> Iterator[ItemState]:
     """Every item (or those of one unit / duty) in the order of checklist.items, with its state.
 
-    ``states`` maps item ids to state ids (``store.states()``); an item absent from it is still in
-    its workflow's initial state. ``deadlines`` (``store.deadlines()``) holds extended deadlines;
-    with ``current`` (``store.current()``, for the returns) each item also gets its level.
-    """
+    ``positions`` is ``store.positions()`` or ``store.current()`` (whose rows start with the
+    position): an item absent from it is still in its workflow's initial state."""
     workflows = checklist.workflow_by_id
-    deadlines = deadlines or {}
-    for u, d in checklist.assignments(unit, duty):
-        workflow, key = workflows[d.workflow], item_id(u.id, d.id)
-        state = workflow.journal_state(states.get(key, workflow.initial), key)
-        extended = deadlines.get(key)
-        if current is None and extended is None:
-            yield ItemState(u, d, state, today > d.deadline and not state.final)
-            continue
-        now = current.get(key) if current is not None else None
-        where = standing(checklist, Item(u, d), state.final, now.returns if now else 0, extended, today)
-        yield ItemState(u, d, state, where.overdue, where.level.level if where.level else None)
-
-
-def extended_deadlines(checklist: Checklist, store: Reader) -> Mapping[str, str]:
-    """The journal's extended deadlines, read only when a step of the checklist can set one."""
-    if any("deadline" in t.sets for w in checklist.workflows for t in w.transitions):
-        return store.deadlines()
-    return {}
+    # Items of one duty in one state with the same returns and deadline stand alike: a province's
+    # 100,000 items fall into a few hundred such kinds, each judged once.
+    judged: dict[tuple[str, str, int, Optional[str]], tuple[State, Standing]] = {}
+    for u, d, key in checklist.assignments(unit, duty):
+        now = positions.get(key)
+        kind: tuple[str, str, int, Optional[str]] = (
+            (d.id, workflows[d.workflow].initial, 0, None) if now is None else (d.id, now[1], now[2], now[3])
+        )
+        if kind not in judged:
+            state = workflows[d.workflow].journal_state(kind[1], key)
+            judged[kind] = (state, standing(checklist, d, state.final, kind[2], kind[3], today))
+        yield ItemState(u, d, *judged[kind], now, key)
 
 
 def status_rows(
     checklist: Checklist, store: Reader, today: dt.date, keep: Optional[StatusFilter] = None
 ) -> list[dict[str, Any]]:
+    """One row per item, keyed by exactly the status field ids (``status_words`` gives the
+    words people read in place of some of them)."""
     keep = keep or NO_FILTER
-    notes = store.last_notes()
-    labels = {w.id: {t.trigger: t.label for t in w.transitions} for w in checklist.workflows}
-    labels_fixed = {"record": _("recorded values"), "attach": _("attached evidence"), "note": _("added a note")}
-    veto = {d.id: d.is_veto for d in checklist.duties}
     answering = {d.id for d in checklist.duties if keep.finding in d.answers}
-    current = store.current()
-    deadlines = extended_deadlines(checklist, store)
-    states = {item: now.state for item, now in current.items()}
+    warning_days = checklist.warning_days
+    veto = {d.id: d.is_veto for d in checklist.duties}
     rows: list[dict[str, Any]] = []
-    for item in item_states(checklist, states, today, keep.unit, keep.duty):
-        duty, state, item_id = item.duty, item.state, item.id
+    for unit, duty, state, where, now, key in item_states(checklist, store.current(), today, keep.unit, keep.duty):
         if keep.finding is not None and duty.id not in answering:
             continue
-        now = current.get(item_id)
-        returns = now.returns if now else 0
-        where = standing(checklist, Item(item.unit, duty), state.final, returns, deadlines.get(item_id), today)
         row: dict[str, Any] = {
-            "item": item_id,
-            "unit": item.unit.id,
-            "unit_name": item.unit.name,
+            "item": key,
+            "unit": unit.id,
+            "unit_name": unit.name,
             "duty": duty.id,
             "title": duty.title,
             "ref": duty.ref,
@@ -155,24 +143,40 @@ def status_rows(
             if where.deadline != where.original_deadline
             else None,  # set once extended (延期)
             "days_left": None if state.final else where.days_left,  # 销号: nothing left to count
-            "light": traffic_light(state.final, where.overdue, where.days_left, checklist.warning_days),
+            "light": traffic_light(state.final, where.overdue, where.days_left, warning_days),
             "overdue": where.overdue,
             "veto": veto[duty.id],
             "level": where.level.level if where.level else None,
-            "returns": returns,
-            "last_step": now.trigger if now else "",  # the trigger id; people read LAST_STEP_LABEL
+            "returns": now.returns if now else 0,
+            "last_step": now.trigger if now else "",  # the trigger id; people read its label
             "last_at": now.recorded_local if now else "",
-            "last_note": notes.get(item_id),
+            "last_note": (now.note or None) if now else None,
             "aims_unmet": [],
         }
-        if now:  # only rows with extra words leave json's fast path
-            row[LAST_STEP_LABEL] = labels_fixed.get(now.trigger) or labels[duty.workflow].get(now.trigger, now.trigger)
-        if where.level is not None:
-            row[LEVEL_TEXT] = where.level.label
-        if keep.keeps(row):
+        if keep is NO_FILTER or keep.keeps(row):
             rows.append(row)
     _add_aims_unmet(checklist, store, rows)
     return rows
+
+
+def status_words(checklist: Checklist) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """Field id -> the words people read in a status row instead of its id: the last step's
+    label, the level's label, the unmet aims in words."""
+    labels = {
+        d.id: {
+            "record": _("recorded values"),
+            "attach": _("attached evidence"),
+            "note": _("added a note"),
+            **{t.trigger: t.label for t in checklist.workflow_by_id[d.workflow].transitions},
+        }
+        for d in checklist.duties
+    }
+    levels = {rung.level: rung.label for rung in checklist.escalation}
+    return {
+        "last_step": lambda row: labels[row["duty"]].get(row["last_step"], row["last_step"]),
+        "level": lambda row: levels.get(row["level"], row["level"]),
+        "aims_unmet": lambda row: row.get(AIMS_TEXT, row["aims_unmet"]),
+    }
 
 
 def _add_aims_unmet(checklist: Checklist, store: Reader, rows: list[dict[str, Any]]) -> None:
@@ -180,7 +184,7 @@ def _add_aims_unmet(checklist: Checklist, store: Reader, rows: list[dict[str, An
     Only items of duties that declare an aim read their events."""
     aiming = {d.id for d in checklist.duties if any(i.aim for i in d.indicators)}
     for row in rows:
-        values: dict[str, float] = {}
+        values: Mapping[str, float] = {}
         missed: list[Indicator] = []
         if row["duty"] in aiming:
             duty = checklist.duty_by_id[row["duty"]]
@@ -225,13 +229,13 @@ def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "un
     zeros = dict.fromkeys([*count_key.values(), *level_keys.values()], 0)
     name = summary_name_key(by)
     groups: dict[str, dict[str, Any]] = {}
-    for item in items:
-        owner = item.unit if by == "unit" else item.duty
+    for unit, duty, state, where, _row, _id in items:
+        owner = unit if by == "unit" else duty
         group = groups.get(owner.id)
         if group is None:
             group = groups[owner.id] = {
                 by: owner.id,
-                name: item.unit.name if by == "unit" else item.duty.title,
+                name: unit.name if by == "unit" else duty.title,
                 "items": 0,
                 **zeros,
                 "verified_pct": 0.0,
@@ -239,11 +243,13 @@ def summary_rows(checklist: Checklist, items: Iterable[ItemState], by: str = "un
                 "veto_open": 0,
             }
         group["items"] += 1
-        group[count_key[item.state.id]] += 1
-        if item.level in level_keys:
-            group[level_keys[item.level]] += 1
-        group["overdue"] += item.overdue
-        group["veto_open"] += veto[item.duty.id] and not item.state.final
+        group[count_key[state.id]] += 1
+        if where.level is not None:
+            group[level_keys[where.level.level]] += 1
+        if where.overdue:
+            group["overdue"] += 1
+        if veto[duty.id] and not state.final:
+            group["veto_open"] += 1
     for group in groups.values():
         done = sum(group[key] for key in finals)
         group["verified_pct"] = round(100.0 * done / group["items"], 1)
@@ -286,5 +292,5 @@ def board_label_key(duty: str) -> str:
 def undeclared_items(checklist: Checklist, reader: Reader) -> dict[str, int]:
     """Items with events that the checklist no longer declares (a duty or unit removed), and how
     many events each has: listings cannot show them, so they say so."""
-    gone = [item for item in reader.states() if checklist.item(item) is None]
+    gone = set(reader.positions()).difference(checklist.item_ids)
     return {item: len(reader.item_events(item)) for item in sorted(gone)}

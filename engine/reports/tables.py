@@ -16,20 +16,16 @@ from engine.model import Checklist, Item
 from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
-    AIMS_TEXT,
-    LAST_STEP_LABEL,
-    LEVEL_TEXT,
     NO_FILTER,
-    ItemState,
     StatusFilter,
     board_label_key,
     board_rows,
-    extended_deadlines,
     item_states,
     level_key,
     state_columns,
     state_key,
     status_rows,
+    status_words,
     step_label,
     summary_name_key,
     summary_rows,
@@ -67,11 +63,8 @@ STATUS_COLUMNS: list[Spec] = [
     ("aims_unmet", N_("Aims not reached"), 9),
 ]
 SHOWN = {
-    "aims_unmet": AIMS_TEXT,
-    "last_step": LAST_STEP_LABEL,
     "recorded_at": "recorded_local",
     "step": "step_shown",
-    "level": LEVEL_TEXT,
 }  # field id -> row key of its human text
 HISTORY_COLUMNS: list[Spec] = [
     ("seq", N_("No."), 6),
@@ -151,9 +144,10 @@ def status_report(
 ) -> Report:
     keep = check_filter(checklist, keep)
     rows = sort_rows(status_rows(checklist, store, today, keep), list(sort))
+    words = status_words(checklist)
     return Report(
         _("Rectification status"),
-        _columns(STATUS_COLUMNS),
+        [replace(c, words=words.get(c.key)) for c in _columns(STATUS_COLUMNS)],
         rows,
         page_meta(checklist, today),
         light_key="light",
@@ -236,19 +230,8 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(row["unit_name"], row["verified_pct"]) for row in summary[:CHART_LIMIT]]
 
 
-def _items_with_levels(checklist: Checklist, store: Reader, today: dt.date) -> list[ItemState]:
-    """Every item with its level; the journal's current rows (for the returns) only when the
-    checklist has an escalation ladder, its extensions only when a step can set a deadline."""
-    deadlines = extended_deadlines(checklist, store)
-    if not checklist.escalation:
-        return list(item_states(checklist, store.states(), today, deadlines=deadlines))
-    current = store.current()
-    states = {item: now.state for item, now in current.items()}
-    return list(item_states(checklist, states, today, current=current, deadlines=deadlines))
-
-
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = _items_with_levels(checklist, store, today)
+    items = item_states(checklist, store.positions(), today)
     rows = summary_rows(checklist, items, by)
     key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
     name_header: Spec = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"), 1)
@@ -292,7 +275,7 @@ def state_styles(checklist: Checklist) -> dict[str, StateStyle]:
 
 
 def board_report(checklist: Checklist, store: Reader, today: dt.date) -> Report:
-    items = _items_with_levels(checklist, store, today)
+    items = list(item_states(checklist, store.positions(), today))
     columns = _columns([("unit", N_("Unit id"), HIDDEN), ("unit_name", N_("Unit"), 1)])
     titles = [d.title for d in checklist.duties]
     columns += [

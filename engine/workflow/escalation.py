@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Optional
 
 from engine.i18n import _
-from engine.model import Calendar, Checklist, EscalationLevel, Item
+from engine.model import Calendar, Checklist, Duty, EscalationLevel
 
 _unknown_years: set[int] = set()  # years the package did not know, said once per process
 _said: set[int] = set()
@@ -112,10 +112,10 @@ class Standing:
 
 
 def standing(
-    checklist: Checklist, item: Item, final: bool, returns: int, extended: Optional[str], today: dt.date
+    checklist: Checklist, duty: Duty, final: bool, returns: int, extended: Optional[str], today: dt.date
 ) -> Standing:
-    """``extended``: the ISO deadline of the item's last extension, if any."""
-    return _standing(checklist.calendar, checklist.escalation, item.duty.deadline, final, returns, extended, today)
+    """Where an item of ``duty`` stands; ``extended``: the ISO deadline of its last extension, if any."""
+    return _standing(checklist.calendar, checklist.escalation, duty.deadline, final, returns, extended, today)
 
 
 @lru_cache(maxsize=4096)  # a province's 100,000 items share a handful of (deadline, returns) pairs

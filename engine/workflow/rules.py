@@ -9,7 +9,9 @@ list is empty.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional, TypeVar, Union
 
 from engine.i18n import N_, _, count_words
@@ -21,11 +23,11 @@ class Facts:
     """What the journal knows of one item: its state and everything recorded so far."""
 
     state: str
-    values: dict[str, float] = field(default_factory=dict)  # indicator id -> last value
-    evidence: dict[str, dict] = field(default_factory=dict)  # evidence id -> last attachment
-    participants: frozenset[str] = frozenset()  # person ids with any event on the item
+    values: Mapping[str, float] = field(default_factory=dict)  # indicator id -> last value
+    evidence: Mapping[str, dict] = field(default_factory=dict)  # evidence id -> last attachment
+    participants: AbstractSet[str] = frozenset()  # person ids with any event on the item
     returns: int = 0
-    files: frozenset[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
+    files: AbstractSet[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
     deadline: Optional[str] = None  # ISO date set by an extension (延期); None: the duty's own
 
 
@@ -65,11 +67,11 @@ def check_by(attempt: Attempt) -> list[str]:
     allowed = attempt.transition.by
     if not allowed:
         return []
-    roles = role_words(allowed, attempt.role_labels)
+    if attempt.actor is not None and any(holds_role(attempt.actor, role, attempt) for role in allowed):
+        return []
+    roles = role_words(allowed, attempt.role_labels)  # only for the refusal: the words cost (audit)
     if attempt.actor is None:
         return [_("step {step} may be taken only by: {roles}").format(roles=roles, step=attempt.transition.label)]
-    if any(holds_role(attempt.actor, role, attempt) for role in allowed):
-        return []
     return [
         _("step {step} may be taken only by: {roles}; {person} is not one of them").format(
             person=attempt.actor.name, roles=roles, step=attempt.transition.label
@@ -232,5 +234,11 @@ def unmet_action(
 ) -> list[str]:
     """Every unmet rule of ``actor`` taking ``action`` on ``item``, ``roles`` being the
     checklist's ``permissions`` for it."""
-    attempt = Attempt(item, Transition(action, action, (), None, by=roles), actor, "", facts, role_labels)
+    attempt = Attempt(item, _action(action, roles), actor, "", facts, role_labels)
     return [reason for rule in ACTION_RULES.values() for reason in rule(attempt)]
+
+
+@lru_cache(maxsize=64)
+def _action(action: str, roles: tuple[str, ...]) -> Transition:
+    """An action as the rules see it: a step that moves nothing, open to ``roles``."""
+    return Transition(action, action, (), None, by=roles)

@@ -27,7 +27,7 @@ from helpers import ops
 from cli import cli
 from engine.checklist.load import load_checklist
 from engine.journal.chain import event_hash
-from engine.journal.sqlite import SQLiteStore
+from engine.journal.sqlite import DEADLINE_IN_FORCE, NOTE_IN_FORCE, SQLiteStore
 from engine.operations.audit import audit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -390,6 +390,7 @@ def rewrite_current_from_events(conn: Attacker) -> None:
         "UPDATE current SET returns = (SELECT count(*) FROM events e WHERE e.item = current.item "
         "AND e.data LIKE '%\"returned\":true%')"
     )
+    conn.execute(f"UPDATE current SET note = {NOTE_IN_FORCE}, deadline = {DEADLINE_IN_FORCE}")
 
 
 TAMPERING = {

@@ -285,19 +285,23 @@ def test_journal_wide_events_by_prefix_and_extended_deadlines(store):
         tx.append(draw, None)
         for n in (1, 2):
             tx.append(Draft(f"@notice/{n}", "notice", "", "", "wangming", "", "ab" * 32, {"n": n}), None)
-    assert store.deadlines() == {ITEM: "2027-01-15", "xihe/kongchuo-baoxue": "2026-12-20"}  # the last one wins
+    deadlines = {item: row.deadline for item, row in store.current().items() if row.deadline}
+    assert deadlines == {ITEM: "2027-01-15", "xihe/kongchuo-baoxue": "2026-12-20"}  # the last one wins
     assert [e.item for e in store.events_under("@notice/")] == ["@notice/1", "@notice/2"]
     assert [e.data for e in store.events_under("@round/")] == [{"seed": 1}]
     assert store.events_under("@import/") == []
 
 
-def test_last_notes_hold_each_items_latest_note(store):
+def test_current_rows_hold_each_items_latest_note(store):
     """status's ``last_note``: the note of an item's latest event that has one, on either store."""
     fill(store)
     with store.transaction() as tx:
         append(tx, "note", note="入户核查三户", item="xihe/kongchuo-baoxue")
         append(tx, "record", data={"values": {"chuoxue-lv": 0.1}})  # no note: the earlier one stands
-    assert store.last_notes() == {ITEM: "退回", "xihe/kongchuo-baoxue": "入户核查三户"}
+    assert {item: row.note for item, row in store.current().items()} == {
+        ITEM: "退回",
+        "xihe/kongchuo-baoxue": "入户核查三户",
+    }
 
 
 def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
@@ -314,7 +318,10 @@ def test_events_under_a_prefix_and_the_deadlines_of_extensions(store):
     assert [e.item for e in store.events_under("@notice/")] == ["@notice/1"]
     assert [e.seq for e in store.events_under("@")] == [2, 5]
     assert store.events_under("@import/") == []
-    assert store.deadlines() == {ITEM: "2026-12-28"}
+    assert {item: row.deadline for item, row in store.current().items()} == {
+        ITEM: "2026-12-28",
+        "xihe/kongchuo-baoxue": None,
+    }
 
 
 def test_evidence_files_are_kept_by_their_digest(store, tmp_path):

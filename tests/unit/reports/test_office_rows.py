@@ -12,7 +12,7 @@ from engine.errors import Refused
 from engine.journal.sqlite import SQLiteStore
 from engine.model import Calendar
 from engine.reports.reminders import remind_reports, remind_rows
-from engine.reports.rows import StatusFilter, board_label_key, status_rows
+from engine.reports.rows import StatusFilter, board_label_key, status_rows, status_words
 from engine.reports.tables import board_report, status_report, summary_report
 
 D = dt.date
@@ -75,8 +75,9 @@ def test_levels_in_status_filter_summary_and_board(checklist, store):
     assert row(checklist, store, D(2026, 12, 1))["level"] == "blue"
     ops.advance(checklist, store, "wang", ITEM, "return", note="二")
     status = row(checklist, store, D(2026, 12, 1))
-    assert (status["level"], status["level_label"], status["returns"]) == ("yellow", "黄色督办", 2)
-    assert "level_label" not in row(checklist, store, D(2026, 12, 1), item="xihe/kongchuo")  # no level: ids only
+    level_words = status_words(checklist)["level"]
+    assert (status["level"], level_words(status), status["returns"]) == ("yellow", "黄色督办", 2)
+    assert level_words(row(checklist, store, D(2026, 12, 1), item="xihe/kongchuo")) is None  # no level: blank
     report = status_report(checklist, store, D(2026, 12, 1), StatusFilter(level="yellow"))
     assert [r["item"] for r in report.rows] == [ITEM]
     with pytest.raises(Refused, match="unknown escalation level"):

@@ -28,6 +28,7 @@ from engine.reports.rows import (
     days_left,
     item_states,
     status_rows,
+    status_words,
     summary_rows,
     traffic_light,
 )
@@ -124,10 +125,15 @@ def test_status_row_fields_of_a_fresh_item(checklist, store):
     }  # this checklist's indicators are targets, none an aim
 
 
+def step_words(checklist, row):
+    """The last step as people read it (the row holds its trigger id)."""
+    return status_words(checklist)["last_step"](row)
+
+
 def test_status_row_after_steps(checklist, store):
     event = ops.advance(checklist, store, "lihua", ITEM, "start", "开始")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["state"], row["state_label"], row["last_step"], row["last_step_label"]) == (
+    assert (row["state"], row["state_label"], row["last_step"], step_words(checklist, row)) == (
         "in_progress",
         "整改中",
         "start",
@@ -138,13 +144,17 @@ def test_status_row_after_steps(checklist, store):
 
     ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0"])
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["last_step"], row["last_step_label"]) == ("record", "recorded values")
+    assert (row["last_step"], step_words(checklist, row)) == ("record", "recorded values")
     ops.attach(checklist, store, "lihua", ITEM, "zerenshu")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["state"], row["last_step"], row["last_step_label"]) == ("in_progress", "attach", "attached evidence")
+    assert (row["state"], row["last_step"], step_words(checklist, row)) == (
+        "in_progress",
+        "attach",
+        "attached evidence",
+    )
     # the other items of the unit are untouched
     assert rows_by_item(checklist, store, BEFORE)["dongshan/quzheng"]["last_step"] == ""
-    assert "last_step_label" not in rows_by_item(checklist, store, BEFORE)["dongshan/quzheng"]
+    assert step_words(checklist, rows_by_item(checklist, store, BEFORE)["dongshan/quzheng"]) == ""
 
 
 def test_veto_through_the_duty_or_an_indicator(checklist, store):
@@ -163,7 +173,7 @@ def test_returns_count_return_steps_only_not_reopen(checklist, store):
     assert rows_by_item(checklist, store, BEFORE)[ITEM]["returns"] == 0
     ops.advance(checklist, store, "chenjing", ITEM, "return", "取证不全")
     row = rows_by_item(checklist, store, BEFORE)[ITEM]
-    assert (row["returns"], row["last_step_label"], row["state"]) == (1, "退回整改", "in_progress")
+    assert (row["returns"], step_words(checklist, row), row["state"]) == (1, "退回整改", "in_progress")
     for evidence in ("zerenshu", "ruxue-tongzhi", "quzheng-zhengming", "chuoxue-baogao"):
         ops.attach(checklist, store, "lihua", ITEM, evidence)
     ops.record(checklist, store, "lihua", ITEM, ["chuoxue-lv=0", "quzheng-daowei=100", "quzheng-youxiao=100"])
@@ -288,7 +298,7 @@ def test_traffic_lights_in_status_rows(checklist, store):
 def test_summary_counts_per_state(checklist, store):
     verify_kongchuo(checklist, store)
     ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
-    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER))}
+    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.current(), AFTER))}
     assert set(summary) == {i.unit.id for i in checklist.items}
     assert summary["dongshan"] == {
         "unit": "dongshan",
@@ -325,7 +335,7 @@ def test_summary_pct_verified_rounds_to_one_decimal(checklist, store):
     ops.advance(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "start")
     ops.attach(checklist, store, "dujuan", "shiyan-xiaoxue/xuexiao-kongchuo", "fanxiao-jilu")
     ops.advance(checklist, store, "chenjing", "shiyan-xiaoxue/xuexiao-kongchuo", "verify", "ok")
-    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))}
+    summary = {g["unit"]: g for g in summary_rows(checklist, item_states(checklist, store.current(), BEFORE))}
     assert summary["canlian"]["verified_pct"] == 50.0
     assert summary["shiyan-xiaoxue"]["verified_pct"] == 33.3
     assert (summary["canlian"]["veto_open"], summary["shiyan-xiaoxue"]["veto_open"]) == (0, 0)
@@ -335,7 +345,7 @@ def test_summary_worst_first(checklist, store):
     verify_kongchuo(checklist, store)
     verify_office(checklist, store)
     for today in (BEFORE, AFTER):
-        summary = summary_rows(checklist, item_states(checklist, store.states(), today))
+        summary = summary_rows(checklist, item_states(checklist, store.current(), today))
         order = [g["unit"] for g in summary]
         # the 9 townships with two open veto items lead; dongshan, with one left, follows them
         assert set(order[:9]) == set(TOWNSHIPS) - {"dongshan"}
@@ -349,7 +359,7 @@ def test_summary_worst_first(checklist, store):
     # among units with one open veto item, dongshan has 12.5 % verified, the others 0 %: it is last of them
     ones = [
         g["unit"]
-        for g in summary_rows(checklist, item_states(checklist, store.states(), BEFORE))
+        for g in summary_rows(checklist, item_states(checklist, store.current(), BEFORE))
         if g["veto_open"] == 1
     ]
     assert ones[-1] == "dongshan"
@@ -359,7 +369,7 @@ def test_summary_overdue_ranks_before_progress(checklist, store):
     # among units without veto items, the one with nothing overdue (the verified office) is last
     verify_office(checklist, store)
     ops.advance(checklist, store, "zhoujianhua", "finance/caizheng-zhenggai", "start")
-    summary = summary_rows(checklist, item_states(checklist, store.states(), AFTER))
+    summary = summary_rows(checklist, item_states(checklist, store.current(), AFTER))
     no_veto = [g for g in summary if g["veto_open"] == 0]
     assert [g["unit"] for g in no_veto][-1] == "dudao"  # overdue 0 ranks after every overdue unit
     assert all(g["overdue"] > 0 for g in no_veto[:-1])
@@ -367,7 +377,7 @@ def test_summary_overdue_ranks_before_progress(checklist, store):
 
 def test_summary_by_duty(checklist, store):
     verify_kongchuo(checklist, store)
-    summary = {g["duty"]: g for g in summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")}
+    summary = {g["duty"]: g for g in summary_rows(checklist, item_states(checklist, store.current(), AFTER), by="duty")}
     assert set(summary) == {d.id for d in checklist.duties}
     kongchuo = summary["kongchuo-baoxue"]
     assert kongchuo == {
@@ -383,7 +393,7 @@ def test_summary_by_duty(checklist, store):
     }
     assert summary["ziping-jihua"]["items"] == 18 and summary["ziping-jihua"]["veto_open"] == 0
     assert summary["xuexiao-kongchuo"]["items"] == 5 and summary["xuexiao-kongchuo"]["veto_open"] == 5
-    first = summary_rows(checklist, item_states(checklist, store.states(), AFTER), by="duty")[0]
+    first = summary_rows(checklist, item_states(checklist, store.current(), AFTER), by="duty")[0]
     assert first["duty"] == "canji-pucha"  # 10 open veto items: the worst duty
 
 
@@ -398,7 +408,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
     store = SQLiteStore.init(str(tmp_db := path.with_suffix(".db")), small.id)[0]
     try:
         ops.advance(small, store, "li", "dongshan/kongchuo", "start")
-        summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.states(), BEFORE))}
+        summary = {g["unit"]: g for g in summary_rows(small, item_states(small, store.current(), BEFORE))}
     finally:
         store.close()
     assert tmp_db.exists()
@@ -409,7 +419,7 @@ def test_summary_counts_survive_a_state_named_like_a_summary_column(write_checkl
 
 
 def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
-    board = board_rows(checklist, item_states(checklist, store.states(), BEFORE))
+    board = board_rows(checklist, item_states(checklist, store.current(), BEFORE))
     owning = list(dict.fromkeys(i.unit.id for i in checklist.items))
     assert [row["unit"] for row in board] == owning
     assert len(board) == 24
@@ -433,10 +443,10 @@ def test_board_one_row_per_unit_with_its_duties_only(checklist, store):
 def test_board_marks_overdue_and_veto(checklist, store):
     verify_kongchuo(checklist, store)
     ops.advance(checklist, store, "lihua", "dongshan/quzheng", "start")
-    before = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), BEFORE))}
+    before = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.current(), BEFORE))}
     assert (before["dongshan"]["kongchuo-baoxue"], before["dongshan"][MARKS]["kongchuo-baoxue"]) == ("verified", "*")
     assert before["dongshan"]["quzheng"] == "in_progress" and "quzheng" not in before["dongshan"][MARKS]
-    after = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.states(), AFTER))}
+    after = {row["unit"]: row for row in board_rows(checklist, item_states(checklist, store.current(), AFTER))}
     marks = {unit: row[MARKS] for unit, row in after.items()}
     assert marks["dongshan"]["kongchuo-baoxue"] == "*"  # verified: never overdue
     assert marks["dongshan"]["quzheng"] == "!"

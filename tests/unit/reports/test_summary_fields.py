@@ -7,17 +7,26 @@ from dataclasses import replace
 
 from reports_model import BEFORE, CHECKLIST
 
+from engine.journal.chain import CurrentState
 from engine.model import EscalationLevel
 from engine.reports.rows import item_states, summary_rows
 
 LADDER = (EscalationLevel("blue", "蓝色督办", returns=1), EscalationLevel("red", "红色督办", returns=3))
 
 
+def row(item: str, state: str, returns: int = 0) -> CurrentState:
+    return CurrentState(item, state, returns, None, 1, "start", "2026-12-01T00:00:00Z", "", "2026-12-01 08:00")
+
+
 def test_one_count_per_escalation_level_of_the_items_at_it():
     checklist = replace(CHECKLIST, escalation=LADDER)
-    states = {"dongshan/kongchuo": "verified", "xihe/kongchuo": "in_progress"}
-    levels = {"xihe/kongchuo": "red", "dongshan/canji": "blue"}
-    items = [item._replace(level=levels.get(item.id)) for item in item_states(checklist, states, BEFORE)]
+    current = {  # returns set the levels: xihe/kongchuo red (3), dongshan/canji blue (1)
+        "dongshan/kongchuo": row("dongshan/kongchuo", "verified"),
+        "xihe/kongchuo": row("xihe/kongchuo", "in_progress", returns=3),
+        "dongshan/canji": row("dongshan/canji", "in_progress", returns=1),
+    }
+    items = list(item_states(checklist, current, BEFORE))
+    assert {item.id: item.level for item in items if item.level} == {"xihe/kongchuo": "red", "dongshan/canji": "blue"}
     rows = {row["unit"]: row for row in summary_rows(checklist, items)}
     assert list(rows["dongshan"]) == [
         "unit",
