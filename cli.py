@@ -11,8 +11,6 @@ import gc
 import io
 import os
 import sys
-import tempfile
-import traceback
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -105,6 +103,9 @@ def _report(error: RectifyError) -> None:
 
 
 def _log_internal_error() -> str:
+    import tempfile  # with traceback, ~10 ms at every start: only when something broke
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix="rectify-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(traceback.format_exc())
@@ -522,12 +523,12 @@ def output_of(fmt: Optional[str], output: Optional[str], columns: str, wide: boo
 
 def table_width() -> Optional[int]:
     """$COLUMNS when set, else the terminal's width when stdout is one, else no limit."""
-    import shutil
-
     value = os.environ.get("COLUMNS", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
     if sys.stdout.isatty():
+        import shutil  # ~4 ms (bz2, lzma, fnmatch): not for a listing sent down a pipe
+
         return shutil.get_terminal_size().columns
     return None
 
@@ -606,7 +607,6 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    gc.freeze()  # the checklist lives as long as the command: never scan it again
     store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
@@ -695,15 +695,13 @@ def attach(session: Session, item: str, evidence: str, file_path: Optional[str],
 
 
 def _echo_event(checklist: Any, event: Any) -> None:
-    from engine.reports.rows import step_label
-
-    item = checklist.item(event.item)
-    states = checklist.workflow_of(item).state_by_id
+    workflow = checklist.workflow_of(checklist.item(event.item))
+    states = workflow.state_by_id
     confirm(
         _("#{seq} {item}: {step}, {before} → {after}").format(
             seq=event.seq,
             item=event.item,
-            step=step_label(checklist, item, event.trigger),
+            step=workflow.step_label(event.trigger),
             before=states[event.from_state].label,
             after=states[event.to_state].label,
         )
@@ -1355,6 +1353,7 @@ def today() -> dt.date:
 
 
 def main() -> None:
+    """The console script: one command per process."""
     # A command is one short process that builds a province's 100,000 rows and keeps them to the
     # end: the collector's frequent passes over them found nothing to free, and were a third of
     # `status` (cProfile and process time of status_rows, bench/README.md). Collect rarely.

@@ -59,6 +59,9 @@ def choose_language(explicit: str | None = None) -> str:
 def set_language(lang: str) -> None:
     global _translation, _language
     _language = normalize(lang)
+    if _language == "en":  # the msgids are English: no catalog to look for (1 ms, with locale)
+        _translation = gettext.NullTranslations()
+        return
     _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)
     _translation.add_fallback(
         gettext.translation(CLICK_DOMAIN, localedir=LOCALE_DIR, languages=[_language], fallback=True)

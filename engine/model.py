@@ -56,6 +56,8 @@ def parse_date(text: str) -> dt.date:
 
 @dataclass(frozen=True)
 class Target:
+    """A comparison an indicator value is held to: ``>= 95``."""
+
     op: str
     value: float
 
@@ -69,6 +71,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Unit:
+    """A body that owns duties: a township, a bureau, the supervision office."""
+
     id: str
     name: str
     kind: Optional[str] = None
@@ -77,6 +81,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Group:
+    """A named set of units (``townships``) that a duty may name as its owners."""
+
     id: str
     name: str
     members: tuple[str, ...]
@@ -84,6 +90,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Person:
+    """Someone who acts on items: their unit, their roles, and their PostgreSQL login if any."""
+
     id: str
     name: str
     unit: str
@@ -94,6 +102,8 @@ class Person:
 
 @dataclass(frozen=True)
 class State:
+    """A state of a workflow; a final one ends the work on the item."""
+
     id: str
     label: str
     final: bool = False
@@ -101,6 +111,8 @@ class State:
 
 @dataclass(frozen=True)
 class Requirements:
+    """What a step needs before it may be taken: a note, evidence, indicator values."""
+
     note: bool = False
     evidence: Union[str, tuple[str, ...], None] = None  # "all" or ids
     indicators: Union[str, tuple[str, ...], None] = None  # "met" or ids
@@ -108,6 +120,8 @@ class Requirements:
 
 @dataclass(frozen=True)
 class Transition:
+    """A step of a workflow: from which states, to which, who may take it and what it needs."""
+
     trigger: str
     label: str
     sources: tuple[str, ...]
@@ -124,6 +138,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class Workflow:
+    """The states an item moves through and the steps between them."""
+
     id: str
     initial: str
     states: tuple[State, ...]
@@ -152,6 +168,16 @@ class Workflow:
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
 
+    def step_label(self, trigger: str) -> str:
+        """What messages call a journal step: its transition's label, or what a report did."""
+        if trigger == "record":
+            return _("recorded values")
+        if trigger == "attach":
+            return _("attached evidence")
+        if trigger == "note":
+            return _("added a note")
+        return next((t.label for t in self.transitions if t.trigger == trigger), trigger)
+
     def trigger_id(self, text: str) -> str:
         """The trigger ``text`` names: its id or its label (启动整改)."""
         return pick(_("step"), text, [(t.trigger, t.label) for t in self.transitions])
@@ -162,6 +188,8 @@ class Workflow:
 
 @dataclass(frozen=True)
 class Evidence:
+    """A piece of material (佐证材料) a duty asks for."""
+
     id: str
     name: str
     copies: Optional[int] = None
@@ -172,6 +200,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Indicator:
+    """A measured value of a duty: its target, aim and the values ``record`` accepts."""
+
     id: str
     name: str
     unit: str = ""
@@ -203,6 +233,8 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Duty:
+    """A rectification duty (整改任务): each of its owner units has one item of it."""
+
     id: str
     title: str
     owners: tuple[str, ...]
@@ -216,6 +248,11 @@ class Duty:
     support: tuple[str, ...] = ()  # 配合单位: unit ids, no items of their own
     answers: tuple[str, ...] = ()  # finding ids
     carried_from: tuple[str, ...] = ()  # CHECKLIST/ITEM of earlier years
+
+    @cached_property
+    def owner_ids(self) -> frozenset[str]:
+        """The owners as a set, for lookups: a province's duty has thousands."""
+        return frozenset(self.owners)
 
     @property
     def is_veto(self) -> bool:
@@ -262,6 +299,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Inspection:
+    """An inspection round (督查轮次): its dates, the units in scope, its sample."""
+
     id: str
     name: str
     start: dt.date
@@ -301,6 +340,8 @@ class NoticeRule:
 
 @dataclass(frozen=True)
 class Calendar:
+    """Which days are working days, when deadlines count working days."""
+
     holidays: frozenset[dt.date] = frozenset()
     workdays: frozenset[dt.date] = frozenset()
     source: Optional[str] = None  # "china": the chinese-calendar package, lists above win
@@ -313,6 +354,8 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Checklist:
+    """A loaded checklist: everything its YAML declares, checked and frozen."""
+
     id: str
     title: str
     deadline: dt.date
@@ -388,17 +431,12 @@ class Checklist:
                 duties_of.setdefault(owner, []).append(d)
         return tuple((u, d, item_id(u.id, d.id)) for u in self.units for d in duties_of.get(u.id, ()))
 
-    @cached_property
-    def _owners(self) -> dict[str, frozenset[str]]:
-        """Duty id -> its owner units, for lookups (a province's duty has thousands of owners)."""
-        return {d.id: frozenset(d.owners) for d in self.duties}
-
     def item(self, item_id: str) -> Optional[Item]:
         """The item ``UNIT/DUTY`` or None, without expanding every item."""
         unit_id, _, duty_id = item_id.partition("/")
         unit = self.unit_by_id.get(unit_id)
         duty = self.duty_by_id.get(duty_id)
-        if unit is None or duty is None or unit_id not in self._owners[duty_id]:
+        if unit is None or duty is None or unit_id not in duty.owner_ids:
             return None
         return Item(unit, duty)
 

@@ -35,6 +35,8 @@ _DUTY_START = re.compile(r"\s*-\s*(?:\{\s*)?id\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)
 
 @dataclass(frozen=True)
 class NextChecklist:
+    """The head of next year's checklist: its id, title, deadline and the one it follows."""
+
     id: str
     title: str
     deadline: str
@@ -45,6 +47,8 @@ class NextChecklist:
 
 @dataclass(frozen=True)
 class CarriedDuty:
+    """A duty of one unit carried into next year's checklist, with what it came from."""
+
     id: str
     title: str
     owner: str  # unit id

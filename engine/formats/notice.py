@@ -23,6 +23,8 @@ def visible(text: str) -> str:
 
 @dataclass(frozen=True)
 class Notice:
+    """What a 督办单 says: its number, addressee, duty, state and what is still lacking."""
+
     number: str  # 区教督〔2026〕3号
     year: int
     n: int

@@ -21,6 +21,8 @@ HIDDEN = None  # the priority of a column only data formats, --columns and --wid
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a listing: its field id, its header, and how each format shows it."""
+
     key: str  # the field id, e.g. "unit_name": csv headers and JSON keys use it
     header: str  # already-translated human header, e.g. "单位"
     shown: Optional[str] = None  # row key of the human text (a label for an id); None: ``key``
@@ -38,6 +40,8 @@ class Column:
 
 @dataclass
 class Report:
+    """A listing to render: title, columns, rows, and what the formats draw around them."""
+
     title: str  # e.g. "整改进度表"
     columns: list[Column]
     rows: list[dict[str, Any]]  # values: str, int, float, bool, None, datetime.date

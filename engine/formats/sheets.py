@@ -33,6 +33,8 @@ KEY_FIELD = "item"
 
 @dataclass(frozen=True)
 class SheetRow:
+    """One row of a spreadsheet, with the number the spreadsheet shows for it."""
+
     number: int  # the row number a spreadsheet shows
     cells: tuple[Any, ...]
 
@@ -50,6 +52,8 @@ class Table:
 
 @dataclass
 class SheetFile:
+    """A spreadsheet read for import: its name, digest, tables and what was noticed reading it."""
+
     path: str
     name: str
     sha256: str

@@ -39,6 +39,8 @@ PAGE_WIDTH = 150  # column-width units on landscape A4 at about 90%
 
 @dataclass(frozen=True)
 class FillColumn:
+    """A column of the fill-in workbook: its field, header, width and what it accepts."""
+
     field: str  # the id in hidden row 2, what import reads
     header: str  # the Chinese header in row 1
     width: int = 14
@@ -52,6 +54,8 @@ class FillColumn:
 
 @dataclass(frozen=True)
 class FillRow:
+    """A row of the fill-in workbook: its given values and per-row choices."""
+
     values: dict[str, Any]  # field -> given value
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per-row drop-downs
     closed: frozenset[str] = frozenset()  # input fields that do not apply to this row
@@ -59,6 +63,8 @@ class FillRow:
 
 @dataclass(frozen=True)
 class FillSheet:
+    """A sheet of the fill-in workbook: title, columns and rows."""
+
     title: str
     columns: tuple[FillColumn, ...]
     rows: tuple[FillRow, ...]

@@ -64,6 +64,8 @@ class Draft:
 
 @dataclass(frozen=True)
 class Event:
+    """One event of the journal as stored: its body, its place in the chain, its hash."""
+
     seq: int
     item: str
     trigger: str

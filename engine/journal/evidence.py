@@ -18,7 +18,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +84,8 @@ class EvidenceFolder:
 
     def put(self, path: str | os.PathLike[str]) -> StoredFile:
         """Copy ``path`` in, hashing the bytes copied; an identical file already stored is kept."""
+        import tempfile  # ~9 ms of every command's start if imported above; only attach needs it
+
         fd = open_regular(path)
         with os.fdopen(fd, "rb") as source:
             try:

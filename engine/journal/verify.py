@@ -45,6 +45,8 @@ def parse_anchor(text: str) -> Anchor:
 
 @dataclass
 class AuditReport:
+    """What an audit found: the head it reached, problems and warnings, where the chain broke."""
+
     head_seq: int = 0
     head_hash: str = GENESIS
     problems: list[str] = field(default_factory=list)

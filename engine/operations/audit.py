@@ -54,9 +54,7 @@ class Replayed:
     def facts(self) -> Facts:
         """The facts as the replay stands, not copied (a million events): the rules read them
         before the next event of the item changes them."""
-        return Facts(
-            self.state, self.values, self.evidence, self.participants, self.returns, self.files, self.deadline
-        )
+        return Facts(self.state, self.values, self.evidence, self.participants, self.returns, self.files, self.deadline)
 
 
 class Auditor:

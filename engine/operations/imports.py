@@ -62,6 +62,8 @@ class Located:
 
 @dataclass
 class FileOutcome:
+    """One imported file: its name, digest, rows, and its earlier import if any."""
+
     name: str
     sha256: str
     rows: int
@@ -70,6 +72,8 @@ class FileOutcome:
 
 @dataclass
 class ImportResult:
+    """What an import did or would do: the files read, the events planned and recorded."""
+
     files: list[FileOutcome]
     planned: list[Draft]  # what is (or, with --dry-run, would be) recorded, in order
     notices: list[str] = field(default_factory=list)
@@ -322,6 +326,8 @@ def _check_columns(checklist: Checklist, table: Table) -> list[Located]:
 
 @dataclass
 class _Row:
+    """A spreadsheet row being checked, with its cells by field."""
+
     table: Table
     row: SheetRow
     cells: dict[str, str]

@@ -36,6 +36,8 @@ RENDERERS = {"docx": notice_docx, "html": notice_html}
 
 @dataclass(frozen=True)
 class Issued:
+    """An issued 督办单: its content, the document made, and the event recording it."""
+
     notice: Notice
     document: bytes
     event: Event

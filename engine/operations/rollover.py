@@ -27,6 +27,8 @@ from engine.workflow.facts import facts_of
 
 @dataclass(frozen=True)
 class Rollover:
+    """Next year's checklist as written: its file, id and the duties carried into it."""
+
     path: str
     id: str
     duties: list[CarriedDuty]

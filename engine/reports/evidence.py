@@ -26,6 +26,8 @@ EVIDENCE_COLUMNS = [
 
 @dataclass(frozen=True)
 class StoredEvidence:
+    """A file attached as evidence, as the journal recorded it."""
+
     seq: int
     evidence: str
     name: str

@@ -32,6 +32,8 @@ KINDS = (FAILURE, PLANNED, NO_TARGET, AIM)
 
 @dataclass
 class Readiness:
+    """Whether the checklist is ready for an inspection on a day: one row per thing judged."""
+
     on: dt.date
     round: Optional[Inspection] = None  # ``--for ROUND``: only that round's items were judged
     rows: list[dict[str, Any]] = field(default_factory=list)

@@ -11,7 +11,6 @@ from engine.i18n import N_, _
 from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist, Inspection, Item
-from engine.reports.rows import step_label
 from engine.workflow.escalation import Standing, standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rounds import Draw, draw_in_force, previous_round, resolve_round, round_item_id, round_items
@@ -53,6 +52,8 @@ CHANGES = {
 
 @dataclass
 class RoundView:
+    """A round as its listing shows it: the items it covers, its draw, rows and lines."""
+
     inspection: Inspection
     items: list[Item]
     draw: Optional[Draw]
@@ -164,7 +165,7 @@ def round_results(checklist: Checklist, reader: Reader, round_name: str, today: 
         outcome = ""
         if tagged:
             last = tagged[-1]
-            outcome = f"{step_label(checklist, item, last.trigger)} → {workflow.state_by_id[last.to_state].label}"
+            outcome = f"{workflow.step_label(last.trigger)} → {workflow.state_by_id[last.to_state].label}"
         change = _change(checklist, item, events, baseline, today)
         view.rows.append(
             {

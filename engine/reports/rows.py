@@ -11,7 +11,7 @@ from engine.formats.report import MARKS
 from engine.i18n import _
 from engine.journal.chain import CurrentState, Position
 from engine.journal.store import Reader
-from engine.model import Checklist, Duty, Indicator, Item, State, Unit
+from engine.model import Checklist, Duty, Indicator, State, Unit
 from engine.workflow.escalation import Standing, days_between, standing
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import format_number
@@ -22,6 +22,8 @@ AIMS_TEXT = "aims_unmet_text"  # status rows: the unmet aims in words, for the h
 
 @dataclass(frozen=True)
 class StatusFilter:
+    """Which items a status listing keeps: every criterion given must hold."""
+
     unit: Optional[str] = None
     duty: Optional[str] = None
     state: Optional[str] = None
@@ -56,17 +58,6 @@ def traffic_light(final: bool, overdue: bool, left: int, warning_days: int) -> O
     if overdue:
         return RED
     return YELLOW if left <= warning_days else GREEN
-
-
-def step_label(checklist: Checklist, item: Item, trigger: str) -> str:
-    if trigger == "record":
-        return _("recorded values")
-    if trigger == "attach":
-        return _("attached evidence")
-    if trigger == "note":
-        return _("added a note")
-    workflow = checklist.workflow_of(item)
-    return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
 
 class ItemState(NamedTuple):

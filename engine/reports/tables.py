@@ -26,7 +26,6 @@ from engine.reports.rows import (
     state_key,
     status_rows,
     status_words,
-    step_label,
     summary_name_key,
     summary_rows,
 )
@@ -157,10 +156,11 @@ def status_report(
 
 def history_row(checklist: Checklist, item_id: str, event: Event) -> dict[str, Any]:
     item = checklist.item(item_id)
-    states = checklist.workflow_of(item).state_by_id if item is not None else {}  # None: @round/…, @notice/…
+    workflow = checklist.workflow_of(item) if item is not None else None  # None: @round/…, @notice/…
+    states = workflow.state_by_id if workflow is not None else {}
     person = checklist.person_by_id.get(event.actor)
     label = lambda state: states[state].label if state in states else state  # noqa: E731
-    step = step_label(checklist, item, event.trigger) if item is not None else event.trigger
+    step = workflow.step_label(event.trigger) if workflow is not None else event.trigger
     return {
         "seq": event.seq,
         "recorded_at": event.recorded_at,

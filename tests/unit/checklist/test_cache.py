@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from checklist_cases import FROZEN
 
 import engine.checklist.load
+from engine.checklist import cache
 from engine.checklist.cache import cache_dir, load_cached
 from engine.errors import ChecklistError
 
@@ -77,3 +79,22 @@ def test_an_unwritable_cache_still_loads(checklist_file: Path, tmp_path: Path, m
     blocker.write_text("x")
     monkeypatch.setenv("RECTIFY_CACHE_DIR", str(blocker / "cache"))
     assert load_cached(str(checklist_file)).id == "shuanggao-2026"
+
+
+def test_the_code_key_follows_every_engine_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed engine misses the cache: any source file touched (its mtime), resized or added."""
+    engine = tmp_path / "engine"
+    shutil.copytree(cache._ENGINE, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "_ENGINE", engine)
+    key = cache._code_key.__wrapped__()
+    assert cache._code_key.__wrapped__() == key
+
+    rules = engine / "workflow" / "rules.py"
+    os.utime(rules, ns=(rules.stat().st_atime_ns, rules.stat().st_mtime_ns + 1))
+    touched = cache._code_key.__wrapped__()
+    with (engine / "model.py").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    grown = cache._code_key.__wrapped__()
+    (engine / "formats" / "new_format.py").write_text("", encoding="utf-8")
+    added = cache._code_key.__wrapped__()
+    assert len({key, touched, grown, added}) == 4
