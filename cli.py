@@ -457,7 +457,7 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
                 units=len(checklist.units),
                 people=len(checklist.people),
                 duties=len(checklist.duties),
-                items=len(checklist.items),
+                items=sum(1 for _ in checklist.assignments()),  # counted, not built: 0.1 s on a province
                 workflows=len(checklist.workflows),
             )
         )

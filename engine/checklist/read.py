@@ -167,10 +167,11 @@ def _resolve_typed(value: str) -> Any:
 class _Frame:
     """An open mapping or sequence while its events arrive."""
 
-    __slots__ = ("value", "anchor", "size", "pending_key", "key_mark")
+    __slots__ = ("value", "is_map", "anchor", "size", "pending_key", "key_mark")
 
     def __init__(self, value: Any, anchor: Optional[str]):
         self.value = value
+        self.is_map = isinstance(value, YMap)
         self.anchor = anchor
         self.size = 1
         self.pending_key: Optional[str] = None
@@ -190,9 +191,20 @@ class _Builder:
         self.have_root = False
 
     def run(self, text: str) -> None:
+        handlers = {
+            yaml.ScalarEvent: self.scalar,
+            yaml.MappingStartEvent: self.start,
+            yaml.SequenceStartEvent: self.start,
+            yaml.MappingEndEvent: self.end,
+            yaml.SequenceEndEvent: self.end,
+            yaml.AliasEvent: self.alias,
+            yaml.DocumentStartEvent: self.document,
+        }
         try:
             for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-                self.handle(event)
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    handler(event)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -211,20 +223,10 @@ class _Builder:
         if not self.have_root:
             raise YamlProblem((1, 1), _("the file is empty: expected a rectify/1 checklist"))
 
-    def handle(self, event: Any) -> None:
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            self.scalar(event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            self.start(event, kind is yaml.MappingStartEvent)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            self.end()
-        elif kind is yaml.AliasEvent:
-            self.alias(event)
-        elif kind is yaml.DocumentStartEvent:
-            self.documents += 1
-            if self.documents > 1:
-                raise YamlProblem(_mark(event), _("a checklist file holds one YAML document; a second one starts here"))
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise YamlProblem(_mark(event), _("a checklist file holds one YAML document; a second one starts here"))
 
     def count(self, event: Any, size: int) -> None:
         self.nodes += size
@@ -243,14 +245,15 @@ class _Builder:
             )
 
     def scalar(self, event: Any) -> None:
-        self.check_tag(event)
+        if event.tag is not None:
+            self.check_tag(event)
         self.count(event, 1)
         plain = not event.style and event.tag is None
         value: Any = event.value
         if plain and event.value == "":
             value = None
         frame = self.stack[-1] if self.stack else None
-        if frame is not None and isinstance(frame.value, YMap) and frame.pending_key is None:
+        if frame is not None and frame.is_map and frame.pending_key is None:
             self.set_key(event, value)
             return
         if plain and frame is not None and frame.pending_key in TYPED_KEYS:
@@ -283,11 +286,12 @@ class _Builder:
             frame.pending_key = key
         frame.key_mark = mark
 
-    def start(self, event: Any, is_mapping: bool) -> None:
+    def start(self, event: Any) -> None:
+        is_mapping = type(event) is yaml.MappingStartEvent
         self.check_tag(event)
         self.count(event, 1)
         parent = self.stack[-1] if self.stack else None
-        if parent is not None and isinstance(parent.value, YMap) and parent.pending_key is None:
+        if parent is not None and parent.is_map and parent.pending_key is None:
             raise YamlProblem(
                 _mark(event),
                 _("a mapping key must be plain text, not a {kind}").format(
@@ -301,7 +305,7 @@ class _Builder:
             self.open_anchors.add(event.anchor)
         self.stack.append(_Frame(value, event.anchor))
 
-    def end(self) -> None:
+    def end(self, event: Any) -> None:
         frame = self.stack.pop()
         if frame.anchor:
             self.open_anchors.discard(frame.anchor)
@@ -316,7 +320,7 @@ class _Builder:
             raise YamlProblem(_mark(event), _("unknown alias *{name}").format(name=name))
         value, size = self.anchors[name]
         frame = self.stack[-1] if self.stack else None
-        if frame is not None and isinstance(frame.value, YMap) and frame.pending_key is None:
+        if frame is not None and frame.is_map and frame.pending_key is None:
             if isinstance(value, (YMap, YSeq)):
                 raise YamlProblem(_mark(event), _("a mapping key must be plain text, not an alias to a collection"))
             self.set_key(event, value)
@@ -338,7 +342,7 @@ class _Builder:
         frame = self.stack[-1]
         frame.size += size
         container = frame.value
-        if isinstance(container, YSeq):
+        if not frame.is_map:
             container.append(value)
             container.item_marks.append(mark)
             return

@@ -50,7 +50,45 @@ def load_schema() -> dict[str, Any]:
 def _validator() -> Any:
     import jsonschema  # deferred: ~60 ms to import
 
-    return jsonschema.Draft202012Validator(load_schema())
+    return jsonschema.Draft202012Validator(dereferenced(load_schema()))
+
+
+#: Keywords that only annotate: a ``$ref``'s sibling may override its target's (a description).
+_ANNOTATIONS = frozenset({"description", "default", "title", "$comment", "examples"})
+#: Keywords whose values are instance data, not schemas: a ``$ref`` inside is text to keep.
+_DATA = frozenset({"const", "enum", "default", "examples"})
+#: A definition that declares where it stands (its own base URI or anchor) is left referenced.
+_SCOPED = frozenset({"$id", "$anchor", "$dynamicAnchor"})
+
+
+def dereferenced(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each ``#/$defs/...`` reference replaced by a copy of its target.
+
+    It validates exactly as the schema does, but jsonschema resolves a ``$ref``
+    anew for every instance it meets (a JSON pointer walk, a new validator):
+    on a province, 71,000 lookups were 60 % of the validation time. A
+    reference back into itself stays a ``$ref``, which ``$defs`` still resolves.
+    """
+    defs = schema.get("$defs", {})
+
+    def expand(node: Any, expanding: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [expand(value, expanding) for value in node]
+        if not isinstance(node, dict):
+            return node
+        ref = str(node.get("$ref", ""))
+        name = ref.removeprefix("#/$defs/")
+        if name == ref or name not in defs or name in expanding or _SCOPED & set(defs[name]):
+            return {key: value if key in _DATA else expand(value, expanding) for key, value in node.items()}
+        target = expand(defs[name], expanding + (name,))
+        siblings = {
+            key: value if key in _DATA else expand(value, expanding) for key, value in node.items() if key != "$ref"
+        }
+        if set(siblings) & set(target) <= _ANNOTATIONS:
+            return {**target, **siblings}
+        return {**siblings, "allOf": [target]}
+
+    return expand(schema, ())  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=1)
@@ -233,12 +271,13 @@ def _number_text(value: Any) -> str:
 
 def _anyof_message(where: str, error: Any) -> str:
     options = []
+    defs = _validator().schema["$defs"]  # the options are dereferenced copies of these
     for sub in error.schema.get("anyOf", []):
         if "const" in sub:
             options.append(repr(sub["const"]))
-        elif sub.get("$ref", "").endswith("/ids"):
+        elif sub == defs["ids"]:
             options.append(_("a list of ids"))
-        elif sub.get("$ref", "").endswith("/id"):
+        elif sub == defs["id"]:
             options.append(_("an id"))
     return _("{where}: {value!r} is not valid; expected {options}").format(
         where=where, value=error.instance, options=_(" or ").join(options) or "?"
