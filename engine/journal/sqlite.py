@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -282,6 +283,20 @@ class SQLiteTransaction(SQLiteReader):
         return event
 
 
+def _into_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """WAL mode on a new file. Clerks creating it at the same moment can meet SQLite's "database
+    is locked" here without its busy handler being asked (seen under load with six first users
+    at once): try again shortly, a bounded number of times."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 + 0.01 * attempt)
+
+
 class SQLiteStore(ReadOnce, SQLiteReader):
     """One existing SQLite journal beside the checklist (or named by ``--db``); ``init`` creates it."""
 
@@ -306,7 +321,7 @@ class SQLiteStore(ReadOnce, SQLiteReader):
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode = WAL")
+                _into_wal(conn)
                 conn.execute("BEGIN IMMEDIATE")
                 tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 created = "meta" not in tables
