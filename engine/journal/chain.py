@@ -123,9 +123,9 @@ class ReadOnce:
     _current: Optional[dict[str, CurrentState]] = None
     _positions: Optional[dict[str, Position]] = None
 
-    def current(self) -> dict[str, CurrentState]:
-        if not self.read_only:
-            return super().current()  # type: ignore[misc,no-any-return]
+    def current(self, unit: Optional[str] = None) -> dict[str, CurrentState]:
+        if not self.read_only or unit is not None:
+            return super().current(unit)  # type: ignore[misc,no-any-return]
         if self._current is None:
             self._current = super().current()  # type: ignore[misc]
         return self._current

@@ -141,9 +141,12 @@ class PostgresReader:
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield from self._stream(EVENTS_SQL + " ORDER BY seq")
 
-    def current(self) -> dict[str, CurrentState]:
-        rows = map(CurrentState._make, self.conn.execute(CURRENT_SQL).fetchall())
-        return {row.item: row for row in rows}
+    def current(self, unit: Optional[str] = None) -> dict[str, CurrentState]:
+        if unit is None:
+            rows = self.conn.execute(CURRENT_SQL).fetchall()
+        else:
+            rows = self.conn.execute(CURRENT_SQL + " WHERE starts_with(item, %s)", (unit + "/",)).fetchall()
+        return {row.item: row for row in map(CurrentState._make, rows)}
 
     def positions(self) -> dict[str, Position]:
         return {row[0]: row for row in self.conn.execute(POSITIONS_SQL).fetchall()}

@@ -174,12 +174,14 @@ class SQLiteReader:
             for row in cursor:
                 yield _event(row)
 
-    def current(self) -> dict[str, CurrentState]:
+    def current(self, unit: Optional[str] = None) -> dict[str, CurrentState]:
+        sql = select_current((*CURRENT_COLUMNS, LOCAL_TIME), self._old_table)
         with _reading(self.location):
-            rows = map(
-                CurrentState._make, self.conn.execute(select_current((*CURRENT_COLUMNS, LOCAL_TIME), self._old_table))
-            )
-            return {row.item: row for row in rows}
+            if unit is None:
+                query = self.conn.execute(sql)
+            else:  # the items UNIT/…: between 'UNIT/' and 'UNIT0' ('0' follows '/'), on the primary key
+                query = self.conn.execute(sql + " WHERE item >= ? AND item < ?", (unit + "/", unit + "0"))
+            return {row.item: row for row in map(CurrentState._make, query)}
 
     def positions(self) -> dict[str, Position]:
         with _reading(self.location):

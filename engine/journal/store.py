@@ -27,8 +27,9 @@ class Reader(Protocol):
 
     def events(self) -> Iterator[Event]: ...
 
-    def current(self) -> dict[str, CurrentState]:
-        """Item -> its current row (state, last step, returns, last note, extended deadline)."""
+    def current(self, unit: Optional[str] = None) -> dict[str, CurrentState]:
+        """Item -> its current row (state, last step, returns, last note, extended deadline); with
+        ``unit``, of that unit's items only."""
         ...
 
     def positions(self) -> dict[str, Position]:

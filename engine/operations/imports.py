@@ -169,8 +169,8 @@ class PlannedTransaction:
     def events(self) -> Iterator[Event]:
         return self.base.events()
 
-    def current(self) -> dict[str, Any]:
-        return self.base.current()
+    def current(self, unit: Optional[str] = None) -> dict[str, Any]:
+        return self.base.current(unit)
 
     def positions(self) -> dict[str, Any]:
         return self.base.positions()

@@ -116,7 +116,9 @@ def status_rows(
     warning_days = checklist.warning_days
     veto = {d.id: d.is_veto for d in checklist.duties}
     rows: list[dict[str, Any]] = []
-    for unit, duty, state, where, now, key in item_states(checklist, store.current(), today, keep.unit, keep.duty):
+    for unit, duty, state, where, now, key in item_states(
+        checklist, store.current(keep.unit), today, keep.unit, keep.duty
+    ):
         if keep.finding is not None and duty.id not in answering:
             continue
         row: dict[str, Any] = {

@@ -132,3 +132,19 @@ def test_an_older_postgresql_journal_is_refused_until_db_init_upgrades_it(pg_url
         assert audit(store).ok
     finally:
         store.close()
+
+
+def test_the_current_rows_of_one_unit(store_url):
+    """status --unit reads that unit's rows only; a unit whose id starts another's is not mixed in."""
+    store = new_journal(store_url, CHECKLIST_ID)
+    try:
+        fill(store)
+        with store.transaction() as tx:
+            append(tx, "start", "pending", "in_progress", item="dongshan2/kongchuo-baoxue", actor="huanglei")
+        assert set(store.current("dongshan")) == {ITEM}
+        assert set(store.current("xihe")) == {OTHER}
+        assert set(store.current("dongshan2")) == {"dongshan2/kongchuo-baoxue"}
+        assert store.current("nobody") == {}
+        assert set(store.current()) == {ITEM, OTHER, "dongshan2/kongchuo-baoxue"}
+    finally:
+        store.close()
