@@ -26,7 +26,8 @@ REPO = BENCH.parent
 
 # Each mode in its own interpreter: load the checklist (cached), open the journal read-only, run.
 SCRIPT = """
-import sys
+import gc, sys
+gc.set_threshold(100_000, 50, 1000)  # the collector policy of `rectify` (cli.main), for every mode alike
 sys.path.insert(0, {repo!r})
 from engine.checklist.cache import load_cached
 from engine.journal.store import open_store
