@@ -102,7 +102,7 @@ class Auditor:
         replayed.participants.add(event.actor)
         if data.get("returned"):
             replayed.returns += 1
-        if "deadline" in data:
+        if data.get("deadline") is not None:  # as the store keeps it: a deadline replaces, null does not
             replayed.deadline = data["deadline"]
         replayed.state, replayed.seq, replayed.trigger = event.to_state, event.seq, event.trigger
         replayed.recorded_at = event.recorded_at

@@ -44,7 +44,8 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
                 files.add(event.data["evidence"])
         actors.add(event.actor)
         returns += bool(event.data.get("returned"))
-        deadline = event.data.get("deadline", deadline)
+        if event.data.get("deadline") is not None:  # as the current table keeps it: null does not replace
+            deadline = event.data["deadline"]
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
     return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files), deadline)
