@@ -155,18 +155,10 @@ def status_rows(
 def status_words(checklist: Checklist) -> dict[str, Callable[[dict[str, Any]], Any]]:
     """Field id -> the words people read in a status row instead of its id: the last step's
     label, the level's label, the unmet aims in words."""
-    labels = {
-        d.id: {
-            "record": _("recorded values"),
-            "attach": _("attached evidence"),
-            "note": _("added a note"),
-            **{t.trigger: t.label for t in checklist.workflow_by_id[d.workflow].transitions},
-        }
-        for d in checklist.duties
-    }
+    workflow_of = {d.id: checklist.workflow_by_id[d.workflow] for d in checklist.duties}
     levels = {rung.level: rung.label for rung in checklist.escalation}
     return {
-        "last_step": lambda row: labels[row["duty"]].get(row["last_step"], row["last_step"]),
+        "last_step": lambda row: workflow_of[row["duty"]].step_label(row["last_step"]),
         "level": lambda row: levels.get(row["level"], row["level"]),
         "aims_unmet": lambda row: row.get(AIMS_TEXT, row["aims_unmet"]),
     }
