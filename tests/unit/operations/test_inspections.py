@@ -136,28 +136,9 @@ def test_audit_recomputes_every_draw_from_its_seed(checklist, store, tmp_path):
     forged = json.loads(data)
     forged["drawn"] = [i for i in forged["population"] if i not in forged["drawn"]][:1] + forged["drawn"][1:]
     # re-seal the forged event so that the hash chain itself holds: only the draw check can see it
-    from engine.journal.chain import data_text, event_hash
+    from engine.journal.chain import EVENT_COLUMNS, data_text, event_hash
 
-    row = dict(
-        zip(
-            [
-                "seq",
-                "item",
-                "trigger",
-                "from_state",
-                "to_state",
-                "actor",
-                "os_user",
-                "recorded_at",
-                "note",
-                "data",
-                "checklist_sha256",
-                "prev_hash",
-                "hash",
-            ],
-            conn.execute("SELECT * FROM events WHERE seq = 1").fetchone(),
-        )
-    )
+    row = dict(zip(EVENT_COLUMNS, conn.execute("SELECT * FROM events WHERE seq = 1").fetchone()))
     row["data"] = forged
     del row["hash"]
     conn.execute("UPDATE events SET data = ?, hash = ? WHERE seq = 1", (data_text(forged), event_hash(row)))
