@@ -105,7 +105,7 @@ def _lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[tuple
             lacks.setdefault(reason, None)
         for indicator in _indicators_required(step, item.duty):
             alone = dataclasses.replace(step, requires=Requirements(indicators=(indicator.id,)))
-            for reason in check_indicators(dataclasses.replace(attempt, transition=alone)):
+            for reason in check_indicators(attempt._replace(transition=alone)):
                 lacks.setdefault(reason, indicator)
     return [(indicator, reason) for reason, indicator in lacks.items()]
 

@@ -10,37 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional, TypeVar, Union
+from types import MappingProxyType
+from typing import NamedTuple, Optional, TypeVar, Union
 
 from engine.i18n import N_, _, count_words
 from engine.model import Evidence, Indicator, Item, Person, Transition, Workflow
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the journal knows of one item: its state and everything recorded so far."""
+class Facts(NamedTuple):
+    """What the journal knows of one item: its state and everything recorded so far.
+
+    Immutable like a frozen dataclass, and a tuple because audit builds one per event of
+    the journal (a million): a frozen dataclass's ``__init__`` cost ~0.9 us, a tuple's ~0.3.
+    """
 
     state: str
-    values: Mapping[str, float] = field(default_factory=dict)  # indicator id -> last value
-    evidence: Mapping[str, dict] = field(default_factory=dict)  # evidence id -> last attachment
+    values: Mapping[str, float] = MappingProxyType({})  # indicator id -> last value
+    evidence: Mapping[str, dict] = MappingProxyType({})  # evidence id -> last attachment
     participants: AbstractSet[str] = frozenset()  # person ids with any event on the item
     returns: int = 0
     files: AbstractSet[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
     deadline: Optional[str] = None  # ISO date set by an extension (延期); None: the duty's own
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """Who wants to take which step on which item, with what note."""
+class Attempt(NamedTuple):
+    """Who wants to take which step on which item, with what note (a tuple, as Facts: audit
+    judges one per event)."""
 
     item: Item
     transition: Transition
     actor: Optional[Person]  # None when explaining without an actor
     note: str
     facts: Facts
-    role_labels: Mapping[str, str] = field(default_factory=dict)  # 督学 for supervisor, from ``roles:``
+    role_labels: Mapping[str, str] = MappingProxyType({})  # 督学 for supervisor, from ``roles:``
 
 
 def holds_role(person: Person, role: str, attempt: Attempt) -> bool:
