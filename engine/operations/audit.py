@@ -81,11 +81,12 @@ class Auditor:
                     seq=event.seq, time=event.recorded_at, previous=self.last_time
                 ),
             )
-        self.last_time = max(self.last_time, event.recorded_at)
+        else:
+            self.last_time = event.recorded_at
         if event.item.startswith("@") or not event.to_state:  # journal-wide: no current row
             self.journal_wide.append(event)
             return
-        if self.checklist is not None and self._item(self.checklist, event.item) is None:
+        if self.checklist is not None and event.item not in self.checklist.item_ids:
             self.undeclared[event.item] += 1
         replayed = self.items.get(event.item)
         if replayed is None:
