@@ -30,7 +30,7 @@ class Recorded(Protocol):
 def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
     """Replay one item's events, oldest first."""
     values: dict[str, float] = {}
-    evidence: dict[str, dict] = {}
+    evidence: set[str] = set()
     files: set[str] = set()
     actors: set[str] = set()
     returns = 0
@@ -39,7 +39,7 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
     for event in events:
         values.update(event.data.get("values", {}))
         if "evidence" in event.data:
-            evidence[event.data["evidence"]] = event.data
+            evidence.add(event.data["evidence"])
             if "sha256" in event.data:  # evidence counts from any earlier event, a file included
                 files.add(event.data["evidence"])
         actors.add(event.actor)
@@ -48,4 +48,4 @@ def facts_of(events: Iterable[Recorded], workflow: Workflow) -> Facts:
             deadline = event.data["deadline"]
         last = event
     state = workflow.journal_state(last.to_state, last.item).id if last is not None else workflow.initial
-    return Facts(state, values, evidence, frozenset(actors), returns, frozenset(files), deadline)
+    return Facts(state, values, frozenset(evidence), frozenset(actors), returns, frozenset(files), deadline)

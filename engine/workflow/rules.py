@@ -27,7 +27,7 @@ class Facts(NamedTuple):
 
     state: str
     values: Mapping[str, float] = MappingProxyType({})  # indicator id -> last value
-    evidence: Mapping[str, dict] = MappingProxyType({})  # evidence id -> last attachment
+    evidence: AbstractSet[str] = frozenset()  # evidence ids attached at least once (a file or paper)
     participants: AbstractSet[str] = frozenset()  # person ids with any event on the item
     returns: int = 0
     files: AbstractSet[str] = frozenset()  # evidence ids attached with a file (a sha256) at least once
