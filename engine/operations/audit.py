@@ -29,12 +29,13 @@ from engine.model import Checklist, Item
 from engine.operations.inspections import draw_problems
 from engine.operations.items import REPORTING_TRIGGERS, may_report
 from engine.operations.notices import numbering_problems
-from engine.workflow.rules import Attempt, Facts, unmet
+from engine.workflow.rules import Attempt, unmet
 
 
 @dataclass(slots=True)
 class Replayed:
-    """One item as its events so far make it: the current row, and the facts its rules read.
+    """One item as its events so far make it: the current row, and the facts its rules read
+    (an ItemFacts, read in place before the item's next event changes it).
     Slots: a province journal keeps ~100,000 of them, each touched by about ten events."""
 
     state: str
@@ -57,10 +58,6 @@ class Replayed:
     def row(self) -> tuple[str, int, str, str, int, str, Optional[str]]:
         return (self.state, self.seq, self.trigger, self.recorded_at, self.returns, self.note, self.deadline)
 
-    def facts(self) -> Facts:
-        """The facts as the replay stands, not copied (a million events): the rules read them
-        before the next event of the item changes them."""
-        return Facts(self.state, self.values, self.evidence, self.participants, self.returns, self.files, self.deadline)
 
 
 class Auditor:
@@ -132,7 +129,8 @@ class Auditor:
         return self.versions[sha256]
 
     def _judge(self, event: Event, replayed: Replayed) -> None:
-        checklist = self._version(event.checklist_sha256)
+        sha256 = event.checklist_sha256
+        checklist = self.versions[sha256] if sha256 in self.versions else self._version(sha256)
         if checklist is None:
             self.not_judged[event.checklist_sha256] += 1
             return
@@ -165,7 +163,7 @@ class Auditor:
                     claimed=event.from_state, state=state
                 )
             ]
-        facts = replayed.facts()
+        facts = replayed
         if event.trigger in REPORTING_TRIGGERS:
             reasons = [] if event.to_state == state else [_("a report cannot change the state")]
             try:
@@ -194,16 +192,17 @@ class Auditor:
             item: (c.state, c.seq, c.trigger, c.recorded_at, c.returns, c.note, c.deadline)
             for item, c in self.reader.current().items()
         }
-        for item in sorted(set(current) | set(self.items)):
+        differing = [item for item, replayed in self.items.items() if current.get(item) != replayed.row()]
+        differing += [item for item in current if item not in self.items]
+        for item in sorted(differing):  # only those: sorting 92,700 ids took 0.11 s
             replayed = self.items[item].row() if item in self.items else None
-            if current.get(item) != replayed:
-                seq = (replayed or current.get(item) or ("", 0))[1]
-                self.report.fail(
-                    seq,
-                    _("item {item}: the current-state table says {table}, the journal says {journal}").format(
-                        item=item, table=current.get(item), journal=replayed
-                    ),
-                )
+            seq = (replayed or current.get(item) or ("", 0))[1]
+            self.report.fail(
+                seq,
+                _("item {item}: the current-state table says {table}, the journal says {journal}").format(
+                    item=item, table=current.get(item), journal=replayed
+                ),
+            )
 
     def warn(self) -> None:
         for sha256, count in sorted(self.not_judged.items()):

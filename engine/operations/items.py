@@ -21,7 +21,7 @@ from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition, parse_date
 from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of
-from engine.workflow.rules import Attempt, Facts, format_number, unmet, unmet_action
+from engine.workflow.rules import Attempt, Facts, ItemFacts, format_number, unmet, unmet_action
 
 RECORD, ATTACH, NOTE = "record", "attach", "note"
 REPORTING_TRIGGERS = frozenset({RECORD, ATTACH, NOTE})  # events that report without moving the item
@@ -136,7 +136,7 @@ def permitted(checklist: Checklist, action: str) -> tuple[str, ...]:
     return permission_defaults()[action]
 
 
-def may_report(checklist: Checklist, item: Item, actor: Person, facts: Facts, action: str) -> None:
+def may_report(checklist: Checklist, item: Item, actor: Person, facts: ItemFacts, action: str) -> None:
     """The checklist's ``permissions`` for ``action`` (record, attach, note), in a non-final state."""
     workflow = checklist.workflow_of(item)
     reasons = unmet_action(item, action, permitted(checklist, action), actor, facts, checklist.role_labels)
