@@ -171,7 +171,7 @@ class Auditor:
             except Refused as refused:
                 reasons += refused.reasons
             return reasons
-        transition = next((t for t in workflow.transitions_from(state) if t.trigger == event.trigger), None)
+        transition = workflow.step(state, event.trigger)
         if transition is None:
             return [
                 _("no step {trigger!r} is declared from state {state!r}").format(trigger=event.trigger, state=state)

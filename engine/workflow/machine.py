@@ -78,9 +78,9 @@ class CompiledWorkflow:
     def candidate(self, state: str, trigger: str) -> Transition:
         """The declared transition for ``trigger`` from ``state``, or Refused saying why not."""
         require_known_trigger(self.workflow, trigger)
-        for transition in self.workflow.transitions_from(state):
-            if transition.trigger == trigger:
-                return transition
+        transition = self.workflow.step(state, trigger)
+        if transition is not None:
+            return transition
         # people named the step by its label (启动整改) as often as by its id: answer in labels
         allowed = dict.fromkeys(t.label for t in self.workflow.transitions_from(state))
         label = self.workflow.state_by_id[state].label
