@@ -7,6 +7,7 @@ new version of rectify never reads an old model. The cache lives in
 ``$RECTIFY_CACHE_DIR``, else ``$XDG_CACHE_HOME/rectify``, else
 ``~/.cache/rectify``: a directory of the user's own (pickle is only read
 from there). When it cannot be written, the checklist is simply loaded.
+Writing an entry removes those unread for 30 days.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import os
 import pickle
 import stat
+import time
 from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
@@ -103,14 +105,39 @@ def _read(file: str) -> Optional[Checklist]:
 
 
 def _write(file: str, checklist: Checklist) -> None:
-    if not private_dir(os.path.dirname(file)):
+    folder = os.path.dirname(file)
+    if not private_dir(folder):
         return  # no cache: every command loads the YAML, correct but slower
     import tempfile  # a miss only: ~9 ms of every command's start if imported above
 
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(file), prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(checklist, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, file)
     except OSError:
         pass  # no cache: every command loads the YAML, correct but slower
+    _forget_unused(folder)
+
+
+UNUSED_DAYS = 30
+
+
+def _forget_unused(folder: str) -> None:
+    """Remove the entries nobody has read for UNUSED_DAYS: every edit of a checklist and every
+    new version of rectify makes a new entry (a province's is 1.8 MB), and the old ones would
+    stay forever. Read times come from the file system (updated at most daily under the usual
+    ``relatime``; never under ``noatime``, where the time written counts): an entry removed
+    while still wanted is only a miss, rebuilt once."""
+    oldest = time.time() - UNUSED_DAYS * 86400
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if entry.name.endswith(".pickle") and max(info.st_atime, info.st_mtime) < oldest:
+                os.unlink(entry.path)
+        except OSError:
+            continue  # gone already, or not ours to remove: the next miss tries again

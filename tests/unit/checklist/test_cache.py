@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,18 @@ def test_the_code_key_follows_every_engine_source(tmp_path: Path, monkeypatch: p
     (engine / "formats" / "new_format.py").write_text("", encoding="utf-8")
     added = cache._code_key.__wrapped__()
     assert len({key, touched, grown, added}) == 4
+
+
+def test_a_new_entry_removes_those_unread_for_a_month(checklist_file: Path) -> None:
+    folder = Path(cache_dir())
+    folder.mkdir(mode=0o700, parents=True)
+    month_ago = time.time() - (cache.UNUSED_DAYS + 1) * 86400
+    stale, recent, other = folder / "old-version.pickle", folder / "read-last-week.pickle", folder / "notes.txt"
+    for path in (stale, recent, other):
+        path.write_bytes(b"x")
+        os.utime(path, (month_ago, month_ago))
+    os.utime(recent, (time.time() - 7 * 86400, month_ago))  # read a week ago, written long before
+    load_cached(str(checklist_file))  # a miss: writes its entry
+    left = sorted(p.name for p in folder.iterdir())
+    assert stale.name not in left and recent.name in left and other.name in left
+    assert len([name for name in left if name.endswith(".pickle")]) == 2  # the new entry and the recent one
