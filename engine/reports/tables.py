@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from engine.errors import Refused
 from engine.formats.report import HIDDEN, Column, Report, StateStyle
@@ -14,9 +14,9 @@ from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist, Item
 from engine.reports.duties import duty_rows
-from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     NO_FILTER,
+    ItemState,
     StatusFilter,
     board_label_key,
     board_rows,
@@ -30,6 +30,9 @@ from engine.reports.rows import (
     summary_rows,
 )
 from engine.workflow.rules import format_number
+
+if TYPE_CHECKING:  # the readiness judge is imported by its report only (summary's start-up: importtime 3 ms)
+    from engine.reports.readiness import Readiness
 
 Spec = tuple[str, str, Optional[int]]  # field id, header msgid, priority in a table (HIDDEN: ids)
 
@@ -231,7 +234,9 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = item_states(checklist, store.positions(), today)
+    items: Iterable[ItemState] = item_states(checklist, store.positions(), today)
+    if by != "unit":
+        items = list(items)  # counted twice: by duty for the rows, by unit for the chart
     rows = summary_rows(checklist, items, by)
     key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
     name_header: Spec = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"), 1)
@@ -329,6 +334,8 @@ def readiness_verdict(result: Readiness) -> str:
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:
+    from engine.reports.readiness import KINDS
+
     lines = [readiness_verdict(result)]
     counts = {kind: result.count(kind) for kind in KINDS}
     if any(counts.values()):
