@@ -4,8 +4,9 @@
 5. forged `current` columns, dropped append-only triggers, a dropped `current` table, a BLOB
    note, broken JSON in `data`, and correctly hashed events that break the rules (separation
    of duties, an undeclared step, an unknown person, a backdated time) all fail at a named
-   position, exit 1; steps are judged under the checklist version they were taken under, and a
-   version the journal does not keep is a "not judged" warning;
+   position, exit 1; steps are judged under the checklist version they were taken under (an
+   item by its duty in that version, roles by the replayed participants), and a version the
+   journal does not keep is a "not judged" warning;
 11. --anchor takes the pasted `head N HASH` line, blanks, either case; each failure has its own
    message;
 12. a read-only journal (file and folder) can still be audited and listed.
@@ -259,6 +260,47 @@ def test_steps_are_judged_under_the_checklist_version_they_were_taken_under(work
     result = run_audit(workspace)  # wangming's start was lawful then, and is judged by that version
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
+
+
+def edit_checklist(workspace, old: str, new: str) -> None:
+    text = workspace.checklist.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    workspace.checklist.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def in_store(workspace, operation, *args, **kwargs) -> None:
+    """Take one step through the engine under the checklist file as it is now."""
+    checklist = load_checklist(str(workspace.checklist))
+    store = SQLiteStore(str(workspace.db), checklist.id, checklist_source=checklist.file_bytes)
+    operation(checklist, store, *args, **kwargs)
+    store.close()
+
+
+def test_an_item_is_judged_by_its_duty_in_each_version(workspace):
+    """The office's duty drops one of its two pieces of evidence between the start and the
+    verify: the verify, lawful under the new version, must not be judged by the old duty."""
+    in_store(workspace, ops.advance, "wangming", OFFICE, "start")
+    edit_checklist(workspace, "      - {id: ducha-jilu, name: 年度整改工作检查、指导及跟踪督查记录}\n", "")
+    in_store(workspace, ops.attach, "chenjing", OFFICE, "peixun")
+    in_store(workspace, ops.advance, "zhaoguoqiang", OFFICE, "verify", "验收合格")
+    result = run_audit(workspace)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_step_by_someone_who_took_an_earlier_one_is_judged_by_the_replayed_participants(workspace):
+    edit_checklist(workspace, "        not_by: [owner]                 #", "        not_by: [owner, participant]    #")
+    in_store(workspace, ops.advance, "zhaoguoqiang", OFFICE, "start")  # the district's supervisor takes part
+    in_store(workspace, ops.attach, "chenjing", OFFICE, "peixun")
+    in_store(workspace, ops.attach, "chenjing", OFFICE, "ducha-jilu")
+    assert run_audit(workspace).exit_code == 0
+    position = forge(
+        workspace, item=OFFICE, trigger="verify", from_state="in_progress", to_state="verified", actor="zhaoguoqiang",
+        note="验收",
+    )
+    result = run_audit(workspace)
+    assert result.exit_code == 1, result.stderr
+    assert "may not take step" in result.stderr and "someone who took an earlier step" in result.stderr
+    assert first_bad_position(result.stderr) == position
 
 
 def test_a_version_the_journal_does_not_keep_is_not_judged_a_warning(workspace):
