@@ -59,7 +59,6 @@ class Replayed:
         return (self.state, self.seq, self.trigger, self.recorded_at, self.returns, self.note, self.deadline)
 
 
-
 class Auditor:
     """Visits each event of the chain once, in order."""
 

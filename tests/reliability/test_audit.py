@@ -294,7 +294,12 @@ def test_a_step_by_someone_who_took_an_earlier_one_is_judged_by_the_replayed_par
     in_store(workspace, ops.attach, "chenjing", OFFICE, "ducha-jilu")
     assert run_audit(workspace).exit_code == 0
     position = forge(
-        workspace, item=OFFICE, trigger="verify", from_state="in_progress", to_state="verified", actor="zhaoguoqiang",
+        workspace,
+        item=OFFICE,
+        trigger="verify",
+        from_state="in_progress",
+        to_state="verified",
+        actor="zhaoguoqiang",
         note="验收",
     )
     result = run_audit(workspace)
