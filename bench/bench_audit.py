@@ -26,9 +26,10 @@ REPO = BENCH.parent
 
 # Each mode in its own interpreter: load the checklist (cached), open the journal read-only, run.
 SCRIPT = """
-import gc, sys
-gc.set_threshold(100_000, 50, 1000)  # the collector policy of `rectify` (cli.main), for every mode alike
+import sys
 sys.path.insert(0, {repo!r})
+import cli
+cli.collect_rarely()  # the collector policy of `rectify`, for every mode alike
 from engine.checklist.cache import load_cached
 from engine.journal.store import open_store
 from engine.journal.verify import verify_chain

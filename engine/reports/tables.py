@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, Optional
 
@@ -17,6 +17,7 @@ from engine.reports.duties import duty_rows
 from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     NO_FILTER,
+    ItemState,
     StatusFilter,
     board_label_key,
     board_rows,
@@ -231,7 +232,9 @@ def completion_chart(summary: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def summary_report(checklist: Checklist, store: Reader, today: dt.date, by: str = "unit") -> Report:
-    items = item_states(checklist, store.positions(), today)
+    items: Iterable[ItemState] = item_states(checklist, store.positions(), today)
+    if by != "unit":
+        items = list(items)  # counted twice: by duty for the rows, by unit for the chart
     rows = summary_rows(checklist, items, by)
     key_header: Spec = ("unit", N_("Unit id"), HIDDEN) if by == "unit" else ("duty", N_("Duty id"), HIDDEN)
     name_header: Spec = (summary_name_key(by), N_("Unit") if by == "unit" else N_("Duty"), 1)

@@ -136,3 +136,12 @@ def test_remind_lists_due_and_overdue_items_per_unit_with_the_head(checklist, st
     ops.record(checklist, store, "li", ITEM, ["proof_rate=100"])
     ops.advance(checklist, store, "wang", ITEM, "verify", note="材料齐全")
     assert ITEM not in {r["item"] for r in remind_rows(checklist, store, D(2026, 12, 12))}
+
+
+def test_the_summary_by_duty_charts_the_units_as_the_summary_by_unit_does(checklist, store):
+    ops.advance(checklist, store, "li", ITEM, "start")
+    by_unit = summary_report(checklist, store, D(2026, 12, 1))
+    by_duty = summary_report(checklist, store, D(2026, 12, 1), by="duty")
+    assert {r["duty"] for r in by_duty.rows} == {d.id for d in checklist.duties}
+    assert len(by_unit.chart) == len(by_unit.rows) > 1
+    assert by_duty.chart == by_unit.chart
