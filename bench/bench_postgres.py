@@ -521,7 +521,9 @@ def run(
                 for store in list(stores)[:: 1 if part % 2 == 0 else -1]:
                     offset = 0 if store == "sqlite" else CLERKS
                     group = clerks[offset : offset + CLERKS]
-                    runs[store].append(throughput(work, stores[store], group, count, mode, args.seconds / args.slices, env))
+                    runs[store].append(
+                        throughput(work, stores[store], group, count, mode, args.seconds / args.slices, env)
+                    )
             for store, parts in runs.items():
                 rate = rates[(mode, count, store)] = joined(parts)
                 client_ms, server_ms = rate.cpu_ms()

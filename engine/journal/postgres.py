@@ -56,7 +56,9 @@ FETCH_ROWS = 10_000
 # shape (from the catalog: information_schema costs the server ~9 ms per new connection), then,
 # once the tables are known to exist, the checklist id and whether the version in use is kept.
 OPEN_SQL = f"""SELECT set_config('TimeZone', %s, false),
-    CASE WHEN %s THEN set_config('default_transaction_read_only', 'on', false) END, session_user, to_regclass('{S}.meta') IS NOT NULL,
+    CASE WHEN %s THEN set_config('default_transaction_read_only', 'on', false) END,
+    session_user,
+    to_regclass('{S}.meta') IS NOT NULL,
     (SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('{S}.current')
         AND attname IN ('note', 'deadline') AND NOT attisdropped)"""
 JOURNAL_SQL = (

@@ -258,7 +258,9 @@ def test_a_version_kept_by_a_transaction_that_rolled_back_is_kept_again(journal)
     store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
     with pytest.raises(Refused):
         with store.transaction() as tx:
-            tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+            tx.append(
+                Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0)
+            )
             raise Refused(["a rule the operation checked after appending"])
     assert store.checklist_source(sha256) is None  # rolled back with the event
     with store.transaction() as tx:
