@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from engine.errors import Refused
 from engine.formats.report import HIDDEN, Column, Report, StateStyle
@@ -14,7 +14,6 @@ from engine.journal.chain import Event
 from engine.journal.store import Reader
 from engine.model import Checklist, Item
 from engine.reports.duties import duty_rows
-from engine.reports.readiness import KINDS, Readiness
 from engine.reports.rows import (
     NO_FILTER,
     ItemState,
@@ -31,6 +30,9 @@ from engine.reports.rows import (
     summary_rows,
 )
 from engine.workflow.rules import format_number
+
+if TYPE_CHECKING:  # the readiness judge is imported by its report only (summary's start-up: importtime 3 ms)
+    from engine.reports.readiness import Readiness
 
 Spec = tuple[str, str, Optional[int]]  # field id, header msgid, priority in a table (HIDDEN: ids)
 
@@ -332,6 +334,8 @@ def readiness_verdict(result: Readiness) -> str:
 
 
 def readiness_report(checklist: Checklist, result: Readiness) -> Report:
+    from engine.reports.readiness import KINDS
+
     lines = [readiness_verdict(result)]
     counts = {kind: result.count(kind) for kind in KINDS}
     if any(counts.values()):
