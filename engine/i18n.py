@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import gettext
 import os
-from pathlib import Path
 
 DOMAIN = "rectify"
 CLICK_DOMAIN = "click"  # click's own messages, translated in their own catalog
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"

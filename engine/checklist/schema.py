@@ -8,6 +8,7 @@ pattern hints and the permission defaults are all read from it here.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ _SCALAR_TYPES = {"integer", "number", "boolean"}
 
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
-    with open(data_dir("schemas") / "checklist.schema.json", encoding="utf-8") as f:
+    with open(os.path.join(data_dir("schemas"), "checklist.schema.json"), encoding="utf-8") as f:
         return json.load(f)  # type: ignore[no-any-return]
 
 

@@ -20,7 +20,6 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from engine.errors import Refused, StoreError
@@ -74,13 +73,13 @@ def sha256_of(stream: BinaryIO) -> tuple[str, int]:
 class EvidenceFolder:
     """Content-addressed files in one folder; the SQLite store's evidence store."""
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: str):
+        self.root = root  # a path (os.path: opening a store imports no pathlib, see checklist.resources)
 
-    def path_of(self, sha256: str) -> Path:
+    def path_of(self, sha256: str) -> str:
         if not SHA256_HEX.match(sha256):
             raise StoreError(_("{digest!r} is not a sha256 digest").format(digest=sha256))
-        return self.root / sha256[:2] / sha256[2:]
+        return os.path.join(self.root, sha256[:2], sha256[2:])
 
     def put(self, path: str | os.PathLike[str]) -> StoredFile:
         """Copy ``path`` in, hashing the bytes copied; an identical file already stored is kept."""
@@ -89,7 +88,7 @@ class EvidenceFolder:
         fd = open_regular(path)
         with os.fdopen(fd, "rb") as source:
             try:
-                self.root.mkdir(exist_ok=True)
+                os.makedirs(self.root, exist_ok=True)
                 out_fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
             except OSError as e:
                 raise StoreError(
@@ -100,13 +99,13 @@ class EvidenceFolder:
             try:
                 stored = self._copy(source, out_fd)
                 final = self.path_of(stored.sha256)
-                if final.exists():
+                if os.path.exists(final):
                     os.unlink(temp)
                 else:
-                    final.parent.mkdir(exist_ok=True)
+                    os.makedirs(os.path.dirname(final), exist_ok=True)
                     os.chmod(temp, 0o444)
                     os.replace(temp, final)
-                    _sync_folder(final.parent)
+                    _sync_folder(os.path.dirname(final))
             except OSError as e:
                 _remove(temp)
                 raise StoreError(
@@ -143,15 +142,17 @@ class EvidenceFolder:
 
     def files(self) -> Iterator[StoredFile]:
         """Every stored file, in digest order (its size as found on disk)."""
-        if not self.root.is_dir():
+        if not os.path.isdir(self.root):
             return
-        for folder in sorted(p for p in self.root.iterdir() if p.is_dir() and len(p.name) == 2):
-            for blob in sorted(folder.iterdir()):
+        for folder in sorted(
+            (e for e in os.scandir(self.root) if e.is_dir() and len(e.name) == 2), key=lambda e: e.name
+        ):
+            for blob in sorted(os.scandir(folder.path), key=lambda e: e.name):
                 if SHA256_HEX.match(folder.name + blob.name):
                     yield StoredFile(folder.name + blob.name, blob.stat().st_size)
 
 
-def _sync_folder(folder: Path) -> None:
+def _sync_folder(folder: str) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

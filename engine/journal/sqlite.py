@@ -15,10 +15,8 @@ import json
 import os
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import BinaryIO, Optional
 
 from engine.errors import StoreError
@@ -120,9 +118,16 @@ UPSERT_CURRENT = (
 )
 
 
-def evidence_folder(journal_path: str) -> Path:
+def uri_path(path: str) -> str:
+    """``path`` as the path of a SQLite ``file:`` URI: the three characters a URI path gives a
+    meaning to escaped (sqlite.org/uri.html), every other character as it is. Not
+    urllib.parse.quote: its import (and ipaddress's) took 4 ms of every command's start."""
+    return path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+
+
+def evidence_folder(journal_path: str) -> str:
     """``NAME.db`` keeps its evidence files in ``NAME.evidence`` beside it."""
-    return Path(journal_path).with_suffix(".evidence")
+    return os.path.splitext(journal_path)[0] + ".evidence"
 
 
 def _event(row: tuple) -> Event:
@@ -350,7 +355,7 @@ class SQLiteStore(ReadOnce, SQLiteReader):
     def _connect(path: str, read_only: bool) -> sqlite3.Connection:
         """Read-write, never creating a file; read-only with ``mode=ro``, or ``immutable=1`` when
         the -shm cannot be made (a read-only folder) and no -wal holds frames it would miss."""
-        uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+        uri = "file:" + uri_path(os.path.abspath(path))
         try:
             wal_has_frames = os.path.getsize(path + "-wal") > 0
         except OSError:  # no -wal, or the last writer removed it between two looks

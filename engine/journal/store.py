@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import BinaryIO, Optional, Protocol
 
 from engine.errors import StoreError
@@ -116,7 +115,7 @@ class Store(Reader, FileKeeper, Protocol):
 
 def default_db_path(checklist_path: str) -> str:
     """``shuanggao-2026.yaml`` -> ``shuanggao-2026.db`` beside its real path (a symlink shares it)."""
-    return str(Path(os.path.realpath(checklist_path)).with_suffix(".db"))
+    return os.path.splitext(os.path.realpath(checklist_path))[0] + ".db"
 
 
 def journal_path(url: Optional[str], checklist_path: str) -> str:

@@ -25,7 +25,7 @@ from engine import i18n
 from engine.i18n import _
 
 REPO = Path(__file__).resolve().parents[2]
-MESSAGES = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES"
+MESSAGES = Path(i18n.LOCALE_DIR) / "zh_CN" / "LC_MESSAGES"
 CATALOGS = {domain: MESSAGES / f"{domain}.po" for domain in (i18n.DOMAIN, i18n.CLICK_DOMAIN)}
 FIX = "run the catalog commands of the README's i18n section (pybabel extract, update), translate, compile"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def forbid_loading(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_second_load_comes_from_the_cache(checklist_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = load_cached(str(checklist_file))
-    assert len(list(cache_dir().glob("*.pickle"))) == 1
+    assert len(list(Path(cache_dir()).glob("*.pickle"))) == 1
     forbid_loading(monkeypatch)
     second = load_cached(str(checklist_file))
     assert second == first and second.sha256 == first.sha256
@@ -44,7 +45,7 @@ def test_an_edit_is_a_miss_and_is_seen(checklist_file: Path, monkeypatch: pytest
     text = checklist_file.read_text(encoding="utf-8").replace("warning_days: 3", "warning_days: 5")
     checklist_file.write_text(text, encoding="utf-8")
     assert load_cached(str(checklist_file)).warning_days == 5
-    assert len(list(cache_dir().glob("*.pickle"))) == 2
+    assert len(list(Path(cache_dir()).glob("*.pickle"))) == 2
 
 
 def test_the_same_bytes_elsewhere_share_the_entry_but_keep_their_path(
@@ -64,12 +65,12 @@ def test_an_invalid_checklist_is_never_cached(checklist_file: Path) -> None:
     for _attempt in range(2):
         with pytest.raises(ChecklistError):
             load_cached(str(checklist_file))
-    assert not cache_dir().exists() or not list(cache_dir().glob("*.pickle"))
+    assert not Path(cache_dir()).exists() or not list(Path(cache_dir()).glob("*.pickle"))
 
 
 def test_a_corrupt_entry_is_ignored(checklist_file: Path) -> None:
     expected = load_cached(str(checklist_file))
-    (entry,) = cache_dir().glob("*.pickle")
+    (entry,) = Path(cache_dir()).glob("*.pickle")
     entry.write_bytes(b"not a pickle")
     assert load_cached(str(checklist_file)) == expected
 
@@ -98,3 +99,18 @@ def test_the_code_key_follows_every_engine_source(tmp_path: Path, monkeypatch: p
     (engine / "formats" / "new_format.py").write_text("", encoding="utf-8")
     added = cache._code_key.__wrapped__()
     assert len({key, touched, grown, added}) == 4
+
+
+def test_a_new_entry_removes_those_unread_for_a_month(checklist_file: Path) -> None:
+    folder = Path(cache_dir())
+    folder.mkdir(mode=0o700, parents=True)
+    month_ago = time.time() - (cache.UNUSED_DAYS + 1) * 86400
+    stale, recent, other = folder / "old-version.pickle", folder / "read-last-week.pickle", folder / "notes.txt"
+    for path in (stale, recent, other):
+        path.write_bytes(b"x")
+        os.utime(path, (month_ago, month_ago))
+    os.utime(recent, (time.time() - 7 * 86400, month_ago))  # read a week ago, written long before
+    load_cached(str(checklist_file))  # a miss: writes its entry
+    left = sorted(p.name for p in folder.iterdir())
+    assert stale.name not in left and recent.name in left and other.name in left
+    assert len([name for name in left if name.endswith(".pickle")]) == 2  # the new entry and the recent one

@@ -265,8 +265,24 @@ def test_reading_an_existing_journal_read_only(store, db_path):
     reader.close()
 
 
+@pytest.mark.parametrize("name", ["东山 镇.db", "per%25cent.db", "what?mode=rw.db", "hash#tag.db", "a&b=c;d.db"])
+def test_a_journal_whose_path_has_uri_characters_opens_both_ways(tmp_path, name):
+    path = str(tmp_path / name)
+    writer, created = SQLiteStore.init(path, CHECKLIST_ID)
+    with writer.transaction() as tx:
+        append(tx, "start", "pending", "in_progress")
+    reader = SQLiteStore(path, CHECKLIST_ID, read_only=True)
+    assert created and reader.head() == writer.head() and reader.head()[0] == 1
+    reader.close()
+    writer.close()
+    assert sorted(os.listdir(tmp_path)) == [name]  # no second file under a mangled name
+
+
 def test_default_db_path_is_beside_the_checklist():
     assert journal.default_db_path("/x/y/shuanggao-2026.yaml") == "/x/y/shuanggao-2026.db"
+    assert journal.default_db_path("/x/y.d/plan") == "/x/y.d/plan.db"
+    assert journal.default_db_path("/x/y/plan.v2.yaml") == "/x/y/plan.v2.db"
+    assert sqlite_store.evidence_folder("/x/y.d/j.db") == "/x/y.d/j.evidence"
 
 
 @pytest.mark.parametrize("url", ["{path}", "sqlite:{path}", "sqlite://{path}"])
