@@ -120,6 +120,7 @@ class Tree:
     name: str
     root: Path
     work: Path
+    bench: Path  # the tree whose bench/ makes the province, sidecar and floors (normally root)
 
     @property
     def checklist(self) -> Path:
@@ -144,7 +145,7 @@ class Tree:
         return [sys.executable, "-m", "cli", "-c", str(self.checklist), "--db", str(self.db), *args]
 
     def floor(self, script: str, db: Path) -> list[str]:
-        return [sys.executable, str(self.root / "bench" / script), str(self.sidecar), str(db)]
+        return [sys.executable, str(self.bench / "bench" / script), str(self.sidecar), str(db)]
 
 
 def prepare(trees: list[Tree], journal: Path, floor_db: Path, count: int, cwd: Path) -> list[list[str]]:
@@ -154,13 +155,13 @@ def prepare(trees: list[Tree], journal: Path, floor_db: Path, count: int, cwd: P
     for tree in trees:
         compileall.compile_dir(str(tree.root), quiet=1)
         subprocess.run(
-            [sys.executable, str(tree.root / "bench" / "gen_province.py"), "-o", str(tree.checklist)],
-            env={**os.environ, "PYTHONPATH": str(tree.root)},
+            [sys.executable, str(tree.bench / "bench" / "gen_province.py"), "-o", str(tree.checklist)],
+            env={**os.environ, "PYTHONPATH": str(tree.bench)},
             check=True,
             stdout=subprocess.DEVNULL,
         )
         copy_journal(journal, tree.db)
-        env = {"PYTHONPATH": f"{tree.root}:{tree.root / 'bench'}"}
+        env = {"PYTHONPATH": f"{tree.bench}:{tree.bench / 'bench'}"}
         picked = output(
             [sys.executable, "-c", PREPARE, str(tree.checklist), str(tree.db), str(tree.sidecar), str(count)], env, cwd
         )
@@ -221,13 +222,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--journal", type=Path, required=True, help="a filled journal; only read")
     parser.add_argument("--work", type=Path, required=True, help="where provinces, copies and caches go")
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument(
+        "--new-bench",
+        type=Path,
+        help="take the new tree's bench/ scripts from this tree instead (a commit whose own bench is broken)",
+    )
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     args.work.mkdir(parents=True, exist_ok=True)
     cwd = args.work / "cwd"  # no cli.py here: `python -m cli` takes the tree from PYTHONPATH
     cwd.mkdir(exist_ok=True)
-    old, new = Tree("old", args.old.resolve(), args.work), Tree("new", args.new.resolve(), args.work)
+    old = Tree("old", args.old.resolve(), args.work, args.old.resolve())
+    new = Tree("new", args.new.resolve(), args.work, (args.new_bench or args.new).resolve())
     trees = [old, new]
     floor_db = args.work / "floor.db"
     rounds = 1 + args.repeats
