@@ -19,15 +19,18 @@ median of ``--repeats``:
             CREATE DATABASE ... TEMPLATE); seconds, rows/s, peak RSS, events recorded
 
 and the append throughput of 1 and 8 concurrent clerks, each on its own unit's items, for
-``--seconds`` seconds from a common start once every clerk has loaded the province:
+``--seconds`` seconds from a common start once every clerk has loaded the province (in
+``--slices`` turns, the two stores alternating, so a load that comes and goes on the machine
+falls on both):
 in-process (``engine.operations.items.record`` in a loop, one transaction each) and through
 the CLI (one `rectify record` process after another). After
 each throughput run the acknowledged events are checked against the journal: 0 lost, 0 forks
 (every acknowledged position holds that clerk's event, positions contiguous), and both
 journals must audit at the end. Last, the tables of every command (SQLite, PostgreSQL, PG /
-SQLite), of the appends, and issue 13's aims with this run's verdicts (pg_aims.py).
+SQLite), of the appends (events per second, and CPU per event: the clerks' with their
+`rectify` processes, and on PostgreSQL the server's), and issue 13's aims with this run's verdicts (pg_aims.py).
 
-    python bench/bench_postgres.py [--events 1000000] [--units 7000] [--repeats 3] [--seconds 10]
+    python bench/bench_postgres.py [--events 1000000] [--units 7000] [--repeats 3] [--seconds 10] [--slices 2]
                                    [--import-rows 100000] [--workdir DIR [--reuse [--keep-server]]]
 """
 
@@ -54,7 +57,7 @@ from bench_import import write_sheet  # noqa: E402
 from fill_journal import describe, fill  # noqa: E402
 from gen_province import generate  # noqa: E402
 from launcher import Launcher  # noqa: E402
-from pg_aims import CLERKS, Import, Rate, command_table, rate_table, verdict_table, verdicts  # noqa: E402
+from pg_aims import CLERKS, Import, Rate, command_table, cpu_table, joined, rate_table, verdict_table, verdicts  # noqa: E402
 
 from engine.checklist.load import load_checklist  # noqa: E402
 from engine.model import Checklist  # noqa: E402
@@ -326,7 +329,7 @@ def login_url(url: str, login: str) -> str:
 
 
 CLERK = """
-import json, subprocess, sys, time
+import json, resource, subprocess, sys, time
 sys.path[:0] = [sys.argv[1]]
 from engine.checklist.cache import load_cached
 from engine.journal.store import open_store
@@ -341,6 +344,9 @@ start_at = sys.stdin.readline()
 while time.time() < float(start_at):
     time.sleep(0.001)
 stop = float(start_at) + float(seconds)
+def cpu():  # user + sys seconds of this clerk and of the rectify processes it ran
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+began = cpu()
 while time.time() < stop:
     item = todo[n % len(todo)]
     indicator = checklist.item(item).duty.indicators[0].id
@@ -360,8 +366,28 @@ while time.time() < stop:
         acks.append([event.seq, item])
     except Exception as e:
         errors.append(str(e))
-print(json.dumps({"acks": acks, "errors": errors, "person": person}))
+print(json.dumps({"acks": acks, "errors": errors, "person": person, "cpu": cpu() - began}))
 """
+
+
+def server_cpu(data_dir: Path) -> float:
+    """CPU seconds (user + sys) the PostgreSQL cluster in ``data_dir`` has used: its postmaster's,
+    its backends' that have ended (the postmaster's children's), and those of its live processes.
+    Linux (/proc); 0 where it cannot be read."""
+    try:
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile: counted in the postmaster's cutime from now on
+            continue
+        if int(child[1]) == postmaster:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def throughput(
@@ -405,12 +431,14 @@ def throughput(
         assert process.stdout is not None
         if process.stdout.readline().strip() != "ready":
             raise SystemExit(f"a clerk ended before it was ready (exit {process.wait()})")
+    server_before = server_cpu(work / "pg" / "data") if url.startswith("postgresql:") else 0.0
     start_at = f"{time.time() + 0.5}\n"
     for process in processes:
         assert process.stdin is not None
         process.stdin.write(start_at)
         process.stdin.flush()
     results = [json.loads(p.communicate()[0]) for p in processes]
+    server = server_cpu(work / "pg" / "data") - server_before if url.startswith("postgresql:") else 0.0
     acks = {seq: (r["person"], item) for r in results for seq, item in r["acks"]}
     failed = sum(len(r["errors"]) for r in results)
     broken = sum(len(r["acks"]) for r in results) - len(acks)  # two clerks told the same position
@@ -421,7 +449,8 @@ def throughput(
         if event is None or event.actor != person:
             broken += 1
     store.close()
-    return Rate(len(acks) / seconds, len(acks), failed, broken)
+    client = sum(r["cpu"] for r in results)
+    return Rate(len(acks) / seconds, len(acks), failed, broken, client, server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,6 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=2,
+        help="each append run's seconds in this many turns, the stores alternating (a busy machine's load shared)",
+    )
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the imported sheet (0: no import)")
     parser.add_argument("--workdir")
     parser.add_argument("--reuse", action="store_true")
@@ -481,14 +516,21 @@ def run(
     rates = {}
     for mode in ("process", "cli"):
         for count in (1, CLERKS):
-            for store, store_url in stores.items():
-                offset = 0 if store == "sqlite" else CLERKS
-                group = clerks[offset : offset + CLERKS]
-                rate = throughput(work, store_url, group, count, mode, args.seconds, env)
-                rates[(mode, count, store)] = rate
+            runs: dict[str, list[Rate]] = {store: [] for store in stores}
+            for part in range(args.slices):  # the stores take turns, each starting every other slice
+                for store in list(stores)[:: 1 if part % 2 == 0 else -1]:
+                    offset = 0 if store == "sqlite" else CLERKS
+                    group = clerks[offset : offset + CLERKS]
+                    runs[store].append(
+                        throughput(work, stores[store], group, count, mode, args.seconds / args.slices, env)
+                    )
+            for store, parts in runs.items():
+                rate = rates[(mode, count, store)] = joined(parts)
+                client_ms, server_ms = rate.cpu_ms()
                 print(
                     f"{mode} {count} clerk(s) on {store}: {rate.events_per_s:.1f} events/s ({rate.acknowledged} "
-                    f"acknowledged, {rate.failed} failed, {rate.broken} lost or forked)",
+                    f"acknowledged, {rate.failed} failed, {rate.broken} lost or forked; CPU per event "
+                    f"{client_ms:.1f} ms client, {server_ms:.1f} ms server)",
                     flush=True,
                 )
     if not args.only_throughput:
@@ -502,6 +544,8 @@ def run(
     print(command_table(medians, imported))
     print()
     print(rate_table(rates))
+    print()
+    print(cpu_table(rates))
     print()
     print(verdict_table(verdicts(medians, rates)))
 

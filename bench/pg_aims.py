@@ -35,6 +35,26 @@ class Rate:
     acknowledged: int
     failed: int  # appends the clerk was told had failed
     broken: int  # events lost or forked
+    client_cpu: float = 0.0  # CPU seconds (user + sys) of the clerks' appends, with their `rectify` processes
+    server_cpu: float = 0.0  # CPU seconds of the database server's processes over the run (none for SQLite)
+
+    def cpu_ms(self) -> tuple[float, float]:
+        """CPU milliseconds per acknowledged event: (client, server)."""
+        if not self.acknowledged:
+            return (0.0, 0.0)
+        return (1000 * self.client_cpu / self.acknowledged, 1000 * self.server_cpu / self.acknowledged)
+
+
+def joined(runs: Sequence[Rate]) -> Rate:
+    """Runs of equal length as one: the mean events per second, everything else summed."""
+    return Rate(
+        sum(run.events_per_s for run in runs) / len(runs),
+        sum(run.acknowledged for run in runs),
+        sum(run.failed for run in runs),
+        sum(run.broken for run in runs),
+        sum(run.client_cpu for run in runs),
+        sum(run.server_cpu for run in runs),
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,27 @@ def rate_table(rates: Mapping[tuple[str, int, str], Rate], counts: Sequence[int]
                 f"| {count} clerk{'s' if count > 1 else ''}, {label} | {sqlite.events_per_s:.1f} "
                 f"| {postgresql.events_per_s:.1f} | {share} | {sqlite.failed} / {postgresql.failed} "
                 f"| {sqlite.broken} / {postgresql.broken} |"
+            )
+    return "\n".join(lines)
+
+
+def cpu_table(rates: Mapping[tuple[str, int, str], Rate], counts: Sequence[int] = (1, CLERKS)) -> str:
+    """CPU per acknowledged event of each append run on each store, the clerks' and the server's: on a
+    machine whose cores are all busy, events per second are bounded by it."""
+    lines = [
+        "| appends | SQLite CPU ms/event | PostgreSQL CPU ms/event (client + server) | PG / SQLite |",
+        "|---|---|---|---|",
+    ]
+    for mode, label in MODES.items():
+        for count in counts:
+            sqlite, postgresql = rates.get((mode, count, "sqlite")), rates.get((mode, count, "postgresql"))
+            if sqlite is None or postgresql is None or not (sqlite.acknowledged and postgresql.acknowledged):
+                continue
+            lite, (client, server) = sum(sqlite.cpu_ms()), postgresql.cpu_ms()
+            share = f"{(client + server) / lite:.2f}" if lite else "–"
+            lines.append(
+                f"| {count} clerk{'s' if count > 1 else ''}, {label} | {lite:.1f} "
+                f"| {client + server:.1f} ({client:.1f} + {server:.1f}) | {share} |"
             )
     return "\n".join(lines)
 

@@ -155,7 +155,7 @@ class ActingStore(PostgresStore):
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         with super().transaction() as tx:
-            yield ActingTransaction(tx.conn, tx.source)
+            yield ActingTransaction(tx.conn, (tx.source_sha256, tx.source), tx.kept)
 
 
 def raw_rows(url: str, sql: str) -> list[tuple]:

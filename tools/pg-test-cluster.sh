@@ -30,8 +30,8 @@ start)
         echo "PostgreSQL server binaries not found (Debian: apt-get install postgresql)" >&2
         exit 1
     fi
-    if [ -S "$dir/.s.PGSQL.5432" ]; then
-        echo "export RECTIFY_TEST_PG='$(url)'"
+    if [ -f "$dir/data/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        echo "export RECTIFY_TEST_PG='$(url)'"  # already running (a socket alone may be a dead server's)
         exit 0
     fi
     mkdir -p "$dir"

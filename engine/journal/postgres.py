@@ -52,11 +52,26 @@ CURRENT_SQL = (
 POSITIONS_SQL = f"SELECT {', '.join(CURRENT_COLUMNS[:4])} FROM {S}.current"
 APPEND_SQL = f"SELECT seq, recorded_at, prev_hash, hash FROM {S}.rectify_append({', '.join(['%s'] * 11)})"
 FETCH_ROWS = 10_000
-# A transaction that writes WAL (a transactional logical message, which any login may emit and
+# Opening the journal takes two round trips: the session's settings, the login and the journal's
+# shape (from the catalog: information_schema costs the server ~9 ms per new connection), then,
+# once the tables are known to exist, the checklist id and whether the version in use is kept.
+OPEN_SQL = f"""SELECT set_config('TimeZone', %s, false),
+    CASE WHEN %s THEN set_config('default_transaction_read_only', 'on', false) END,
+    session_user,
+    to_regclass('{S}.meta') IS NOT NULL,
+    (SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('{S}.current')
+        AND attname IN ('note', 'deadline') AND NOT attisdropped)"""
+JOURNAL_SQL = (
+    f"SELECT (SELECT value FROM {S}.meta WHERE key = 'checklist_id'), "
+    f"EXISTS (SELECT FROM {S}.checklists WHERE sha256 = %s)"
+)
+# A write transaction starts and ends in one round trip each (no parameters: several statements
+# go as one simple query). It commits without waiting for its WAL flush, then waits for it: a
+# transaction that writes WAL (a transactional logical message, which any login may emit and
 # nothing stores) commits only once the WAL is flushed up to its commit record.
-ASYNC_SQL = "SELECT set_config('synchronous_commit', 'off', true)"
-LOCK_SQL = ASYNC_SQL + ", pg_advisory_xact_lock(%s)"  # one round trip
-FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'rectify', '')"
+BEGIN_SQL = "BEGIN; SELECT set_config('synchronous_commit', 'off', true)"
+LOCKED_BEGIN_SQL = f"{BEGIN_SQL}, pg_advisory_xact_lock({pg_schema.LOCK_KEY})"
+COMMIT_SQL = "COMMIT; SELECT pg_logical_emit_message(true, 'rectify', '')"
 
 
 def is_postgres_url(url: Optional[str]) -> bool:
@@ -90,18 +105,13 @@ def local_zone() -> str:
 
 def connect(url: str) -> psycopg.Connection[Any]:
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as e:
         raise StoreError(
             _("{url}: cannot connect to the journal database: {reason}").format(
                 url=redacted(url), reason=_first_line(e)
             )
         ) from e
-    try:
-        conn.execute("SELECT set_config('TimeZone', %s, false)", (local_zone(),))
-    except psycopg.Error:
-        conn.execute("SELECT set_config('TimeZone', 'UTC', false)")
-    return conn
 
 
 def _first_line(error: BaseException) -> str:
@@ -212,19 +222,18 @@ class PostgresReader:
 class PostgresTransaction(PostgresReader):
     """The store as seen inside one write transaction (the advisory lock held)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], checklist_source: bytes = b""):
+    def __init__(self, conn: psycopg.Connection[Any], checklist: tuple[str, bytes] = ("", b""), kept: bool = False):
         super().__init__(conn)
-        self.source = checklist_source
-        self.source_sha256 = hashlib.sha256(checklist_source).hexdigest() if checklist_source else ""
-        self._kept = False  # the version in use is stored (checked once, at the transaction's first event)
+        self.source_sha256, self.source = checklist  # the version in use: (sha256, bytes)
+        self.kept = kept  # that version is stored (checked at the first event under it)
 
     def append(self, draft: Draft, row: Optional[ItemRow]) -> Event:
         refuse_nul(draft)
-        if self.source and not self._kept and draft.checklist_sha256 == self.source_sha256:
+        if self.source and not self.kept and draft.checklist_sha256 == self.source_sha256:
             stored = self.conn.execute(f"SELECT 1 FROM {S}.checklists WHERE sha256 = %s", (self.source_sha256,))
             if stored.fetchone() is None:
                 self.conn.execute(f"SELECT {S}.rectify_keep_checklist(%s)", (self.source,))
-            self._kept = True
+            self.kept = True
         account = os_user()
         params = (
             draft.item,
@@ -270,14 +279,13 @@ class PostgresStore(ReadOnce, PostgresReader):
         self.url = url
         self.location = redacted(url)
         self.read_only = read_only
-        self.source = checklist_source
+        # The checklist version in use, hashed once: (sha256, bytes), and whether the journal keeps it.
+        self.checklist = (hashlib.sha256(checklist_source).hexdigest() if checklist_source else "", checklist_source)
+        self.checklist_kept = False
         super().__init__(connect(url))
         self.lock = True  # False only in the test that shows what the lock prevents
         try:
-            if read_only:
-                self.conn.execute("SET default_transaction_read_only = on")
-            self.login: Optional[str] = self.conn.execute("SELECT session_user").fetchone()[0]  # type: ignore[index]
-            self._check_journal(checklist_id)
+            self.login: Optional[str] = self._open(checklist_id)
         except psycopg.Error as e:
             self.conn.close()
             raise StoreError(
@@ -287,34 +295,37 @@ class PostgresStore(ReadOnce, PostgresReader):
             self.conn.close()
             raise
 
-    def _check_journal(self, checklist_id: str) -> None:
-        known = self.conn.execute("SELECT to_regclass(%s)", (f"{S}.meta",)).fetchone()
-        if not known or known[0] is None:
+    def _open(self, checklist_id: str) -> str:
+        """Set up the session and check the journal; the authenticated login."""
+        read_only = self.read_only
+        try:
+            row = self.conn.execute(OPEN_SQL, (local_zone(), read_only)).fetchone()
+        except psycopg.errors.InvalidParameterValue:  # a zone name the server does not know
+            row = self.conn.execute(OPEN_SQL, ("UTC", read_only)).fetchone()
+        assert row is not None
+        login, has_journal, new_columns = row[2:]
+        if not has_journal:
             raise StoreError(
                 _(
                     "{url}: no rectify journal in this database; an administrator creates "
                     "it with: rectify -c CHECKLIST db init --db URL"
                 ).format(url=self.location)
             )
-        row = self.conn.execute(f"SELECT value FROM {S}.meta WHERE key = 'checklist_id'").fetchone()
-        if row and row[0] != checklist_id:
+        journal_id, self.checklist_kept = self.conn.execute(JOURNAL_SQL, (self.checklist[0],)).fetchone()  # type: ignore[misc]
+        if journal_id is not None and journal_id != checklist_id:
             raise StoreError(
                 _("{path} is the journal of checklist {other!r}, not {mine!r}").format(
-                    path=self.location, other=row[0], mine=checklist_id
+                    path=self.location, other=journal_id, mine=checklist_id
                 )
             )
-        columns = self.conn.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = %s AND table_name = 'current' "
-            "AND column_name IN ('note', 'deadline')",
-            (S,),
-        ).fetchone()
-        if not columns or columns[0] != 2:
+        if new_columns != 2:
             raise StoreError(
                 _(
                     "{url}: the journal was made by an older rectify; an administrator upgrades it with: "
                     "rectify -c CHECKLIST db init --db URL"
                 ).format(url=self.location)
             )
+        return login
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresTransaction]:
@@ -327,20 +338,34 @@ class PostgresStore(ReadOnce, PostgresReader):
         (it writes a WAL record, so its commit record comes after ours and is flushed). Clerks waiting at once
         share one flush, and the context exits only once the events are on disk: what is
         reported done survives a crash, and a crash before the flush loses a suffix of the
-        chain that nobody was told about, never a hole in it."""
+        chain that nobody was told about, never a hole in it. Two round trips besides the
+        operation's own: BEGIN with the lock, COMMIT with the wait for the flush."""
         if self.read_only:
             raise StoreError(_("{path}: the journal was opened read-only").format(path=self.location))
         try:
-            with self.conn.transaction():
-                self.conn.execute(LOCK_SQL if self.lock else ASYNC_SQL, (pg_schema.LOCK_KEY,) if self.lock else None)
-                yield PostgresTransaction(self.conn, self.source)
-            self.conn.execute(FLUSH_SQL)  # autocommit, synchronous: waits for the flush
+            self.conn.execute(LOCKED_BEGIN_SQL if self.lock else BEGIN_SQL)
+            try:
+                tx = PostgresTransaction(self.conn, self.checklist, self.checklist_kept)
+                yield tx
+            except BaseException:
+                self._rollback()
+                raise
+            self.conn.execute(COMMIT_SQL)  # waits for the flush
+            self.checklist_kept = tx.kept
         except psycopg.Error as e:
             raise StoreError(
                 _("{path}: the journal could not be written: {reason}").format(
                     path=self.location, reason=_first_line(e)
                 )
             ) from e
+
+    def _rollback(self) -> None:
+        """End a failed transaction; a connection already broken has nothing left to undo."""
+        if not self.conn.closed and self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                self.conn.execute("ROLLBACK")
+            except psycopg.OperationalError:
+                pass
 
     @contextmanager
     def snapshot(self) -> Iterator[PostgresReader]:

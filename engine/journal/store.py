@@ -176,12 +176,12 @@ def open_store(
     shows an empty journal. ``read_only`` opens it for listings and audit without writing
     anything, even on a read-only file. ``checklist_source`` is the checklist's bytes: the store
     keeps them, by sha256, the first time an event is appended under that version."""
-    from engine.journal.sqlite import SQLiteStore
-
     if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
         return PostgresStore(str(url), checklist_id, False, read_only=read_only, checklist_source=checklist_source)
+    from engine.journal.sqlite import SQLiteStore  # each store's driver only when it is the one used
+
     return SQLiteStore(
         journal_path(url, checklist_path), checklist_id, read_only=read_only, checklist_source=checklist_source
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pg_aims import Import, Rate, command_table, rate_table, ratio, verdict_table, verdicts
+from pg_aims import Import, Rate, command_table, cpu_table, joined, rate_table, ratio, verdict_table, verdicts
 
 
 def rates(
@@ -114,6 +114,27 @@ def test_rate_table_has_every_run_with_failures_and_losses_per_store() -> None:
 def test_a_store_that_acknowledged_nothing_has_no_ratio() -> None:
     run_rates = {("cli", 1, "sqlite"): Rate(0.0, 0, 5, 0), ("cli", 1, "postgresql"): Rate(0.5, 5, 0, 0)}
     assert rate_table(run_rates).splitlines()[2] == "| 1 clerk, CLI | 0.0 | 0.5 | – | 5 / 0 | 0 / 0 |"
+
+
+def test_cpu_per_event_is_the_runs_cpu_over_the_events_it_acknowledged() -> None:
+    assert Rate(10.0, 100, 0, 0, client_cpu=2.0, server_cpu=0.5).cpu_ms() == pytest.approx((20.0, 5.0))
+    assert Rate(0.0, 0, 3, 0, client_cpu=1.0).cpu_ms() == (0.0, 0.0)
+
+
+def test_cpu_table_adds_the_servers_cpu_to_postgresqls_clients() -> None:
+    run_rates = {
+        ("cli", 8, "sqlite"): Rate(12.0, 120, 0, 0, client_cpu=18.0),
+        ("cli", 8, "postgresql"): Rate(6.0, 60, 0, 0, client_cpu=13.8, server_cpu=0.6),
+        ("process", 1, "sqlite"): Rate(0.0, 0, 4, 0, client_cpu=1.0),  # nothing acknowledged: no row
+        ("process", 1, "postgresql"): Rate(5.0, 50, 0, 0, client_cpu=1.0),
+    }
+    lines = cpu_table(run_rates).splitlines()
+    assert lines[2:] == ["| 8 clerks, CLI | 150.0 | 240.0 (230.0 + 10.0) | 1.60 |"]
+
+
+def test_runs_taken_in_turns_join_into_one() -> None:
+    run = joined([Rate(10.0, 50, 1, 0, 2.0, 0.5), Rate(20.0, 100, 0, 2, 3.0, 1.0)])
+    assert run == Rate(15.0, 150, 1, 2, 5.0, 1.5)
 
 
 def test_verdict_table_words() -> None:

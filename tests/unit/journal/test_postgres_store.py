@@ -220,6 +220,75 @@ def test_a_transaction_looks_for_the_checklist_version_once_and_never_reads_its_
     store.close()
 
 
+def counted(store):
+    """The statements ``store`` sends from now on, as a list that fills as it goes."""
+    statements = []
+    execute = store.conn.execute
+
+    def counting(query, params=None, **kwargs):
+        statements.append(str(query))
+        return execute(query, params, **kwargs)
+
+    store.conn.execute = counting  # type: ignore[method-assign]
+    return statements
+
+
+def test_once_a_commit_kept_the_version_the_store_asks_no_more(journal):
+    source = "format: rectify/1\n# 清单\n".encode()
+    sha256 = hashlib.sha256(source).hexdigest()
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
+    with store.transaction() as tx:
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    statements = counted(store)
+    with store.transaction() as tx:
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    assert not [s for s in statements if "checklist" in s]
+    store.close()
+    again = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)  # known at open
+    statements = counted(again)
+    with again.transaction() as tx:
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    assert not [s for s in statements if "checklist" in s]
+    again.close()
+
+
+def test_a_version_kept_by_a_transaction_that_rolled_back_is_kept_again(journal):
+    source = "format: rectify/1\n# 清单\n".encode()
+    sha256 = hashlib.sha256(source).hexdigest()
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
+    with pytest.raises(Refused):
+        with store.transaction() as tx:
+            tx.append(
+                Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0)
+            )
+            raise Refused(["a rule the operation checked after appending"])
+    assert store.checklist_source(sha256) is None  # rolled back with the event
+    with store.transaction() as tx:
+        tx.append(Draft(ITEM, "record", "in_progress", "in_progress", "li", "", sha256, {}), ItemRow("in_progress", 0))
+    assert store.checklist_source(sha256) == source
+    store.close()
+
+
+def test_a_write_transaction_costs_two_statements_besides_its_own(journal):
+    """BEGIN goes with the lock, COMMIT with the wait for the flush: on two cores shared with the
+    server every round trip of an append is a switch between the clerk and its backend."""
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID)
+    statements = counted(store)
+    with store.transaction() as tx:
+        tx.append(draft("li"), ItemRow("in_progress", 0))
+    assert len(statements) == 3  # begin and lock, the append, commit and flush
+    assert statements[0].startswith("BEGIN;") and "pg_advisory_xact_lock" in statements[0]
+    assert statements[2].startswith("COMMIT;") and "pg_logical_emit_message" in statements[2]
+    store.close()
+
+
+def test_an_unknown_local_zone_falls_back_to_utc(journal, monkeypatch):
+    monkeypatch.setattr("engine.journal.postgres.local_zone", lambda: "Nowhere/Atlantis")
+    store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID)
+    assert store.conn.execute("SHOW TimeZone").fetchone()[0] == "UTC"
+    store.close()
+
+
 def test_a_read_only_store_refuses_to_write(journal):
     store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, read_only=True)
     assert store.head() == (0, GENESIS)
