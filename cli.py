@@ -597,10 +597,13 @@ def emit(session: Session, reports: list[Any], out: Output) -> None:
     say(_("written: {path}").format(path=out.path), err=True)
 
 
-def open_journal(session: Session, create: bool = True, warn: bool = True) -> tuple[Any, Any]:
+def open_journal(
+    session: Session, create: bool = True, warn: bool = True, unit: Optional[str] = None
+) -> tuple[Any, Any]:
     """The checklist (through the compiled cache) and its existing journal store: for writing
     (``create``, the name kept from when it made the journal), else read-only. Reading, it
-    warns on stderr how many events belong to items the checklist no longer declares."""
+    warns on stderr how many events belong to items the checklist no longer declares (of
+    ``unit`` only, for a listing of that unit: an id or name as the user gave it)."""
     from engine.checklist.cache import load_cached
     from engine.journal.store import open_store
     from engine.operations.identity import acting_person
@@ -611,15 +614,15 @@ def open_journal(session: Session, create: bool = True, warn: bool = True) -> tu
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
     if not create and warn:  # after the listing, from the rows it read (a read-only store reads them once)
-        click.get_current_context().call_on_close(lambda: warn_undeclared(checklist, store))
+        click.get_current_context().call_on_close(lambda: warn_undeclared(checklist, store, unit))
     return checklist, store
 
 
-def warn_undeclared(checklist: Any, store: Any) -> None:
+def warn_undeclared(checklist: Any, store: Any, unit: Optional[str] = None) -> None:
     from engine.reports.rows import undeclared_items
 
     try:
-        gone = undeclared_items(checklist, store)
+        gone = undeclared_items(checklist, store, None if unit is None else checklist.unit_id(unit))
     except RectifyError:  # the journal failed the command itself, which said so
         return
     if gone:
@@ -828,7 +831,7 @@ def status(
     from engine.reports.rows import StatusFilter
     from engine.reports.tables import status_report
 
-    checklist, store = open_journal(session, create=False)
+    checklist, store = open_journal(session, create=False, unit=unit)
     keep = StatusFilter(unit, duty, state, overdue, veto, level, finding)
     keys = tuple(k.strip() for k in sort.split(",") if k.strip())
     emit(session, [status_report(checklist, store, today(), keep, keys)], output_of(fmt, output, columns, wide))

@@ -276,8 +276,12 @@ def board_label_key(duty: str) -> str:
     return f"{duty}:label"
 
 
-def undeclared_items(checklist: Checklist, reader: Reader) -> dict[str, int]:
+def undeclared_items(checklist: Checklist, reader: Reader, unit: Optional[str] = None) -> dict[str, int]:
     """Items with events that the checklist no longer declares (a duty or unit removed), and how
-    many events each has: listings cannot show them, so they say so."""
-    gone = reader.positions().keys() - checklist.item_ids
+    many events each has: listings cannot show them, so they say so. With ``unit`` (an id),
+    that unit's items only, from its own rows: a listing of one unit reads no other."""
+    if unit is None:
+        gone = reader.positions().keys() - checklist.item_ids
+    else:
+        gone = reader.current(unit).keys() - {key for _unit, _duty, key in checklist.assignments(unit)}
     return {item: len(reader.item_events(item)) for item in sorted(gone)}

@@ -205,6 +205,16 @@ def test_events_of_a_removed_duty_are_announced(workspace):
         assert done.returncode == 0, done.stderr
         assert "warning: 2 events belong to items the checklist no longer declares" in done.stderr
         assert ITEM in done.stderr
+    # a listing of one unit reads that unit's rows only, and warns of that unit's items only
+    for unit in ("dongshan", "东山镇人民政府"):
+        done = workspace.run("status", "--unit", unit)
+        assert (
+            done.returncode == 0
+            and f"2 events belong to items the checklist no longer declares ({ITEM})" in done.stderr
+        )
+    done = workspace.run("status", "--unit", "xihe")
+    assert done.returncode == 0 and "no longer declares" not in done.stderr, done.stderr
+    assert workspace.run("status", "--unit", "nowhere").returncode == 1  # refused once, by the listing
     audited = workspace.run("audit")
     assert audited.returncode == 0, audited.stderr
     assert f"2 events belong to items the checklist no longer declares: {ITEM} (2)" in audited.stderr
