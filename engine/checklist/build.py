@@ -78,7 +78,9 @@ class ModelBuilder(DutyBuilder):
 
     def build_units(self, entries: YSeq) -> tuple[Unit, ...]:
         for entry in self.unique(entries, N_("unit")):
-            self.units[entry["id"]] = Unit(entry["id"], entry["name"], entry.get("kind"), entry.get("head"))
+            self.units[entry["id"]] = Unit(
+                self.one(entry["id"]), entry["name"], self.one(entry.get("kind")), self.one(entry.get("head"))
+            )
         return tuple(self.units.values())
 
     def check_heads(self, entries: YSeq) -> None:
@@ -118,7 +120,7 @@ class ModelBuilder(DutyBuilder):
         for member, mark in zip(members, members.item_marks):
             if member not in self.units and not self.damage.hides("units", member):
                 self.error(mark, _("group {id!r}: unknown unit {name!r}").format(id=group_id, name=member))
-        return tuple(dict.fromkeys(m for m in members if m in self.units))
+        return tuple(dict.fromkeys(self.one(m) for m in members if m in self.units))
 
     def build_people(self, entries: YSeq) -> tuple[Person, ...]:
         logins: dict[str, Mark] = {}
@@ -149,7 +151,12 @@ class ModelBuilder(DutyBuilder):
                 logins[login] = _mark(entry, "login")
             self.roles.update(roles)
             self.people[entry["id"]] = Person(
-                entry["id"], entry["name"], entry["unit"], roles, entry.get("title"), login
+                self.one(entry["id"]),
+                entry["name"],
+                self.one(entry["unit"]),
+                self.one(roles),
+                self.one(entry.get("title")),
+                login,
             )
         return tuple(self.people.values())
 
