@@ -134,7 +134,7 @@ def _event(row: tuple) -> Event:
     """A stored row as an Event; a row no rectify wrote (a BLOB, broken JSON) names its position."""
     values = list(row)
     try:
-        # a list, not a generator: 0.5 us a row against 3.3 (timeit), for each event an audit reads
+        # a list, not a generator: 0.79 us a row against 0.98 (200,000 rows), for each event an audit reads
         if not all([type(v) is str for v in values[1:]]):
             raise TypeError
         values[9] = json.loads(values[9])
