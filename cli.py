@@ -610,7 +610,14 @@ def open_journal(
 
     path = session.checklist_path()
     checklist = load_cached(path)
-    store = open_store(session.db, path, checklist.id, read_only=not create, checklist_source=checklist.file_bytes)
+    store = open_store(
+        session.db,
+        path,
+        checklist.id,
+        read_only=not create,
+        checklist_source=checklist.file_bytes,
+        checklist_sha256=checklist.sha256,
+    )
     click.get_current_context().call_on_close(store.close)
     session.actor = acting_person(checklist, store.login, session.actor, required=create)
     if not create and warn:  # after the listing, from the rows it read (a read-only store reads them once)

@@ -275,12 +275,15 @@ class PostgresStore(ReadOnce, PostgresReader):
         *,
         read_only: bool = False,
         checklist_source: bytes = b"",
+        checklist_sha256: str = "",
     ):
         self.url = url
         self.location = redacted(url)
         self.read_only = read_only
-        # The checklist version in use, hashed once: (sha256, bytes), and whether the journal keeps it.
-        self.checklist = (hashlib.sha256(checklist_source).hexdigest() if checklist_source else "", checklist_source)
+        # The checklist version in use, hashed once (or its digest as given): (sha256, bytes), and
+        # whether the journal keeps it.
+        digest = checklist_sha256 or (hashlib.sha256(checklist_source).hexdigest() if checklist_source else "")
+        self.checklist = (digest, checklist_source)
         self.checklist_kept = False
         super().__init__(connect(url))
         self.lock = True  # False only in the test that shows what the lock prevents

@@ -310,11 +310,21 @@ class SQLiteStore(ReadOnce, SQLiteReader):
 
     login: Optional[str] = None  # the actor is declared (--as): one trust domain
 
-    def __init__(self, path: str, checklist_id: str, *, read_only: bool = False, checklist_source: bytes = b""):
+    def __init__(
+        self,
+        path: str,
+        checklist_id: str,
+        *,
+        read_only: bool = False,
+        checklist_source: bytes = b"",
+        checklist_sha256: str = "",
+    ):
         self.read_only = read_only
         # the version in use, kept at its first event: hashed only by a store that may append
-        # (1.4 MB of province: ~1 ms of every listing otherwise)
-        digest = hashlib.sha256(checklist_source).hexdigest() if checklist_source and not read_only else ""
+        # and was not given the digest (1.4 MB of province: ~1 ms of a command otherwise)
+        digest = checklist_sha256 or (
+            hashlib.sha256(checklist_source).hexdigest() if checklist_source and not read_only else ""
+        )
         self._checklist = (digest, checklist_source)
         if not os.path.exists(path):
             raise StoreError(_("{path}: no journal there; create it with: rectify -c CHECKLIST init").format(path=path))

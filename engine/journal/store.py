@@ -169,21 +169,35 @@ def open_store(
     *,
     read_only: bool = False,
     checklist_source: bytes = b"",
+    checklist_sha256: str = "",
 ) -> Store:
     """Open the existing journal named by ``--db``, else the one beside the checklist.
 
     A missing journal is refused (``rectify init`` creates it), so a mistyped ``--db`` never
     shows an empty journal. ``read_only`` opens it for listings and audit without writing
     anything, even on a read-only file. ``checklist_source`` is the checklist's bytes: the store
-    keeps them, by sha256, the first time an event is appended under that version."""
+    keeps them, by sha256, the first time an event is appended under that version;
+    ``checklist_sha256`` their digest when the caller has it (a compiled checklist does), so
+    that a command does not hash the file twice."""
     if _is_postgres(url):
         from engine.journal.postgres import PostgresStore
 
-        return PostgresStore(str(url), checklist_id, False, read_only=read_only, checklist_source=checklist_source)
+        return PostgresStore(
+            str(url),
+            checklist_id,
+            False,
+            read_only=read_only,
+            checklist_source=checklist_source,
+            checklist_sha256=checklist_sha256,
+        )
     from engine.journal.sqlite import SQLiteStore  # each store's driver only when it is the one used
 
     return SQLiteStore(
-        journal_path(url, checklist_path), checklist_id, read_only=read_only, checklist_source=checklist_source
+        journal_path(url, checklist_path),
+        checklist_id,
+        read_only=read_only,
+        checklist_source=checklist_source,
+        checklist_sha256=checklist_sha256,
     )
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import hashlib
 import sqlite3
 import subprocess
 import threading
@@ -326,6 +327,7 @@ def test_the_stored_checklist_version_is_the_file_of_the_events(workspace):
     office_ready(workspace)
     rows = sqlite3.connect(str(workspace.db)).execute("SELECT sha256, source FROM checklists").fetchall()
     assert len(rows) == 1 and rows[0][1] == workspace.checklist.read_bytes()
+    assert rows[0][0] == hashlib.sha256(rows[0][1]).hexdigest()  # kept under its own digest
 
 
 # -- 11: --anchor forms and messages --------------------------------------------------------------
