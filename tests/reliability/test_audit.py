@@ -14,11 +14,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
-import hashlib
 import sqlite3
 import subprocess
 import threading
