@@ -175,25 +175,21 @@ def check(trees: list[Tree], floor_db: Path, cwd: Path) -> None:
     """Each status/summary against its floors (states, counts), and what differs between old and new."""
     status = {t.name: json.loads(output(t.rectify("status", "--format", "json"), t.env(), cwd)) for t in trees}
     summary = {t.name: json.loads(output(t.rectify("summary", "--format", "json"), t.env(), cwd)) for t in trees}
+    # what each command and its floor must agree on: (command, its rows, floor script, key, value, words)
+    agreements = [
+        ("status", status, "floor_status.py", "item", "state", "states"),
+        ("summary", summary, "floor_summary.py", "unit", "items", "items per unit"),
+    ]
     for tree in trees:
-        floor_rows = json.loads(output(tree.floor("floor_status.py", floor_db), {}, cwd))
-        mine = {row["item"]: row["state"] for row in status[tree.name]}
-        bare = {row["item"]: row["state"] for row in floor_rows}
-        print(
-            f"check {tree.name}: status {len(mine):,} rows, its floor {len(bare):,},"
-            f" states {'agree' if mine == bare else 'DIFFER'}"
-        )
-        if mine != bare:
-            raise SystemExit(1)
-        floor_sum = json.loads(output(tree.floor("floor_summary.py", floor_db), {}, cwd))
-        mine_sum = {row["unit"]: row["items"] for row in summary[tree.name]}
-        bare_sum = {row["unit"]: row["items"] for row in floor_sum}
-        print(
-            f"check {tree.name}: summary {len(mine_sum):,} rows, its floor {len(bare_sum):,},"
-            f" items per unit {'agree' if mine_sum == bare_sum else 'DIFFER'}"
-        )
-        if mine_sum != bare_sum:
-            raise SystemExit(1)
+        for name, rows, script, key, value, words in agreements:
+            mine = {row[key]: row[value] for row in rows[tree.name]}
+            bare = {row[key]: row[value] for row in json.loads(output(tree.floor(script, floor_db), {}, cwd))}
+            print(
+                f"check {tree.name}: {name} {len(mine):,} rows, its floor {len(bare):,},"
+                f" {words} {'agree' if mine == bare else 'DIFFER'}"
+            )
+            if mine != bare:
+                raise SystemExit(1)
     old, new = trees
     for what, rows in (("status", status), ("summary", summary)):
         a, b = rows[old.name], rows[new.name]

@@ -17,7 +17,7 @@ verdicts are that run's, not a rule over several runs (compare bench/aims.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 STORES = ("sqlite", "postgresql")
@@ -139,23 +139,27 @@ def cell(run: Import) -> str:
     return f"{run.seconds:.1f} s, {run.rows_per_s:,.0f} rows/s, peak {run.peak_mb:.0f} MB"
 
 
+def run_pairs(rates: Mapping[tuple[str, int, str], Rate], counts: Sequence[int]) -> Iterator[tuple[str, Rate, Rate]]:
+    """(row label, SQLite's run, PostgreSQL's run) of each append run measured on both stores."""
+    for mode, label in MODES.items():
+        for count in counts:
+            sqlite, postgresql = rates.get((mode, count, "sqlite")), rates.get((mode, count, "postgresql"))
+            if sqlite is not None and postgresql is not None:
+                yield f"{count} clerk{'s' if count > 1 else ''}, {label}", sqlite, postgresql
+
+
 def rate_table(rates: Mapping[tuple[str, int, str], Rate], counts: Sequence[int] = (1, CLERKS)) -> str:
     """Events per second of each append run, PG's over SQLite's, and what failed or broke on each store."""
     lines = [
         "| appends | SQLite events/s | PostgreSQL events/s | PG / SQLite | failed (SQLite / PG) | lost or forked |",
         "|---|---|---|---|---|---|",
     ]
-    for mode, label in MODES.items():
-        for count in counts:
-            sqlite, postgresql = rates.get((mode, count, "sqlite")), rates.get((mode, count, "postgresql"))
-            if sqlite is None or postgresql is None:
-                continue
-            share = f"{postgresql.events_per_s / sqlite.events_per_s:.2f}" if sqlite.events_per_s else "–"
-            lines.append(
-                f"| {count} clerk{'s' if count > 1 else ''}, {label} | {sqlite.events_per_s:.1f} "
-                f"| {postgresql.events_per_s:.1f} | {share} | {sqlite.failed} / {postgresql.failed} "
-                f"| {sqlite.broken} / {postgresql.broken} |"
-            )
+    for row, sqlite, postgresql in run_pairs(rates, counts):
+        share = f"{postgresql.events_per_s / sqlite.events_per_s:.2f}" if sqlite.events_per_s else "–"
+        lines.append(
+            f"| {row} | {sqlite.events_per_s:.1f} | {postgresql.events_per_s:.1f} | {share} "
+            f"| {sqlite.failed} / {postgresql.failed} | {sqlite.broken} / {postgresql.broken} |"
+        )
     return "\n".join(lines)
 
 
@@ -166,17 +170,12 @@ def cpu_table(rates: Mapping[tuple[str, int, str], Rate], counts: Sequence[int] 
         "| appends | SQLite CPU ms/event | PostgreSQL CPU ms/event (client + server) | PG / SQLite |",
         "|---|---|---|---|",
     ]
-    for mode, label in MODES.items():
-        for count in counts:
-            sqlite, postgresql = rates.get((mode, count, "sqlite")), rates.get((mode, count, "postgresql"))
-            if sqlite is None or postgresql is None or not (sqlite.acknowledged and postgresql.acknowledged):
-                continue
-            lite, (client, server) = sum(sqlite.cpu_ms()), postgresql.cpu_ms()
-            share = f"{(client + server) / lite:.2f}" if lite else "–"
-            lines.append(
-                f"| {count} clerk{'s' if count > 1 else ''}, {label} | {lite:.1f} "
-                f"| {client + server:.1f} ({client:.1f} + {server:.1f}) | {share} |"
-            )
+    for row, sqlite, postgresql in run_pairs(rates, counts):
+        if not (sqlite.acknowledged and postgresql.acknowledged):
+            continue
+        lite, (client, server) = sum(sqlite.cpu_ms()), postgresql.cpu_ms()
+        share = f"{(client + server) / lite:.2f}" if lite else "–"
+        lines.append(f"| {row} | {lite:.1f} | {client + server:.1f} ({client:.1f} + {server:.1f}) | {share} |")
     return "\n".join(lines)
 
 

@@ -199,14 +199,7 @@ def test_a_transaction_looks_for_the_checklist_version_once_and_never_reads_its_
     source = "format: rectify/1\n# 清单\n".encode()
     sha256 = hashlib.sha256(source).hexdigest()
     store = PostgresStore(with_params(journal, user="li"), CHECKLIST_ID, checklist_source=source)
-    statements = []
-    execute = store.conn.execute
-
-    def counting(query, params=None, **kwargs):
-        statements.append(str(query))
-        return execute(query, params, **kwargs)
-
-    store.conn.execute = counting  # type: ignore[method-assign]
+    statements = counted(store)
     with store.transaction() as tx:
         for _ in range(3):
             tx.append(
@@ -215,7 +208,6 @@ def test_a_transaction_looks_for_the_checklist_version_once_and_never_reads_its_
     about_versions = [s for s in statements if "checklist" in s]
     assert len(about_versions) == 2  # is it stored? then keep it
     assert not [s for s in statements if "SELECT source" in s]
-    store.conn.execute = execute  # type: ignore[method-assign]
     assert store.checklist_source(sha256) == source
     store.close()
 
