@@ -12,7 +12,7 @@ import io
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import click
 
@@ -465,8 +465,7 @@ def validate(session: Session, strict: bool, files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """Where and how a listing goes: format, file, columns picked, every column."""
 
     fmt: Optional[str]

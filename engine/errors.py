@@ -6,7 +6,7 @@ anything else is an internal error (exit 3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class RectifyError(Exception):
@@ -15,9 +15,9 @@ class RectifyError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One located problem in a checklist file (lines and columns from 1)."""
+class Problem(NamedTuple):
+    """One located problem in a checklist file (lines and columns from 1); problems sort by
+    line, column, message."""
 
     line: int
     col: int

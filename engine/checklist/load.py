@@ -62,7 +62,7 @@ def load_checklist_bytes(name: str, data: bytes) -> Checklist:
                 builder = ModelBuilder(root, damage)
                 checklist = builder.build()
                 problems += builder.problems + builder.warnings
-    located = [replace(p, file=name) for p in problems]
+    located = [p._replace(file=name) for p in problems]
     if any(not p.warning for p in located):
         raise ChecklistError(located)
     assert checklist is not None

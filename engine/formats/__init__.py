@@ -29,9 +29,8 @@ leading apostrophe, and xlsx strings are always stored as text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.i18n import _
 
@@ -40,8 +39,7 @@ if TYPE_CHECKING:
     from engine.formats.report import Column, Report, View
 
 
-@dataclass(frozen=True)
-class Formatter:
+class Formatter(NamedTuple):
     """One format of the registry: where its renderer lives, imported on first use, so reading
     the registry (cli.py's ``--format`` choices, at every start) costs no renderer import."""
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import pwd
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
 from engine.errors import Refused, StoreError
@@ -48,8 +47,7 @@ class CorruptEvent(StoreError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     """An event as an operation asks for it, before the store gives it a place in the chain."""
 
     item: str
@@ -59,11 +57,10 @@ class Draft:
     actor: str
     note: str
     checklist_sha256: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One event of the journal as stored: its body, its place in the chain, its hash."""
 
     seq: int

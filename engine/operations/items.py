@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from engine.errors import Refused
 from engine.i18n import _
@@ -19,7 +18,6 @@ from engine.journal.chain import Draft, Event, ItemRow
 from engine.journal.evidence import display_name
 from engine.journal.store import Reader, Transaction
 from engine.model import Checklist, Item, Person, Transition, parse_date
-from engine.operations.inspections import round_tag
 from engine.workflow.facts import facts_of
 from engine.workflow.rules import Attempt, Facts, ItemFacts, format_number, unmet, unmet_action
 
@@ -30,14 +28,24 @@ REPORTING_TRIGGERS = frozenset({RECORD, ATTACH, NOTE})  # events that report wit
 MAX_EXTENSION_YEARS = 10  # a 延期 past that is a typing mistake (9999-12-31), not a plan
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One step as ``explain`` shows it: what it needs that is still missing."""
 
     trigger: str
     label: str
     to_state: str
     reasons: tuple[str, ...]  # "not allowed from state ..." first when the step cannot start here
+
+
+def _round_tag(checklist: Checklist, tx: Transaction, round_id: Optional[str], item: Item) -> dict[str, object]:
+    """``{"round": ID}`` for a round's result (engine.operations.inspections.round_tag), else {}.
+    Only a step given ``--round`` imports the rounds and their draws (3 ms of every ``advance``
+    in ``-X importtime``)."""
+    if round_id is None:
+        return {}
+    from engine.operations.inspections import round_tag
+
+    return round_tag(checklist, tx, round_id, item)
 
 
 def resolve_item(checklist: Checklist, item_text: str) -> Item:
@@ -72,7 +80,7 @@ def advance(
     machine = compiled(workflow)
     facts = facts_of(tx.item_events(item.id), workflow)
     transition = machine.candidate(facts.state, trigger)
-    data: dict[str, object] = round_tag(checklist, tx, round_id, item)
+    data: dict[str, object] = _round_tag(checklist, tx, round_id, item)
     data.update(new_deadline(item, transition, facts, deadline))
 
     def check(candidate: Transition) -> list[str]:
@@ -209,7 +217,7 @@ def record(
     item = resolve_item(checklist, item_id)
     actor = resolve_actor(checklist, actor_id)
     values = parse_values(item, assignments)
-    tag = round_tag(checklist, tx, round_id, item)
+    tag = _round_tag(checklist, tx, round_id, item)
     workflow = checklist.workflow_of(item)
     facts = facts_of(tx.item_events(item.id), workflow)
     may_report(checklist, item, actor, facts, RECORD)
@@ -251,7 +259,7 @@ def note(
     actor = resolve_actor(checklist, actor_id)
     if not text.strip():
         raise Refused([_("a note needs some text")])
-    tag = round_tag(checklist, tx, round_id, item)
+    tag = _round_tag(checklist, tx, round_id, item)
     facts = facts_of(tx.item_events(item.id), checklist.workflow_of(item))
     may_report(checklist, item, actor, facts, NOTE)
     return _append_report(checklist, tx, item, actor, facts, NOTE, tag, text)

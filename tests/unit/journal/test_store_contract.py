@@ -80,7 +80,9 @@ def test_a_later_previous_time_is_kept(store_url):
     """The clock (this machine's or the server's) is behind the last event: time does not run back."""
     store = new_journal(store_url, CHECKLIST_ID)
     future = "2999-01-01T00:00:00.000000Z"
-    first = seal(Draft(ITEM, "start", "pending", "in_progress", "lihua", "", "ab" * 32), 1, GENESIS, future, "clerk")
+    first = seal(
+        Draft(ITEM, "start", "pending", "in_progress", "lihua", "", "ab" * 32, {}), 1, GENESIS, future, "clerk"
+    )
     store.load([first], [])
     with store.transaction() as tx:
         second = append(tx)
@@ -369,7 +371,7 @@ def test_db_copy_carries_the_checklist_versions(tmp_path, pg_url):
     new_journal(path, CHECKLIST_ID).close()
     first = SQLiteStore(path, CHECKLIST_ID, checklist_source=source)
     with first.transaction() as tx:
-        tx.append(Draft(ITEM, "start", "pending", "in_progress", "lihua", "", sha256), ItemRow("in_progress", 0))
+        tx.append(Draft(ITEM, "start", "pending", "in_progress", "lihua", "", sha256, {}), ItemRow("in_progress", 0))
     assert first.checklist_source(sha256) == source
     on_server = new_journal(pg_url, CHECKLIST_ID)
     copy_journal(first, on_server)
