@@ -49,9 +49,31 @@ def load_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    """Draft 2020-12 over the dereferenced schema, descending without re-resolving (below)."""
     import jsonschema  # deferred: ~60 ms to import
 
-    return jsonschema.Draft202012Validator(dereferenced(load_schema()))
+    checker: Any = jsonschema.validators.extend(jsonschema.Draft202012Validator)  # a class of our own to change
+    checker.descend = _in_the_same_scope(checker.descend)
+    return checker(dereferenced(load_schema()))
+
+
+def _in_the_same_scope(descend: Any) -> Any:
+    """``descend`` that hands a subschema without ``$id`` its parent's resolver.
+
+    Left to itself, jsonschema makes every subschema it descends into a new resource and asks the
+    resolver for a scope inside it, which for a subschema with no ``$id`` is the same resolver
+    again: on a province, 71,764 descents spent a fifth of the check on it (0.53 against 0.66 s,
+    ``schema_errors`` timed both ways in one process). A subschema that does declare ``$id`` is
+    resolved as before; a validator without ``_resolver`` (another jsonschema) is left alone."""
+
+    def descend_in_scope(
+        self: Any, instance: Any, schema: Any, path: Any = None, schema_path: Any = None, resolver: Any = None
+    ) -> Any:
+        if resolver is None and not (isinstance(schema, dict) and "$id" in schema):
+            resolver = getattr(self, "_resolver", None)
+        return descend(self, instance, schema, path=path, schema_path=schema_path, resolver=resolver)
+
+    return descend_in_scope
 
 
 #: Keywords that only annotate: a ``$ref``'s sibling may override its target's (a description).

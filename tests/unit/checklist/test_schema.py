@@ -11,7 +11,7 @@ import pytest
 from checklist_cases import FROZEN, INVALID_DIR, edit, minimal_text, valid_cases
 
 from engine.checklist import read as yamlread
-from engine.checklist.schema import dereferenced, load_schema, schema_problems
+from engine.checklist.schema import _validator, dereferenced, load_schema, schema_problems
 
 
 def refs_outside_defs(node: Any) -> list[str]:
@@ -69,9 +69,12 @@ def test_data_and_scoped_definitions_are_left_as_they_are() -> None:
     assert not validator.is_valid({"b": {"type": "integer"}})
 
 
-def error_summary(schema: dict[str, Any], root: Any) -> list[tuple[str, str, str]]:
-    errors = jsonschema.Draft202012Validator(schema).iter_errors(root)
-    return sorted((json.dumps(list(e.absolute_path)), str(e.validator), e.message) for e in errors)
+def error_summary(schema: dict[str, Any], root: Any, validator: Any = None) -> list[tuple[str, str, str, str]]:
+    errors = (validator or jsonschema.Draft202012Validator(schema)).iter_errors(root)
+    return sorted(
+        (json.dumps(list(e.absolute_path)), json.dumps(list(e.absolute_schema_path)), str(e.validator), e.message)
+        for e in errors
+    )
 
 
 def trees() -> list[Path]:
@@ -82,6 +85,36 @@ def trees() -> list[Path]:
 def test_dereferenced_schema_finds_the_same_errors(path: Path) -> None:
     root, _ = yamlread.read_yaml(path.read_bytes())
     assert error_summary(dereferenced(load_schema()), root) == error_summary(load_schema(), root)
+
+
+@pytest.mark.parametrize("path", trees(), ids=lambda p: p.name)
+def test_the_checklist_validator_finds_what_jsonschema_finds_on_the_schema_file(path: Path) -> None:
+    """_validator descends without re-resolving each subschema: the same errors, at the same
+    places of the document, as jsonschema's own validator given the schema file itself."""
+    root, _ = yamlread.read_yaml(path.read_bytes())
+    ours = error_summary(load_schema(), root, _validator())
+    assert [e[:1] + e[2:] for e in ours] == [e[:1] + e[2:] for e in error_summary(load_schema(), root)]
+    assert ours == error_summary(dereferenced(load_schema()), root)
+
+
+def test_a_subschema_with_its_own_id_is_still_resolved_in_its_scope() -> None:
+    schema = {
+        "$id": "https://rectify.invalid/outer.json",
+        "type": "object",
+        "properties": {
+            "inner": {
+                "$id": "https://rectify.invalid/inner/",
+                "properties": {"n": {"$ref": "number.json"}},
+                "$defs": {"number": {"$id": "number.json", "type": "integer"}},
+            }
+        },
+    }
+    from engine.checklist.schema import _in_the_same_scope
+
+    checker: Any = jsonschema.validators.extend(jsonschema.Draft202012Validator)
+    checker.descend = _in_the_same_scope(checker.descend)
+    assert checker(schema).is_valid({"inner": {"n": 3}})  # number.json resolves against inner/
+    assert not checker(schema).is_valid({"inner": {"n": "x"}})
 
 
 @pytest.mark.parametrize(
