@@ -6,10 +6,10 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
-from typing import Any, Generic, Optional, TypeVar, Union, overload
+from typing import Any, Generic, NamedTuple, Optional, TypeVar, Union, overload
 
 from engine.errors import Problem, Refused, StoreError
 from engine.i18n import _
@@ -54,8 +54,7 @@ def parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A comparison an indicator value is held to: ``>= 95``."""
 
     op: str
@@ -69,8 +68,7 @@ class Target:
         return f"{self.op} {number}"
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """A body that owns duties: a township, a bureau, the supervision office."""
 
     id: str
@@ -79,8 +77,7 @@ class Unit:
     head: Optional[str] = None  # person id of its 责任人
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A named set of units (``townships``) that a duty may name as its owners."""
 
     id: str
@@ -88,8 +85,7 @@ class Group:
     members: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """Someone who acts on items: their unit, their roles, and their PostgreSQL login if any."""
 
     id: str
@@ -125,8 +121,7 @@ class Records(Sequence[R], Generic[R]):
     @classmethod
     def of(cls, kind: type[R], records: Iterable[R]) -> Records[R]:
         made = list(records)
-        names = [f.name for f in fields(kind)]
-        new = cls(kind, tuple(tuple(getattr(record, name) for name in names) for record in made))
+        new = cls(kind, tuple(map(tuple, made)))
         new._made, new._all_made = list(made), True
         return new
 
@@ -194,8 +189,7 @@ class _ById(Mapping[str, R]):
         return len(self._records)
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """A state of a workflow; a final one ends the work on the item."""
 
     id: str
@@ -203,8 +197,7 @@ class State:
     final: bool = False
 
 
-@dataclass(frozen=True)
-class Requirements:
+class Requirements(NamedTuple):
     """What a step needs before it may be taken: a note, evidence, indicator values."""
 
     note: bool = False
@@ -212,8 +205,7 @@ class Requirements:
     indicators: Union[str, tuple[str, ...], None] = None  # "met" or ids
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """A step of a workflow: from which states, to which, who may take it and what it needs."""
 
     trigger: str
@@ -222,7 +214,7 @@ class Transition:
     dest: Optional[str]  # None: the step keeps the state (批准延期)
     by: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()
-    requires: Requirements = field(default_factory=Requirements)
+    requires: Requirements = Requirements()
     is_return: bool = False  # ``return: true``: counts as a return (退回次数, escalation)
     sets: tuple[str, ...] = ()  # ``sets: [deadline]``: advance needs --deadline DATE
 
@@ -294,8 +286,7 @@ class Workflow:
         return pick(_("state"), text, [(s.id, s.label) for s in self.states])
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """A piece of material (佐证材料) a duty asks for."""
 
     id: str
@@ -306,8 +297,7 @@ class Evidence:
     optional: bool = False  # not part of ``evidence: all``
 
 
-@dataclass(frozen=True)
-class Indicator:
+class Indicator(NamedTuple):
     """A measured value of a duty: its target, aim and the values ``record`` accepts."""
 
     id: str
@@ -385,8 +375,7 @@ class Duty:
         return found
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One duty of one unit: the thing that moves through a workflow."""
 
     unit: Unit
@@ -405,8 +394,7 @@ class Item:
         return self.duty.is_veto
 
 
-@dataclass(frozen=True)
-class Inspection:
+class Inspection(NamedTuple):
     """An inspection round (督查轮次): its dates, the units in scope, its sample."""
 
     id: str
@@ -419,16 +407,14 @@ class Inspection:
     final: bool = False  # the follow-up inspection readiness judges by default
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """A problem of the feedback document (整改责任表) that duties answer."""
 
     id: str
     text: str
 
 
-@dataclass(frozen=True)
-class EscalationLevel:
+class EscalationLevel(NamedTuple):
     """One rung of the escalation ladder: reached when any of its conditions holds."""
 
     level: str
@@ -438,16 +424,14 @@ class EscalationLevel:
     action: Optional[str] = None  # e.g. 约谈
 
 
-@dataclass(frozen=True)
-class NoticeRule:
+class NoticeRule(NamedTuple):
     """How 督办单 are issued: by whom, and the number pattern with {year} and {n}."""
 
     issuer: str
     number: str
 
 
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(NamedTuple):
     """Which days are working days, when deadlines count working days."""
 
     holidays: frozenset[dt.date] = frozenset()

@@ -64,7 +64,7 @@ def office_checklist(calendar: Calendar | None = None) -> Checklist:
         ),
     )
     workflow = replace(workflow, transitions=workflow.transitions + extra)
-    units = tuple(replace(u, head="li") if u.id == "dongshan" else u for u in base.units)
+    units = tuple(u._replace(head="li") if u.id == "dongshan" else u for u in base.units)
     duties = tuple(replace(d, ref="四(一)2", answers=("f1",)) if d.id == "kongchuo" else d for d in base.duties)
     inspections = base.inspections + (
         Inspection(

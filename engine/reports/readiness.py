@@ -12,7 +12,6 @@ Each row is one finding about one item: ``kind`` says which (``failure``,
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -104,7 +103,7 @@ def _lacks_for_final(item: Item, workflow: Workflow, facts: Facts) -> list[tuple
         for reason in check_evidence(attempt):
             lacks.setdefault(reason, None)
         for indicator in _indicators_required(step, item.duty):
-            alone = dataclasses.replace(step, requires=Requirements(indicators=(indicator.id,)))
+            alone = step._replace(requires=Requirements(indicators=(indicator.id,)))
             for reason in check_indicators(attempt._replace(transition=alone)):
                 lacks.setdefault(reason, indicator)
     return [(indicator, reason) for reason, indicator in lacks.items()]

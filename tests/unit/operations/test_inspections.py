@@ -99,7 +99,7 @@ def test_a_sample_not_smaller_than_the_round_takes_all_with_a_warning(checklist,
     from dataclasses import replace
 
     big = replace(
-        checklist, inspections=tuple(replace(r, sample=5) if r.id == "draw-all" else r for r in checklist.inspections)
+        checklist, inspections=tuple(r._replace(sample=5) if r.id == "draw-all" else r for r in checklist.inspections)
     )
     result = draw(big, store, "wang", "draw-all", seed=7)
     assert len(result.draw.drawn) == 3 and result.warnings

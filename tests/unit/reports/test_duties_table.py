@@ -67,8 +67,8 @@ def zh():
 
 def test_materials_name_their_paper_copies_in_chinese_numerals(zh):
     assert material_words(REPORT) == "书面汇报材料一式六份"
-    assert material_words(replace(REPORT, copies=12)) == "书面汇报材料一式十二份"
-    assert material_words(replace(REPORT, copies=None)) == "书面汇报材料"
+    assert material_words(REPORT._replace(copies=12)) == "书面汇报材料一式十二份"
+    assert material_words(REPORT._replace(copies=None)) == "书面汇报材料"
 
 
 def test_counts_in_running_text_follow_the_language(zh):
@@ -141,7 +141,7 @@ def test_one_row_per_duty_with_ids_for_scripts(zh):
 
 
 def test_a_unit_without_a_head_gives_none():
-    checklist = replace(CHECKLIST, units=tuple(replace(u, head=None) for u in CHECKLIST.units))
+    checklist = replace(CHECKLIST, units=tuple(u._replace(head=None) for u in CHECKLIST.units))
     row = duty_rows(checklist, {})[0]
     assert (row["heads"], row["heads_text"], row["verified"]) == ([], "", 0)
 

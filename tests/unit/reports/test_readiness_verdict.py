@@ -79,14 +79,14 @@ def test_a_veto_indicator_without_a_target_blocks_even_when_verified(store):
         )
     ]
     # once the office declares the province's threshold, the same journal is judged by it
-    judged = with_duty(CHECKLIST, replace(CANJI, indicators=(replace(ENROL, target=Target(">=", 95)),)))
+    judged = with_duty(CHECKLIST, replace(CANJI, indicators=(ENROL._replace(target=Target(">=", 95)),)))
     assert rows_of(readiness(judged, store, BEFORE), "dongshan/canji") == [
         ("failure", "enrol", "veto indicator 残疾少儿入学率: 50%, target >= 95", True)
     ]
 
 
 def test_ready_when_every_veto_item_is_verified_with_its_targets_met_and_an_aim_missed_does_not_block(store):
-    checklist = with_duty(CHECKLIST, replace(CANJI, indicators=(replace(ENROL, target=Target(">=", 95)),)))
+    checklist = with_duty(CHECKLIST, replace(CANJI, indicators=(ENROL._replace(target=Target(">=", 95)),)))
     verify(checklist, store, "dongshan/kongchuo", ["dropout=0.5", "proof_rate=95"], "li")
     verify(checklist, store, "xihe/kongchuo", ["dropout=1", "proof_rate=100"], "xu")  # <= 1: met at the edge
     verify(checklist, store, "dongshan/canji", ["enrol=96"], "li")
@@ -101,7 +101,7 @@ def lenient(checklist):
     """The checklist where verify looks at evidence and the note only, not at the indicators."""
     workflow = checklist.workflows[0]
     steps = tuple(
-        replace(t, requires=replace(t.requires, indicators=None)) if t.trigger == "verify" else t
+        t._replace(requires=t.requires._replace(indicators=None)) if t.trigger == "verify" else t
         for t in workflow.transitions
     )
     return replace(checklist, workflows=(replace(workflow, transitions=steps),))
@@ -176,7 +176,7 @@ def test_in_progress_without_a_plan_is_a_plain_failure(store):
 
 def test_the_default_day_is_the_final_rounds_first_day_else_today():
     assert default_day(CHECKLIST, BEFORE) == FOLLOWUP
-    no_final = replace(CHECKLIST, inspections=tuple(replace(r, final=False) for r in CHECKLIST.inspections))
+    no_final = replace(CHECKLIST, inspections=tuple(r._replace(final=False) for r in CHECKLIST.inspections))
     assert default_day(no_final, BEFORE) == BEFORE
 
 
@@ -192,7 +192,7 @@ def test_for_a_round_only_its_items_are_judged(store):
 def test_a_drawn_round_judges_its_draw_in_force(store):
     """A round with a sample, once drawn, is its drawn items (DESIGN: the draw in force)."""
     checklist = replace(
-        CHECKLIST, inspections=tuple(replace(r, sample=1) if r.id == "review" else r for r in CHECKLIST.inspections)
+        CHECKLIST, inspections=tuple(r._replace(sample=1) if r.id == "review" else r for r in CHECKLIST.inspections)
     )
     review = resolve_round(checklist, "review")
     assert {r["item"] for r in readiness(checklist, store, review.start, review).rows} == {
