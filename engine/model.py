@@ -105,8 +105,9 @@ class Records(Sequence[R], Generic[R]):
 
     A compiled checklist is pickled as rows, and a command about one item reads one unit and a
     person or two of a province's 14,200. Unpickling them all as records was half of
-    ``load_cached`` (15 of 30 ms of ``advance`` in a profile of its phases); rows are a fifth
-    of that, and a record is made once, when first read, then kept, so it stays the same object.
+    ``load_cached`` (15 of 30 ms of ``advance`` in a profile of its phases, when they were
+    dataclasses; as NamedTuples still twice the rows' time); a record is made once, when first
+    read, then kept, so it stays the same object. Iterating makes them all.
     """
 
     __slots__ = ("_kind", "_rows", "_made", "_all_made", "_index")
@@ -120,9 +121,10 @@ class Records(Sequence[R], Generic[R]):
 
     @classmethod
     def of(cls, kind: type[R], records: Iterable[R]) -> Records[R]:
-        made = list(records)
-        new = cls(kind, tuple(map(tuple, made)))
-        new._made, new._all_made = list(made), True
+        """Records already made (the loader's, a hand-built checklist's)."""
+        made: list[Optional[R]] = list(records)
+        new = cls(kind, tuple(map(tuple, made)))  # type: ignore[arg-type]  # a record is a tuple of its fields
+        new._made, new._all_made = made, True
         return new
 
     def __reduce__(self) -> tuple[Any, ...]:
