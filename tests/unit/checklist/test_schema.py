@@ -11,7 +11,15 @@ import pytest
 from checklist_cases import FROZEN, INVALID_DIR, edit, minimal_text, valid_cases
 
 from engine.checklist import read as yamlread
-from engine.checklist.schema import _validator, dereferenced, load_schema, schema_problems
+from engine.checklist.schema import (
+    _evolving_once,
+    _in_the_same_scope,
+    _validator,
+    checker_class,
+    dereferenced,
+    load_schema,
+    schema_problems,
+)
 
 
 def refs_outside_defs(node: Any) -> list[str]:
@@ -109,12 +117,10 @@ def test_a_subschema_with_its_own_id_is_still_resolved_in_its_scope() -> None:
             }
         },
     }
-    from engine.checklist.schema import _in_the_same_scope
-
-    checker: Any = jsonschema.validators.extend(jsonschema.Draft202012Validator)
-    checker.descend = _in_the_same_scope(checker.descend)
+    checker = checker_class()
     assert checker(schema).is_valid({"inner": {"n": 3}})  # number.json resolves against inner/
     assert not checker(schema).is_valid({"inner": {"n": "x"}})
+    assert not checker(schema).is_valid({"inner": {"n": 2.5}, "n": 1})
 
 
 @pytest.mark.parametrize(
@@ -135,3 +141,27 @@ def test_a_subschema_with_its_own_id_is_still_resolved_in_its_scope() -> None:
 def test_any_of_names_its_options_after_dereferencing(old: str, new: str, expected: str) -> None:
     root, _ = yamlread.read_yaml(edit(minimal_text(), old, new).encode())
     assert expected in [p.message for p in schema_problems(root)]
+
+
+def test_a_subschema_gets_one_validator_however_many_nodes_it_checks() -> None:
+    """_evolving_once: jsonschema evolves a validator per node; ours makes one per subschema."""
+    made = []
+    checker: Any = jsonschema.validators.extend(jsonschema.Draft202012Validator)
+    plain_evolve = checker.evolve
+
+    def counted(self: Any, **changes: Any) -> Any:
+        made.append(changes.get("schema"))
+        return plain_evolve(self, **changes)
+
+    checker.descend = _in_the_same_scope(checker.descend)
+    checker.evolve = _evolving_once(counted)
+    schema = {
+        "type": "array",
+        "items": {"type": "object", "properties": {"id": {"type": "string"}, "n": {"minimum": 0}}},
+    }
+    for count in (1, 500):
+        made.clear()
+        assert checker(schema).is_valid([{"id": "a", "n": 1}] * count)
+        assert len(made) == 3  # the items, id and n subschemas, once each
+    errors = list(checker(schema).iter_errors([{"id": "a", "n": 1}, {"id": 5, "n": -1}, {"id": "b"}]))
+    assert sorted((list(e.absolute_path), e.validator) for e in errors) == [([1, "id"], "type"), ([1, "n"], "minimum")]
