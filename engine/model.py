@@ -166,6 +166,10 @@ class Records(Sequence[R], Generic[R]):
         """The records by id, each made only when looked up."""
         return _ById(self)
 
+    def ids(self) -> Iterator[str]:
+        """Every record's id, in order, without making the records."""
+        return map(itemgetter(0), self._rows)
+
     def _position(self, record_id: str) -> Optional[int]:
         if self._index is None:  # in C: a comprehension over a province's rows took 1.5 ms
             self._index = dict(zip(map(itemgetter(0), self._rows), range(len(self._rows))))
@@ -184,8 +188,11 @@ class _ById(Mapping[str, R]):
             raise KeyError(record_id)
         return self._records[position]
 
+    def __contains__(self, record_id: object) -> bool:
+        return isinstance(record_id, str) and self._records._position(record_id) is not None
+
     def __iter__(self) -> Iterator[str]:
-        return (record.id for record in self._records)
+        return self._records.ids()
 
     def __len__(self) -> int:
         return len(self._records)

@@ -65,6 +65,8 @@ def test_a_pickled_checklist_makes_units_and_people_only_when_read():
     checklist = unpickled()
     assert isinstance(checklist.units, Records) and isinstance(checklist.people, Records)
     assert made(checklist.units) == made(checklist.people) == 0
+    assert list(checklist.unit_by_id) == [u.id for u in CHECKLIST.units] and "dongshan" in checklist.unit_by_id
+    assert made(checklist.units) == 0  # listing and looking up ids makes no unit
     unit = checklist.unit_by_id["dongshan"]
     person = checklist.person_by_id[CHECKLIST.people[-1].id]
     assert made(checklist.units) == made(checklist.people) == 1
@@ -83,6 +85,7 @@ def test_records_read_like_the_tuple_they_were_made_from():
     assert units[0] in checklist.units and checklist.units.index(units[2]) == 2
     assert checklist.units != units[:-1] and checklist.units != list(units)
     assert list(checklist.unit_by_id) == [u.id for u in units] and len(checklist.person_by_id) == len(CHECKLIST.people)
+
     assert "nowhere" not in checklist.unit_by_id and checklist.unit_by_id.get("nowhere") is None
     with pytest.raises(KeyError):
         checklist.person_by_id[3]  # type: ignore[index]
