@@ -177,6 +177,8 @@ class Records(Sequence[R], Generic[R]):
 
 
 class _ById(Mapping[str, R]):
+    """``unit_by_id`` and ``person_by_id``: a read-only view of a :class:`Records` by id."""
+
     __slots__ = ("_records",)
 
     def __init__(self, records: Records[R]):
