@@ -1,8 +1,8 @@
 """engine.reports.rows and engine.listings.sort_rows: the rows behind status, summary and board.
 
-The bundled checklist (shuanggao-2026) is driven through engine.operations.items on a SQLite journal in
-tmp_path and on a PostgreSQL one; every deadline of it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and
-Saturday 2026-10-10 a working day.
+The frozen copy of the bundled checklist (tests/fixtures/shuanggao-frozen.yaml) is driven through
+engine.operations.items on a SQLite journal in tmp_path and on a PostgreSQL one; every deadline of
+it is 2026-12-15 and its calendar makes 2026-10-01..07 holidays and Saturday 2026-10-10 a working day.
 """
 
 from __future__ import annotations
